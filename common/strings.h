@@ -1,0 +1,21 @@
+#pragma once
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mctsnas {
+
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(std::span<const std::string> parts, std::string_view sep);
+std::string trim(std::string_view s);
+
+// Edit distance (Levenshtein), for did-you-mean suggestions.
+int edit_distance(std::string_view a, std::string_view b);
+// The closest candidate if it is close enough to be a plausible typo, else "".
+std::string closest_match(std::string_view word, std::span<const std::string> candidates);
+
+// "1h02m", "3m05s", "4.2s".
+std::string format_duration(double seconds);
+
+}  // namespace mctsnas

@@ -1,0 +1,18 @@
+#include "evaluator/evaluator.h"
+
+namespace mctsnas {
+
+namespace {
+constexpr const char* kNames[] = {"ok",      "timeout", "oom_host",   "oom_gpu",      "diverged",
+                                  "crashed", "invalid", "infeasible", "stopped_early"};
+}
+
+const char* to_string(TrialStatus s) { return kNames[static_cast<int>(s)]; }
+
+std::optional<TrialStatus> trial_status_from_string(const std::string& s) {
+  for (int i = 0; i < static_cast<int>(std::size(kNames)); ++i)
+    if (s == kNames[i]) return static_cast<TrialStatus>(i);
+  return std::nullopt;
+}
+
+}  // namespace mctsnas

@@ -1,0 +1,85 @@
+#pragma once
+// One trial: train/score one architecture inside a budget. The search never knows
+// what stands behind this interface (a table lookup, a LibTorch trainer, a worker
+// process on another host).
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "space/architecture.h"
+
+namespace mctsnas {
+
+enum class TrialStatus : uint8_t {
+  ok,
+  timeout,        // broke its wall-time budget
+  oom_host,       // broke its host-memory budget
+  oom_gpu,        // broke its GPU-memory budget
+  diverged,       // NaN/inf loss
+  crashed,        // the worker died (signal, abort, exception)
+  invalid,        // the evaluator cannot score this architecture (e.g. not in the table)
+  infeasible,     // scored, but violates a constraint (max_params, max_latency_ms)
+  stopped_early,  // cut by the early-stopping rule; score is the last reported value
+};
+
+const char* to_string(TrialStatus s);
+std::optional<TrialStatus> trial_status_from_string(const std::string& s);
+// A status whose score may be used as an observation of the architecture.
+inline bool has_score(TrialStatus s) {
+  return s == TrialStatus::ok || s == TrialStatus::stopped_early;
+}
+
+struct TrialBudget {
+  int cpu_threads = 1;
+  std::vector<int> cpu_set;             // empty: no pinning
+  std::optional<int> gpu;               // CUDA device index; empty: CPU
+  int64_t gpu_mem_bytes = 0;            // 0: no cap
+  int64_t host_mem_bytes = 0;           // 0: no cap
+  double wall_seconds = 0;              // 0: no limit
+};
+
+// Named metrics, e.g. "val_per", "params", "latency_ms_b1". std::map keeps the
+// order stable in trials.jsonl.
+using Metrics = std::map<std::string, double>;
+
+struct TrialResult {
+  TrialStatus status = TrialStatus::ok;
+  double score = 0;          // the objective metric, in the user's direction (not negated)
+  Metrics metrics;
+  std::string error;         // why, for every status but ok
+  double seconds = 0;        // wall time of the evaluation
+};
+
+// Cooperative cancellation: evaluators poll it between steps.
+class StopToken {
+ public:
+  bool stop_requested() const { return flag_ && flag_->load(std::memory_order_relaxed); }
+  StopToken() = default;
+  explicit StopToken(const std::atomic<bool>* flag) : flag_(flag) {}
+
+ private:
+  const std::atomic<bool>* flag_ = nullptr;
+};
+
+// Called by evaluators that train with intermediate validation: the engine
+// answers whether to go on (early stopping). Default: always go on.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  // step: training step; value: the objective metric at that step.
+  virtual bool keep_going(int64_t step, double value) = 0;
+};
+
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  virtual TrialResult evaluate(const Architecture& arch, const TrialBudget& budget,
+                               const StopToken& stop, ProgressSink* progress = nullptr) = 0;
+  // Whether evaluate() is cheap and safe to run in-process many times at once.
+  virtual bool thread_safe() const { return false; }
+};
+
+}  // namespace mctsnas

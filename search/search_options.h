@@ -1,0 +1,53 @@
+#pragma once
+// The `search:` section of the config.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace mctsnas {
+
+class Searcher;
+class SearchSpace;
+
+// What makes two architectures "the same" for the transposition table:
+// exact = same choices; canonical = same function (isomorphic cells).
+enum class TranspositionKey { exact, canonical };
+
+struct MctsOptions {
+  std::string tree = "edit";           // edit | prefix
+  std::string selection = "puct";      // puct | uct
+  double exploration = 0.1;            // c in UCT/PUCT
+  double virtual_loss = 1.0;           // visits added per in-flight trial on its path
+  std::string backup = "max";          // max | mean
+  std::string normalization = "minmax";  // minmax | rank
+  std::string surrogate = "ridge";     // ridge | none (uniform priors)
+  int max_depth = 6;                   // edit tree: edits below the root
+  int initial_random = 10;             // random architectures before the tree starts
+};
+
+struct EvolutionOptions {
+  int population = 10;
+  int tournament = 5;
+};
+
+struct LocalSearchOptions {
+  int initial_samples = 10;            // start from the best of this many random
+  std::string variant = "first";       // first | best (improvement)
+};
+
+struct SearchOptions {
+  std::string algorithm = "mcts";      // mcts | random | evolution | local
+  int64_t trials = 200;                // stop after this many finished trials
+  int parallel = 1;                    // trials in flight at once
+  bool deterministic = true;           // observe results in proposal order
+  TranspositionKey transposition = TranspositionKey::exact;
+  MctsOptions mcts;
+  EvolutionOptions evolution;
+  LocalSearchOptions local;
+};
+
+// seed: the run's seed. Throws Error for an unknown algorithm.
+std::unique_ptr<Searcher> make_searcher(const SearchOptions& options, const SearchSpace& space,
+                                        uint64_t seed);
+
+}  // namespace mctsnas
