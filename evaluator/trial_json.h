@@ -1,0 +1,17 @@
+#pragma once
+// JSON form of trial results, shared by trials.jsonl (app/) and the worker-process
+// pipe (runtime/), so both speak one schema.
+#include <nlohmann/json.hpp>
+
+#include "evaluator/evaluator.h"
+
+namespace mctsnas {
+
+nlohmann::json to_json(const TrialResult& r);
+// Throws Error naming `where` when a field is missing or of the wrong type.
+TrialResult trial_result_from_json(const nlohmann::json& j, const std::string& where);
+
+nlohmann::json to_json(const TrialBudget& b);
+TrialBudget trial_budget_from_json(const nlohmann::json& j, const std::string& where);
+
+}  // namespace mctsnas
