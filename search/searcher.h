@@ -20,6 +20,13 @@ struct Proposal {
   Architecture arch;
 };
 
+// What a report shows of the search state (tree algorithms fill it in).
+struct SearchStats {
+  int64_t nodes = 0;
+  std::vector<int64_t> visits_by_depth;   // summed visit counts of the nodes at each depth
+  std::vector<Architecture> most_visited_path;  // root first, following the most-visited child
+};
+
 class Searcher {
  public:
   virtual ~Searcher() = default;
@@ -35,6 +42,8 @@ class Searcher {
   // config continues exactly where save() was called.
   virtual void save(ByteWriter& out) const = 0;
   virtual void load(ByteReader& in) = 0;
+
+  virtual SearchStats stats() const { return {}; }
 };
 
 }  // namespace mctsnas
