@@ -1,0 +1,24 @@
+#pragma once
+// A small RFC-4180 CSV reader: comma-separated fields, double-quoted fields may
+// hold commas, newlines and doubled quotes (""), CRLF or LF line ends. Each record
+// carries the physical line it starts on, so errors can name file:line.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mctsnas {
+
+struct CsvRecord {
+  int line = 0;                     // 1-based physical line where the record starts
+  std::vector<std::string> fields;
+};
+
+// Reads the whole file. Throws Error "FILE: cannot open ..." or
+// "FILE:LINE: unterminated quoted field" / "... stray quote ...". Blank lines
+// (no characters at all) are skipped; a UTF-8 byte-order mark is dropped.
+std::vector<CsvRecord> read_csv(const std::filesystem::path& path);
+
+// Same, from text already in memory; `name` is used in error messages.
+std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& name);
+
+}  // namespace mctsnas
