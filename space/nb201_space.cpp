@@ -1,5 +1,8 @@
 #include "space/nb201_space.h"
 
+#include <algorithm>
+
+#include "common/error.h"
 #include "common/strings.h"
 
 namespace mctsnas {
@@ -48,9 +51,43 @@ std::optional<Architecture> Nb201Space::parse_key(std::string_view key) const {
   return a;
 }
 
+// The benchmark's own notion of "same cell" (NAS-Bench-201's
+// CellStructure.to_unique_str with consider_zero=True), which the table's
+// `canonical` column holds. Each node is the sorted '+'-sum of its edge terms:
+//   none edge, or any edge from a node that is exactly zero ("#")  -> "#"
+//   skip_connect from node j                                       -> node j's text
+//   op from node j                                                 -> "(" node j ")@op"
+// Writing node 3 as an expression over the input, with each sum's terms sorted,
+// makes the text independent of which edge or path carries a term (the same ops
+// on parallel paths in another arrangement agree) and of edges that never reach
+// node 3 (dead edges and nodes vanish).
+// It is deliberately not a full algebraic normal form: each none edge into a live
+// node stays as a "#" term, a zero sum fed to an op ("(#+#)@op") stays, and so
+// does the grouping of a spliced skip input. That is the benchmark's choice (a
+// conv on zeros is not zero after its BN), and the table is the reference.
+// Flattening sums or dropping zero terms would merge 6,466 classes into 5,755 or
+// 4,930 and no longer match the table.
 std::string Nb201Space::canonical_string(const Architecture& a) const {
-  // TODO(nb201 canonical): placeholder until the canonical form lands.
-  return key(a);
+  MCTSNAS_CHECK(a.choices.size() == static_cast<size_t>(kEdges), "nb201 architecture needs 6 choices");
+  enum : Choice { kNone = 0, kSkip = 1 };
+  std::string node[4] = {"0", "", "", ""};
+  std::vector<std::string> terms;
+  for (int to = 1, e = 0; to < 4; ++to) {
+    terms.clear();
+    for (int from = 0; from < to; ++from, ++e) {
+      const Choice op = a.choices[static_cast<size_t>(e)];
+      MCTSNAS_CHECK(op < kOps, "nb201 op index out of range");
+      if (op == kNone || node[from] == "#")
+        terms.emplace_back("#");
+      else if (op == kSkip)
+        terms.push_back(node[from]);
+      else
+        terms.push_back("(" + node[from] + ")@" + kOpNames[op]);
+    }
+    std::sort(terms.begin(), terms.end());
+    node[to] = join(terms, "+");
+  }
+  return node[3];
 }
 
 uint64_t Nb201Space::canonical_hash(const Architecture& a) const {
