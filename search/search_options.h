@@ -23,6 +23,8 @@ struct MctsOptions {
   std::string surrogate = "ridge";     // ridge | none (uniform priors)
   int max_depth = 6;                   // edit tree: edits below the root
   int initial_random = 10;             // random architectures before the tree starts
+  double first_play = 1.0;             // Q of a child never evaluated (normalized scale 0..1)
+  double prior_decay = 0.7;            // prior of the r-th ranked child (by surrogate) ~ decay^r
 };
 
 struct EvolutionOptions {

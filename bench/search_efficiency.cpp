@@ -1,0 +1,191 @@
+// Sample efficiency of every search algorithm on the NB201 CIFAR-10 table.
+//
+// One evaluation = one proposal, i.e. one distinct table entry (the transposition
+// key is `exact`, so no architecture string is proposed twice). A run stops when
+// it evaluates an architecture at the table's maximum or after --max-evals.
+// With --k > 1 the searcher proposes k at a time and results are observed in
+// proposal order after the whole batch; evaluations are counted in proposal order.
+//
+//   bench_search_efficiency [--seeds 300] [--max-evals 1500] [--table data/nb201_cifar10.csv]
+//                           [--only NAME] [--variant "name:algo:k:key=value,key=value"]...
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/strings.h"
+#include "evaluator/tabular_evaluator.h"
+#include "search/search_options.h"
+#include "search/searcher.h"
+#include "space/nb201_space.h"
+
+using namespace mctsnas;
+
+namespace {
+
+struct Variant {
+  std::string name;
+  SearchOptions options;
+  int k = 1;
+};
+
+void set_option(SearchOptions& o, const std::string& key, const std::string& value) {
+  auto& m = o.mcts;
+  if (key == "tree") m.tree = value;
+  else if (key == "selection") m.selection = value;
+  else if (key == "exploration") m.exploration = std::stod(value);
+  else if (key == "virtual_loss") m.virtual_loss = std::stod(value);
+  else if (key == "backup") m.backup = value;
+  else if (key == "normalization") m.normalization = value;
+  else if (key == "surrogate") m.surrogate = value;
+  else if (key == "max_depth") m.max_depth = std::stoi(value);
+  else if (key == "initial_random") m.initial_random = std::stoi(value);
+  else if (key == "first_play") m.first_play = std::stod(value);
+  else if (key == "prior_decay") m.prior_decay = std::stod(value);
+  else if (key == "population") o.evolution.population = std::stoi(value);
+  else if (key == "tournament") o.evolution.tournament = std::stoi(value);
+  else if (key == "initial_samples") o.local.initial_samples = std::stoi(value);
+  else if (key == "variant") o.local.variant = value;
+  else throw Error("--variant: unknown key '" + key + "'");
+}
+
+Variant parse_variant(const std::string& spec) {
+  auto parts = split(spec, ':');
+  if (parts.size() < 3) throw Error("--variant: expected name:algorithm:k[:key=value,...], got '" + spec + "'");
+  Variant v;
+  v.name = parts[0];
+  v.options.algorithm = parts[1];
+  v.k = std::stoi(parts[2]);
+  if (parts.size() > 3)
+    for (const auto& kv : split(parts[3], ',')) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) throw Error("--variant: expected key=value, got '" + kv + "'");
+      set_option(v.options, kv.substr(0, eq), kv.substr(eq + 1));
+    }
+  return v;
+}
+
+struct RunResult {
+  int evals_to_optimum;  // max_evals + 1 when not reached
+  std::vector<double> best_at;
+};
+
+const int kCheckpoints[] = {25, 50, 100, 150, 300};
+
+RunResult run_one(const Variant& v, const Nb201Space& space, const TabularEvaluator& table, double optimum,
+                  uint64_t seed, int max_evals) {
+  auto searcher = make_searcher(v.options, space, seed);
+  RunResult r{max_evals + 1, {}};
+  double best = -INFINITY;
+  int evals = 0;
+  size_t next_cp = 0;
+  auto record = [&](int e) {
+    while (next_cp < std::size(kCheckpoints) && kCheckpoints[next_cp] == e) {
+      r.best_at.push_back(best);
+      ++next_cp;
+    }
+  };
+  while (evals < max_evals && r.evals_to_optimum > max_evals) {
+    auto props = searcher->propose(v.k);
+    if (props.empty()) break;
+    std::vector<double> rewards;
+    for (const auto& p : props) {
+      const double* s = table.find(space.key(p.arch));
+      double reward = s ? *s : NAN;
+      rewards.push_back(reward);
+      if (evals >= max_evals || r.evals_to_optimum <= max_evals) continue;
+      ++evals;
+      if (s) best = std::max(best, *s);
+      if (s && *s >= optimum) r.evals_to_optimum = evals;
+      record(evals);
+    }
+    for (size_t i = 0; i < props.size(); ++i) searcher->observe(props[i], rewards[i]);
+  }
+  while (next_cp < std::size(kCheckpoints)) {  // stopped early: best stays
+    r.best_at.push_back(best);
+    ++next_cp;
+  }
+  return r;
+}
+
+double quantile(std::vector<int> v, double q) {
+  std::sort(v.begin(), v.end());
+  double pos = q * (v.size() - 1);
+  size_t lo = static_cast<size_t>(std::floor(pos));
+  size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  int seeds = 300, max_evals = 1500;
+  std::string table_path = std::string(MCTSNAS_SOURCE_DIR) + "/data/nb201_cifar10.csv";
+  std::vector<Variant> variants;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) throw Error(a + ": missing value");
+      return argv[++i];
+    };
+    if (a == "--seeds") seeds = std::stoi(next());
+    else if (a == "--max-evals") max_evals = std::stoi(next());
+    else if (a == "--table") table_path = next();
+    else if (a == "--variant") variants.push_back(parse_variant(next()));
+    else if (a == "--only") only = next();
+    else throw Error("unknown argument '" + a + "'");
+  }
+  if (variants.empty()) {
+    for (const char* spec : {"mcts:mcts:1", "mcts_k8:mcts:8", "random:random:1", "evolution:evolution:1",
+                             "local:local:1"})
+      variants.push_back(parse_variant(spec));
+  }
+  if (!only.empty())
+    std::erase_if(variants, [&](const Variant& v) { return v.name != only; });
+
+  Nb201Space space;
+  TabularEvaluator table(space, TabularOptions{table_path, "arch", "test_accuracy"});
+  const double optimum = table.best_score(true);
+  std::printf("table %s: %zu entries, optimum %.4f; %d seeds per algorithm, at most %d evaluations\n",
+              table_path.c_str(), table.size(), optimum, seeds, max_evals);
+  std::printf("%-12s %4s %8s %8s %8s %9s | %7s %7s %7s %7s %7s | %6s\n", "algorithm", "k", "mean", "median",
+              "p90", "reached", "@25", "@50", "@100", "@150", "@300", "sec");
+  for (const auto& v : variants) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<int> evals;
+    std::vector<double> best_sum(std::size(kCheckpoints), 0.0);
+    int reached = 0;
+    for (int s = 0; s < seeds; ++s) {
+      RunResult r = run_one(v, space, table, optimum, 1000 + static_cast<uint64_t>(s), max_evals);
+      evals.push_back(r.evals_to_optimum);
+      reached += r.evals_to_optimum <= max_evals;
+      for (size_t c = 0; c < best_sum.size(); ++c) best_sum[c] += r.best_at[c];
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    auto fmt = [&](double x) {
+      char b[32];
+      if (x > max_evals) std::snprintf(b, sizeof b, ">%d", max_evals);
+      else std::snprintf(b, sizeof b, "%.1f", x);
+      return std::string(b);
+    };
+    double mean = 0;
+    for (int e : evals) mean += e;
+    mean /= evals.size();
+    std::printf("%-12s %4d %8s %8s %8s %8.1f%% | %7.3f %7.3f %7.3f %7.3f %7.3f | %6.1f\n", v.name.c_str(), v.k,
+                reached == seeds ? fmt(mean).c_str() : ("(" + fmt(mean) + ")").c_str(),
+                fmt(quantile(evals, 0.5)).c_str(), fmt(quantile(evals, 0.9)).c_str(), 100.0 * reached / seeds,
+                best_sum[0] / seeds, best_sum[1] / seeds, best_sum[2] / seeds, best_sum[3] / seeds,
+                best_sum[4] / seeds, secs);
+    std::fflush(stdout);
+  }
+  std::printf("mean in parentheses: runs that never reached the optimum count as %d\n", max_evals + 1);
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "bench_search_efficiency: %s\n", e.what());
+  return 1;
+}

@@ -1,0 +1,539 @@
+#include "search/mcts.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "common/error.h"
+#include "search/sampling.h"
+
+namespace mctsnas {
+namespace {
+constexpr uint32_t kStateVersion = 1;
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+}  // namespace
+
+Mcts::Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKey key, uint64_t seed)
+    : space_(space), options_(options), key_kind_(key), rng_(seed) {
+  auto bad = [](const std::string& k, const std::string& v, const std::string& expected) {
+    return Error("search.mcts." + k + ": unknown value '" + v + "' (expected " + expected + ")");
+  };
+  if (options_.tree != "edit" && options_.tree != "prefix") throw bad("tree", options_.tree, "edit or prefix");
+  if (options_.selection != "puct" && options_.selection != "uct")
+    throw bad("selection", options_.selection, "puct or uct");
+  if (options_.backup != "max" && options_.backup != "mean") throw bad("backup", options_.backup, "max or mean");
+  if (options_.normalization != "minmax" && options_.normalization != "rank")
+    throw bad("normalization", options_.normalization, "minmax or rank");
+  if (!(options_.exploration >= 0)) throw Error("search.mcts.exploration: must be >= 0");
+  if (!(options_.virtual_loss >= 0)) throw Error("search.mcts.virtual_loss: must be >= 0");
+  if (options_.max_depth < 1 || options_.max_depth > 255) throw Error("search.mcts.max_depth: must be in 1..255");
+  if (options_.initial_random < 0) throw Error("search.mcts.initial_random: must be >= 0");
+  if (!(options_.prior_decay > 0 && options_.prior_decay <= 1))
+    throw Error("search.mcts.prior_decay: must be in (0, 1]");
+  if (!std::isfinite(options_.first_play)) throw Error("search.mcts.first_play: must be a finite number");
+  edit_tree_ = options_.tree == "edit";
+  use_puct_ = options_.selection == "puct";
+  max_backup_ = options_.backup == "max";
+  rank_norm_ = options_.normalization == "rank";
+  decisions_ = space.num_decisions();
+  MCTSNAS_CHECK(decisions_ > 0 && decisions_ < 255, "space must have 1..254 decisions");
+  surrogate_ = make_surrogate(options_.surrogate, space);
+  if (!edit_tree_) new_node(0, 0);  // the prefix tree's root: the empty prefix
+}
+
+double Mcts::puct_score(double q, double prior, double parent_visits, double child_visits, double c) {
+  return q + c * prior * std::sqrt(std::max(parent_visits, 1.0)) / (1.0 + child_visits);
+}
+
+double Mcts::uct_score(double q, double parent_visits, double child_visits, double c) {
+  return q + c * std::sqrt(std::log(parent_visits + 1.0) / (child_visits + 1.0));
+}
+
+uint64_t Mcts::key_of(const Architecture& a) const {
+  uint64_t k = key_kind_ == TranspositionKey::canonical ? space_.canonical_hash(a) : exact_hash(a.choices);
+  return k == 0 ? 1 : k;  // 0 marks "no key" in Node
+}
+
+double Mcts::predict(const Architecture& a) const { return surrogate_ ? surrogate_->predict(a) : 0.0; }
+
+uint32_t Mcts::new_node(uint64_t key, uint8_t depth) {
+  MCTSNAS_CHECK(nodes_.size() < NodeIndex::kNone - 1, "MCTS tree is full (2^32 nodes)");
+  Node n;
+  n.key = key;
+  n.depth = depth;
+  nodes_.push_back(n);
+  return static_cast<uint32_t>(nodes_.size() - 1);
+}
+
+Architecture Mcts::arch_of(uint32_t node) const {
+  if (edit_tree_) {
+    auto* p = &choices_[size_t{node} * decisions_];
+    return Architecture{std::vector<Choice>(p, p + decisions_)};
+  }
+  // Prefix tree: walk up by searching parents is not stored; rebuild from the root.
+  // Only used for dumps and best_node, so a linear scan for the parent is fine.
+  std::vector<Choice> rev;
+  uint32_t cur = node;
+  while (cur != 0) {
+    rev.push_back(nodes_[cur].choice);
+    uint32_t parent = 0;
+    for (uint32_t i = 0; i < nodes_.size(); ++i) {
+      const Node& n = nodes_[i];
+      if (n.num_children && cur >= n.first_child && cur < n.first_child + n.num_children) {
+        parent = i;
+        break;
+      }
+    }
+    cur = parent;
+  }
+  std::reverse(rev.begin(), rev.end());
+  return Architecture{rev};
+}
+
+double Mcts::value_of(const Node& n) const {
+  return max_backup_ ? static_cast<double>(n.value_max) : n.value_sum / n.visits;
+}
+
+void Mcts::priors_for(const std::vector<Architecture>& archs, std::vector<double>& out) const {
+  const size_t n = archs.size();
+  out.assign(n, n ? 1.0 / static_cast<double>(n) : 0.0);
+  if (!surrogate_ || n == 0 || surrogate_->num_observations() == 0) return;
+  std::vector<double> pred(n);
+  for (size_t i = 0; i < n; ++i) pred[i] = surrogate_->predict(archs[i]);
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return pred[a] > pred[b]; });
+  double w = 1.0, sum = 0;
+  for (size_t r = 0; r < n; ++r) {
+    out[order[r]] = w;
+    sum += w;
+    w *= options_.prior_decay;
+  }
+  for (double& p : out) p /= sum;
+}
+
+void Mcts::normalize(const std::vector<double>& values, double parent_value, std::vector<double>& out) const {
+  const size_t n = values.size();
+  out.assign(n, 0.0);
+  if (n == 0) return;
+  if (rank_norm_) {
+    for (size_t i = 0; i < n; ++i) {
+      size_t below = 0;
+      for (size_t j = 0; j < n; ++j) below += values[j] < values[i];
+      out[i] = n == 1 ? 1.0 : static_cast<double>(below) / static_cast<double>(n - 1);
+    }
+    return;
+  }
+  double lo = values[0], top = values[0];
+  for (double v : values) {
+    lo = std::min(lo, v);
+    top = std::max(top, v);
+  }
+  if (std::isfinite(parent_value)) top = std::max(top, parent_value);
+  for (size_t i = 0; i < n; ++i) out[i] = top > lo ? (values[i] - lo) / (top - lo) : 1.0;
+}
+
+std::vector<Mcts::ChildScore> Mcts::child_scores(uint32_t node) const {
+  if (edit_tree_) return scores(node, {});
+  return scores(node, arch_of(node).choices);
+}
+
+std::vector<Mcts::ChildScore> Mcts::scores(uint32_t node, const std::vector<Choice>& node_prefix) const {
+  std::vector<ChildScore> out;
+  const Node& parent = nodes_.at(node);
+  std::vector<Architecture> archs;
+  if (edit_tree_) {
+    for (auto& a : space_.neighbours(arch_of(node))) {
+      ChildScore cs;
+      uint32_t idx = index_.find(key_of(a), nodes_);
+      if (idx != NodeIndex::kNone) {
+        const Node& c = nodes_[idx];
+        if (idx == node || c.has(Node::kPending) || c.has(Node::kFailed) || c.visits == 0) continue;
+        cs.node = idx;
+      }
+      cs.arch = std::move(a);
+      out.push_back(std::move(cs));
+    }
+    for (auto& cs : out) archs.push_back(cs.arch);
+  } else {
+    std::vector<Choice> prefix = node_prefix;
+    for (uint32_t i = 0; i < parent.num_children; ++i) {
+      ChildScore cs;
+      cs.node = parent.first_child + i;
+      out.push_back(cs);
+      if (surrogate_) {
+        prefix.push_back(nodes_[parent.first_child + i].choice);
+        archs.push_back(complete_for_prior(prefix));
+        prefix.pop_back();
+      } else {
+        archs.emplace_back();
+      }
+    }
+  }
+  std::vector<double> priors, values, qs;
+  priors_for(archs, priors);
+  std::vector<size_t> visited;
+  for (size_t i = 0; i < out.size(); ++i)
+    if (out[i].node && nodes_[*out[i].node].visits > 0) {
+      visited.push_back(i);
+      values.push_back(value_of(nodes_[*out[i].node]));
+    }
+  const double parent_value = parent.visits > 0 ? value_of(parent) : kNegInf;
+  normalize(values, parent_value, qs);
+  const double vl = options_.virtual_loss;
+  const double np = parent.visits + vl * parent.in_flight;
+  size_t vi = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    ChildScore& cs = out[i];
+    cs.prior = priors[i];
+    double q = options_.first_play, n = 0;
+    if (cs.node) {
+      const Node& c = nodes_[*cs.node];
+      // Virtual loss: each trial in flight below counts as a visit of value 0.
+      n = c.visits + vl * c.in_flight;
+      if (c.visits > 0)
+        q = qs[vi++] * c.visits / n;
+      else if (n > 0)
+        q = 0;
+    }
+    cs.q = q;
+    cs.visits = n;
+    cs.score = use_puct_ ? puct_score(q, cs.prior, np, n, options_.exploration)
+                         : uct_score(q, np, n, options_.exploration);
+    if (cs.node && nodes_[*cs.node].has(Node::kExhausted)) cs.score = kNegInf;
+  }
+  return out;
+}
+
+namespace {
+// Highest score; ties go to the higher prior, then to the earlier child.
+size_t argmax_score(const std::vector<Mcts::ChildScore>& v) {
+  size_t best = 0;
+  for (size_t i = 1; i < v.size(); ++i)
+    if (v[i].score > v[best].score || (v[i].score == v[best].score && v[i].prior > v[best].prior)) best = i;
+  return best;
+}
+}  // namespace
+
+Proposal Mcts::emit(Architecture a, std::vector<uint32_t> path) {
+  for (uint32_t n : path) ++nodes_[n].in_flight;
+  nodes_[path.back()].flags |= Node::kPending;
+  Proposal p{next_id_++, std::move(a)};
+  in_flight_.emplace(p.id, std::move(path));
+  return p;
+}
+
+std::vector<Proposal> Mcts::propose(int k) {
+  std::vector<Proposal> out;
+  while (static_cast<int>(out.size()) < k) {
+    auto p = propose_one();
+    if (!p) break;
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+std::optional<Proposal> Mcts::propose_one() { return edit_tree_ ? propose_edit() : propose_prefix(); }
+
+std::optional<Proposal> Mcts::propose_random() {
+  auto a = sample_unseen(
+      space_, [&](const Architecture& x) { return index_.find(key_of(x), nodes_) != NodeIndex::kNone; }, rng_);
+  if (!a) return std::nullopt;
+  const uint64_t key = key_of(*a);
+  uint32_t n = new_node(key, 0);
+  index_.insert(key, n, nodes_);
+  choices_.insert(choices_.end(), a->choices.begin(), a->choices.end());
+  return emit(std::move(*a), {n});
+}
+
+std::optional<Proposal> Mcts::propose_edit() {
+  if (random_proposed_ < options_.initial_random || best_node_ == NodeIndex::kNone) {
+    auto p = propose_random();
+    if (p) ++random_proposed_;
+    return p;
+  }
+  std::vector<uint32_t> path{best_node_};
+  uint32_t cur = best_node_;
+  for (int depth = 0;; ++depth) {
+    auto kids = scores(cur, {});
+    // No node twice on one path.
+    std::erase_if(kids, [&](const ChildScore& c) {
+      return c.node && std::find(path.begin(), path.end(), *c.node) != path.end();
+    });
+    if (kids.empty()) break;
+    size_t pick = argmax_score(kids);
+    if (kids[pick].node && depth + 1 >= options_.max_depth) {
+      // Depth cap: the best-prior child never evaluated, if any.
+      std::optional<size_t> alt;
+      for (size_t i = 0; i < kids.size(); ++i)
+        if (!kids[i].node && (!alt || kids[i].prior > kids[*alt].prior)) alt = i;
+      if (!alt) break;
+      pick = *alt;
+    }
+    if (!kids[pick].node) {
+      Architecture a = std::move(kids[pick].arch);
+      const uint64_t key = key_of(a);
+      uint32_t n = new_node(key, static_cast<uint8_t>(std::min(depth + 1, 255)));
+      index_.insert(key, n, nodes_);
+      choices_.insert(choices_.end(), a.choices.begin(), a.choices.end());
+      path.push_back(n);
+      return emit(std::move(a), std::move(path));
+    }
+    cur = *kids[pick].node;
+    path.push_back(cur);
+  }
+  return propose_frontier();
+}
+
+std::optional<Proposal> Mcts::propose_frontier() {
+  // Evaluated architectures, best first: propose the surrogate's favourite
+  // unevaluated neighbour of the first one that has any.
+  std::vector<uint32_t> order;
+  for (uint32_t i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i].has(Node::kEvaluated) && !nodes_[i].has(Node::kFailed)) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return nodes_[a].value_max > nodes_[b].value_max; });
+  for (uint32_t from : order) {
+    std::optional<Architecture> best;
+    double best_pred = kNegInf;
+    for (auto& a : space_.neighbours(arch_of(from))) {
+      if (index_.find(key_of(a), nodes_) != NodeIndex::kNone) continue;
+      double p = predict(a);
+      if (!best || p > best_pred) {
+        best_pred = p;
+        best = std::move(a);
+      }
+    }
+    if (best) {
+      const uint64_t key = key_of(*best);
+      uint32_t n = new_node(key, 1);
+      index_.insert(key, n, nodes_);
+      choices_.insert(choices_.end(), best->choices.begin(), best->choices.end());
+      return emit(std::move(*best), {from, n});
+    }
+  }
+  return propose_random();
+}
+
+Architecture Mcts::complete_for_prior(std::vector<Choice> prefix) const {
+  // Complete a prefix with the best architecture's remaining choices where legal,
+  // so that siblings are compared in the context the search currently favours.
+  const Architecture* best = best_node_ != NodeIndex::kNone ? &best_arch_ : nullptr;
+  std::vector<Choice> legal;
+  while (static_cast<int>(prefix.size()) < decisions_) {
+    space_.legal_choices(prefix, legal);
+    Choice c = legal.empty() ? 0 : legal[0];
+    if (best && std::find(legal.begin(), legal.end(), best->choices[prefix.size()]) != legal.end())
+      c = best->choices[prefix.size()];
+    prefix.push_back(c);
+  }
+  return Architecture{std::move(prefix)};
+}
+
+void Mcts::expand(uint32_t node, const std::vector<Choice>& prefix) {
+  std::vector<Choice> legal;
+  space_.legal_choices(prefix, legal);
+  MCTSNAS_CHECK(legal.size() < 65536, "a decision has more than 65535 choices");
+  const uint32_t first = static_cast<uint32_t>(nodes_.size());
+  for (Choice c : legal) {
+    uint32_t n = new_node(0, static_cast<uint8_t>(prefix.size() + 1));
+    nodes_[n].choice = c;
+  }
+  nodes_[node].first_child = first;
+  nodes_[node].num_children = static_cast<uint16_t>(legal.size());
+  if (legal.empty()) nodes_[node].flags |= Node::kExhausted;
+}
+
+void Mcts::mark_exhausted(const std::vector<uint32_t>& path) {
+  nodes_[path.back()].flags |= Node::kExhausted;
+  for (size_t i = path.size() - 1; i-- > 0;) {
+    Node& p = nodes_[path[i]];
+    for (uint32_t c = 0; c < p.num_children; ++c)
+      if (!nodes_[p.first_child + c].has(Node::kExhausted)) return;
+    p.flags |= Node::kExhausted;
+  }
+}
+
+std::optional<Proposal> Mcts::propose_prefix() {
+  const bool random_walk = random_proposed_ < options_.initial_random;
+  // Every failed descent marks at least one node exhausted, so this ends.
+  while (!nodes_[0].has(Node::kExhausted)) {
+    std::vector<uint32_t> path{0};
+    std::vector<Choice> prefix;
+    uint32_t cur = 0;
+    bool dead_end = false;
+    while (static_cast<int>(prefix.size()) < decisions_) {
+      if (nodes_[cur].first_child == 0) expand(cur, prefix);
+      if (nodes_[cur].num_children == 0) {
+        dead_end = true;
+        break;
+      }
+      uint32_t next = NodeIndex::kNone;
+      if (random_walk) {
+        std::vector<uint32_t> open;
+        for (uint32_t i = 0; i < nodes_[cur].num_children; ++i)
+          if (!nodes_[nodes_[cur].first_child + i].has(Node::kExhausted)) open.push_back(nodes_[cur].first_child + i);
+        if (!open.empty()) next = open[rng_.below(open.size())];
+      } else {
+        auto kids = scores(cur, prefix);
+        size_t pick = argmax_score(kids);
+        if (!kids.empty() && kids[pick].score != kNegInf) next = *kids[pick].node;
+      }
+      if (next == NodeIndex::kNone) {
+        dead_end = true;
+        break;
+      }
+      cur = next;
+      path.push_back(cur);
+      prefix.push_back(nodes_[cur].choice);
+    }
+    if (dead_end) {
+      mark_exhausted(path);
+      continue;
+    }
+    Architecture a{prefix};
+    const uint64_t key = key_of(a);
+    const uint32_t known = index_.find(key, nodes_);
+    mark_exhausted(path);  // a terminal is proposed once
+    if (known == NodeIndex::kNone) {
+      nodes_[cur].key = key;
+      index_.insert(key, cur, nodes_);
+      if (random_walk) ++random_proposed_;
+      return emit(std::move(a), std::move(path));
+    }
+    // Transposition: the same (or an isomorphic) architecture was reached by
+    // another path. Its known result updates this path; nothing is proposed.
+    const Node& k = nodes_[known];
+    if (k.has(Node::kEvaluated) && !k.has(Node::kFailed)) backup(path, value_of(k), false);
+  }
+  return std::nullopt;
+}
+
+void Mcts::backup(const std::vector<uint32_t>& path, double reward, bool release_in_flight) {
+  for (uint32_t i : path) {
+    Node& n = nodes_[i];
+    if (release_in_flight) {
+      MCTSNAS_CHECK(n.in_flight > 0, "in-flight count underflow");
+      --n.in_flight;
+    }
+    if (!std::isfinite(reward)) continue;
+    n.value_max = n.visits == 0 ? static_cast<float>(reward) : std::max(n.value_max, static_cast<float>(reward));
+    n.value_sum += reward;
+    ++n.visits;
+  }
+}
+
+void Mcts::observe(const Proposal& p, double reward) {
+  auto it = in_flight_.find(p.id);
+  if (it == in_flight_.end())
+    throw Error("mcts: observed trial " + std::to_string(p.id) + ", which is not in flight");
+  std::vector<uint32_t> path = std::move(it->second);
+  in_flight_.erase(it);
+  const uint32_t leaf = path.back();
+  Node& n = nodes_[leaf];
+  n.flags = static_cast<uint8_t>((n.flags & ~Node::kPending) | Node::kEvaluated);
+  if (std::isnan(reward)) n.flags |= Node::kFailed;
+  if (std::isinf(reward)) reward = std::numeric_limits<double>::quiet_NaN();  // never a value
+  backup(path, reward, true);
+  if (std::isfinite(reward)) {
+    if (surrogate_) surrogate_->observe(p.arch, reward);
+    if (best_node_ == NodeIndex::kNone || reward > best_reward_) {
+      best_node_ = leaf;
+      best_reward_ = reward;
+      best_arch_ = p.arch;
+    }
+  }
+}
+
+size_t Mcts::memory_bytes() const {
+  return nodes_.capacity() * sizeof(Node) + choices_.capacity() * sizeof(Choice) + index_.bytes();
+}
+
+std::string Mcts::dump() const {
+  std::string s;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "mcts tree=%s nodes=%zu best=%d in_flight=%zu next_id=%llu\n",
+                options_.tree.c_str(), nodes_.size(), best_node_ == NodeIndex::kNone ? -1 : int(best_node_),
+                in_flight_.size(), static_cast<unsigned long long>(next_id_));
+  s += buf;
+  for (uint32_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    std::snprintf(buf, sizeof buf, "%u key=%016llx N=%u F=%u sum=%.6f max=%.6f flags=%u depth=%u", i,
+                  static_cast<unsigned long long>(n.key), n.visits, n.in_flight, n.value_sum,
+                  static_cast<double>(n.value_max), n.flags, n.depth);
+    s += buf;
+    if (edit_tree_) {
+      s += " arch=" + space_.key(arch_of(i));
+    } else {
+      std::snprintf(buf, sizeof buf, " choice=%u children=%u+%u", n.choice, n.first_child, n.num_children);
+      s += buf;
+    }
+    s += '\n';
+  }
+  return s;
+}
+
+void Mcts::save(ByteWriter& out) const {
+  out.put(kStateVersion);
+  out.put<uint8_t>(edit_tree_);
+  out.put<uint32_t>(static_cast<uint32_t>(decisions_));
+  out.put(rng_.state());
+  out.put(next_id_);
+  out.put(random_proposed_);
+  out.put(best_node_);
+  out.put(best_reward_);
+  put_arch(out, best_arch_);
+  out.put_vector(nodes_);
+  out.put_vector(choices_);
+  out.put<uint64_t>(in_flight_.size());
+  for (const auto& [id, path] : in_flight_) {
+    out.put(id);
+    out.put_vector(path);
+  }
+  out.put<uint8_t>(surrogate_ != nullptr);
+  if (surrogate_) surrogate_->save(out);
+}
+
+void Mcts::load(ByteReader& in) {
+  if (in.get<uint32_t>() != kStateVersion) in.fail("MCTS state version is not " + std::to_string(kStateVersion));
+  if (in.get<uint8_t>() != static_cast<uint8_t>(edit_tree_)) in.fail("MCTS tree shape differs from the config's");
+  if (in.get<uint32_t>() != static_cast<uint32_t>(decisions_)) in.fail("MCTS decision count differs from the space's");
+  rng_.set_state(in.get<std::array<uint64_t, 4>>());
+  next_id_ = in.get<uint64_t>();
+  random_proposed_ = in.get<int64_t>();
+  best_node_ = in.get<uint32_t>();
+  best_reward_ = in.get<double>();
+  best_arch_ = get_arch(in);
+  nodes_ = in.get_vector<Node>();
+  choices_ = in.get_vector<Choice>();
+  const size_t n = nodes_.size();
+  if (best_node_ != NodeIndex::kNone && best_node_ >= n) in.fail("MCTS best node out of range");
+  if (edit_tree_ ? choices_.size() != n * decisions_ : !choices_.empty()) in.fail("MCTS choice table has the wrong size");
+  if (!edit_tree_ && n == 0) in.fail("MCTS prefix tree has no root");
+  index_.clear();
+  for (uint32_t i = 0; i < n; ++i) {
+    const Node& x = nodes_[i];
+    if (x.num_children && (x.first_child <= i || size_t{x.first_child} + x.num_children > n))
+      in.fail("MCTS node " + std::to_string(i) + " has children out of range");
+    // Indexed: every edit node; prefix terminals that own their key (the first
+    // of equal keys, which is the one proposed — later ones are transpositions).
+    if (x.key != 0 && index_.find(x.key, nodes_) == NodeIndex::kNone) index_.insert(x.key, i, nodes_);
+  }
+  in_flight_.clear();
+  const auto m = in.get<uint64_t>();
+  if (m > n) in.fail("MCTS in-flight count larger than the tree");
+  for (uint64_t i = 0; i < m; ++i) {
+    const auto id = in.get<uint64_t>();
+    auto path = in.get_vector<uint32_t>();
+    if (path.empty()) in.fail("MCTS in-flight path is empty");
+    for (uint32_t x : path)
+      if (x >= n) in.fail("MCTS in-flight path out of range");
+    in_flight_.emplace(id, std::move(path));
+  }
+  const bool has_surrogate = in.get<uint8_t>() != 0;
+  if (has_surrogate != (surrogate_ != nullptr)) in.fail("MCTS surrogate setting differs from the config's");
+  if (surrogate_) surrogate_->load(in);
+}
+
+}  // namespace mctsnas

@@ -1,0 +1,105 @@
+#pragma once
+// The MCTS tree's storage. Memory layout (a design decision, as in lc0's node.h):
+//
+//   nodes_   : std::vector<Node>, 40 bytes each, index 0 = first node. Nodes are
+//              never freed or moved individually, so an index (uint32) is a stable
+//              handle and the whole tree is one contiguous block: a checkpoint is a
+//              memcpy of it.
+//   choices_ : edit tree only, num_decisions x uint16 per node (node i's
+//              architecture at [i*D, i*D+D)). The prefix tree needs none: a node's
+//              partial architecture is the choices along its path.
+//   index_   : open addressing, uint32 per slot (node index + 1, 0 = empty), load
+//              <= 3/4, keyed by Node::key: the transposition table.
+//
+//   Prefix tree (node = partial architecture, edge = one decision):
+//
+//     [0 root, depth 0] first_child=1 num_children=5
+//       ├─ [1 choice 0, depth 1] first_child=6 num_children=5 ─┬─ [6 ...] ...
+//       ├─ [2 choice 1, depth 1] (not expanded)                 └─ ...
+//       ...  children of a node are contiguous: first_child .. first_child+n-1
+//     depth == num_decisions: a complete architecture (terminal), key = its
+//     transposition key, entered in index_.
+//
+//   Edit tree (node = complete architecture, edge = change one decision):
+//     one node per distinct transposition key, whichever path reached it; children
+//     are the space's neighbours(), looked up in index_ on the fly, so re-rooting
+//     at a new best architecture costs nothing and statistics are shared by
+//     every path (a DAG in memory, a tree in each descent).
+#include <cstdint>
+#include <vector>
+
+#include "space/architecture.h"
+
+namespace mctsnas {
+
+struct Node {
+  uint64_t key = 0;           // transposition key (edit nodes, prefix terminals), 0 otherwise
+  double value_sum = 0;       // sum of backed-up rewards (mean backup)
+  float value_max = 0;        // best reward in the explored subtree (max backup); valid if visits>0
+  uint32_t visits = 0;        // finished evaluations backed up through this node
+  uint32_t in_flight = 0;     // trials in flight whose path passes here (virtual loss)
+  uint32_t first_child = 0;   // prefix tree: index of the first child (0 = not expanded)
+  uint16_t num_children = 0;  // prefix tree
+  Choice choice = 0;          // prefix tree: the choice on the edge from the parent
+  uint8_t flags = 0;          // kPending | kEvaluated | kFailed | kExhausted
+  uint8_t depth = 0;          // prefix: decisions fixed; edit: edits from the root it was found at
+  uint16_t reserved = 0;
+
+  static constexpr uint8_t kPending = 1;    // proposed, result not observed yet
+  static constexpr uint8_t kEvaluated = 2;  // has its own result (maybe failed)
+  static constexpr uint8_t kFailed = 4;     // its trial failed (reward NaN)
+  static constexpr uint8_t kExhausted = 8;  // prefix: nothing left to propose below
+  bool has(uint8_t f) const { return (flags & f) != 0; }
+};
+static_assert(sizeof(Node) <= 64, "Node must stay within one cache line");
+static_assert(sizeof(Node) == 40, "Node layout changed: update the diagram and checkpoint version");
+
+// key -> node index. Keys are 64-bit hashes; equal keys are the same entry.
+class NodeIndex {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t find(uint64_t key, const std::vector<Node>& nodes) const {
+    if (slots_.empty()) return kNone;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+      const uint32_t s = slots_[i];
+      if (s == 0) return kNone;
+      if (nodes[s - 1].key == key) return s - 1;
+    }
+  }
+  // Precondition: key not present.
+  void insert(uint64_t key, uint32_t node, const std::vector<Node>& nodes) {
+    if ((count_ + 1) * 4 > slots_.size() * 3) grow(nodes);
+    place(key, node);
+    ++count_;
+  }
+  void clear() {
+    slots_.clear();
+    count_ = 0;
+  }
+  size_t count() const { return count_; }
+  size_t bytes() const { return slots_.size() * sizeof(uint32_t); }
+
+ private:
+  static uint64_t mix(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    return k ^ (k >> 33);
+  }
+  void place(uint64_t key, uint32_t node) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = mix(key) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = node + 1;
+  }
+  void grow(const std::vector<Node>& nodes) {
+    std::vector<uint32_t> old = std::move(slots_);
+    slots_.assign(old.empty() ? 16 : old.size() * 2, 0);
+    for (uint32_t s : old)
+      if (s) place(nodes[s - 1].key, s - 1);
+  }
+  std::vector<uint32_t> slots_;
+  size_t count_ = 0;
+};
+
+}  // namespace mctsnas
