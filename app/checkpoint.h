@@ -1,0 +1,45 @@
+#pragma once
+// tree.ckpt: the complete state of a search, so `mctsnas resume` continues it.
+//
+// Layout (little-endian):
+//   magic "MCTSNAS\x1a" (8) | format version u32 | payload size u64 | CRC-32 of payload u32 | payload
+// Written atomically (temp file, fsync, rename); before each write the previous
+// good checkpoint is kept as tree.ckpt.prev, so a checkpoint damaged on disk
+// never leaves a run without one.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "space/architecture.h"
+
+namespace mctsnas {
+
+inline constexpr uint32_t kCheckpointVersion = 1;
+
+struct CheckpointTrial {
+  uint64_t id = 0;
+  std::vector<Choice> choices;
+};
+
+struct CheckpointState {
+  std::string algorithm;
+  int64_t observed = 0;            // trials finished and in trials.jsonl
+  uint64_t trials_bytes = 0;       // size of trials.jsonl holding exactly those
+  double elapsed_seconds = 0;      // wall time of the run before this checkpoint
+  std::optional<uint64_t> best_id; // best trial so far
+  double best_score = 0;
+  std::vector<Choice> best_choices;
+  std::vector<CheckpointTrial> in_flight;  // proposed, not yet observed: re-run on resume
+  std::string searcher_state;      // Searcher::save()
+};
+
+std::string encode_checkpoint(const CheckpointState& s);
+// Throws Error naming `what` (the file) on a bad magic, version, size or checksum.
+CheckpointState decode_checkpoint(std::string_view bytes, const std::string& what);
+
+void write_checkpoint(const std::filesystem::path& path, const CheckpointState& s);
+CheckpointState read_checkpoint(const std::filesystem::path& path);
+
+}  // namespace mctsnas

@@ -1,0 +1,330 @@
+#include "app/search_run.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "app/checkpoint.h"
+#include "app/evaluator_factory.h"
+#include "app/progress.h"
+#include "app/trial_log.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "common/strings.h"
+#include "runtime/inline_pool.h"
+#include "search/searcher.h"
+#include "space/space_options.h"
+
+namespace mctsnas {
+namespace fs = std::filesystem;
+
+fs::path new_run_dir(const fs::path& root, const std::string& name) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  fs::path base = root / (name + "-" + stamp);
+  fs::path dir = base;
+  for (int i = 2; fs::exists(dir); ++i) dir = fs::path(base.string() + "-" + std::to_string(i));
+  return dir;
+}
+
+namespace {
+
+// The loop's bookkeeping, kept in one place so that checkpoint and summary agree.
+class SearchLoop {
+ public:
+  explicit SearchLoop(const SearchRunOptions& o) : o_(o), cfg_(o.config) {}
+  SearchRunResult run();
+
+ private:
+  void open_fresh();
+  void open_resumed();
+  void refill();
+  void submit_or_replay(uint64_t id, const Architecture& arch);
+  bool observe_ready();
+  void observe(TrialOutcome o, bool already_logged);
+  void write_checkpoint_now();
+  void write_summary(const std::string& state) const;
+  double reward_of(const TrialResult& r) const;
+  bool better(double score) const;
+  double elapsed() const { return elapsed_before_ + (run_clock_seconds() - started_); }
+  void warn(const std::string& msg) const {
+    if (o_.err) *o_.err << "warning: " << msg << '\n';
+  }
+  bool stop_requested() const { return o_.stop && o_.stop->load(); }
+  void show_progress(bool new_best);
+
+  const SearchRunOptions& o_;
+  const RunOptions& cfg_;
+  fs::path dir_;
+  std::unique_ptr<SearchSpace> space_;
+  std::unique_ptr<Evaluator> evaluator_;
+  std::unique_ptr<Searcher> searcher_;
+  std::unique_ptr<TrialPool> pool_;
+  AppendFile log_;
+
+  int64_t target_ = 0;
+  int64_t observed_ = 0;
+  int64_t observed_here_ = 0;
+  int64_t failed_ = 0;
+  uint64_t log_bytes_ = 0;
+  double started_ = 0;
+  double elapsed_before_ = 0;
+  std::optional<uint64_t> best_id_;
+  double best_score_ = 0;
+  Architecture best_arch_;
+  bool dirty_ = true;
+  bool exhausted_ = false;
+
+  std::map<uint64_t, Architecture> in_flight_;   // proposed, not yet observed
+  std::map<uint64_t, TrialOutcome> ready_;       // finished, waiting to be observed
+  std::set<uint64_t> ready_logged_;              // of those, already in trials.jsonl
+  std::map<uint64_t, LoggedTrial> recorded_;     // resume: finished after the checkpoint
+  std::optional<Progress> progress_;
+};
+
+double SearchLoop::reward_of(const TrialResult& r) const {
+  if (!has_score(r.status) || !std::isfinite(r.score)) return std::nan("");
+  return cfg_.objective.goal == "minimize" ? -r.score : r.score;
+}
+
+bool SearchLoop::better(double score) const {
+  if (!best_id_) return true;
+  return cfg_.objective.goal == "minimize" ? score < best_score_ : score > best_score_;
+}
+
+void SearchLoop::open_fresh() {
+  if (fs::exists(dir_ / "tree.ckpt"))
+    throw Error(dir_.string() + ": already holds a run (tree.ckpt); use `mctsnas resume " + dir_.string() +
+                "` or another --run-dir");
+  fs::create_directories(dir_);
+  write_file_atomically(dir_ / "config.resolved.yaml", o_.resolved_config_yaml);
+  fs::remove(dir_ / "trials.jsonl");
+  log_ = AppendFile(dir_ / "trials.jsonl");
+}
+
+void SearchLoop::open_resumed() {
+  CheckpointState ck = read_checkpoint(dir_ / "tree.ckpt");
+  if (ck.algorithm != searcher_->name())
+    throw Error((dir_ / "tree.ckpt").string() + ": was written by algorithm '" + ck.algorithm +
+                "', but the config says '" + searcher_->name() + "'");
+  ByteReader r(ck.searcher_state, (dir_ / "tree.ckpt").string() + " (searcher state)");
+  searcher_->load(r);
+  observed_ = ck.observed;
+  log_bytes_ = ck.trials_bytes;
+  elapsed_before_ = ck.elapsed_seconds;
+  if (ck.best_id) {
+    best_id_ = ck.best_id;
+    best_score_ = ck.best_score;
+    best_arch_.choices = ck.best_choices;
+  }
+  std::string warning;
+  auto tail = read_trial_log_tail(dir_ / "trials.jsonl", ck.trials_bytes, *space_, &warning);
+  if (!warning.empty()) warn(warning);
+  for (auto& t : tail) recorded_.emplace(t.outcome.id, std::move(t));
+  log_ = AppendFile(dir_ / "trials.jsonl");
+  // Trials in flight when the checkpoint was written: take their result from
+  // trials.jsonl when they finished before the stop, otherwise run them again.
+  for (const auto& t : ck.in_flight) {
+    Architecture a{t.choices};
+    if (!space_->is_legal(a)) throw Error((dir_ / "tree.ckpt").string() + ": in-flight trial " + std::to_string(t.id) + " is not a legal architecture of this space");
+    in_flight_[t.id] = a;
+    submit_or_replay(t.id, a);
+  }
+}
+
+void SearchLoop::submit_or_replay(uint64_t id, const Architecture& arch) {
+  auto it = recorded_.find(id);
+  if (it != recorded_.end() && it->second.outcome.arch == arch) {
+    ready_[id] = it->second.outcome;
+    ready_logged_.insert(id);
+    log_bytes_ += it->second.line.size() + 1;
+    recorded_.erase(it);
+    return;
+  }
+  pool_->submit(TrialRequest{id, arch});
+}
+
+void SearchLoop::refill() {
+  const int parallel = std::max(1, cfg_.search.parallel);
+  int64_t want = std::min<int64_t>(target_ - observed_ - static_cast<int64_t>(in_flight_.size()),
+                                   parallel - static_cast<int64_t>(in_flight_.size()));
+  if (want <= 0 || exhausted_ || stop_requested()) return;
+  auto proposals = searcher_->propose(static_cast<int>(want));
+  if (proposals.empty() && in_flight_.empty()) exhausted_ = true;
+  for (auto& p : proposals) {
+    in_flight_[p.id] = p.arch;
+    submit_or_replay(p.id, p.arch);
+    dirty_ = true;
+  }
+}
+
+void SearchLoop::observe(TrialOutcome o, bool already_logged) {
+  double reward = reward_of(o.result);
+  if (!already_logged) {
+    std::string line = trial_line(*space_, o, reward);
+    log_.append_line(line);
+    log_bytes_ += line.size() + 1;
+  }
+  ++observed_;
+  ++observed_here_;
+  bool new_best = false;
+  if (std::isnan(reward)) {
+    ++failed_;
+  } else if (better(o.result.score)) {
+    best_id_ = o.id;
+    best_score_ = o.result.score;
+    best_arch_ = o.arch;
+    new_best = true;
+  }
+  searcher_->observe(Proposal{o.id, o.arch}, reward);
+  in_flight_.erase(o.id);
+  dirty_ = true;
+  show_progress(new_best);
+}
+
+void SearchLoop::show_progress(bool new_best) {
+  if (!progress_) return;
+  ProgressState st;
+  st.done = observed_;
+  st.total = target_;
+  st.failed = failed_;
+  if (best_id_) {
+    st.best = best_score_;
+    st.best_id = best_id_;
+  }
+  st.elapsed = run_clock_seconds() - started_;
+  st.done_here = observed_here_;
+  progress_->update(st, new_best);
+}
+
+// Observes the next finished trial the mode allows; false when there is none.
+bool SearchLoop::observe_ready() {
+  if (ready_.empty()) return false;
+  uint64_t id;
+  if (cfg_.search.deterministic) {
+    // Proposal order: only the oldest trial in flight may be observed.
+    id = in_flight_.begin()->first;
+    if (!ready_.count(id)) return false;
+  } else {
+    id = ready_.begin()->first;
+  }
+  TrialOutcome o = std::move(ready_.at(id));
+  ready_.erase(id);
+  bool logged = ready_logged_.erase(id) > 0;
+  observe(std::move(o), logged);
+  return true;
+}
+
+void SearchLoop::write_checkpoint_now() {
+  CheckpointState ck;
+  ck.algorithm = searcher_->name();
+  ck.observed = observed_;
+  ck.trials_bytes = log_bytes_;
+  ck.elapsed_seconds = elapsed();
+  ck.best_id = best_id_;
+  ck.best_score = best_score_;
+  ck.best_choices = best_arch_.choices;
+  for (const auto& [id, arch] : in_flight_) ck.in_flight.push_back(CheckpointTrial{id, arch.choices});
+  ByteWriter w;
+  searcher_->save(w);
+  ck.searcher_state = std::move(w.bytes());
+  write_checkpoint(dir_ / "tree.ckpt", ck);
+  dirty_ = false;
+}
+
+void SearchLoop::write_summary(const std::string& state) const {
+  nlohmann::json j;
+  j["name"] = cfg_.name;
+  j["algorithm"] = cfg_.search.algorithm;
+  j["space"] = space_->kind();
+  j["objective"] = {{"metric", cfg_.objective.metric}, {"goal", cfg_.objective.goal}};
+  j["trials_finished"] = observed_;
+  j["trials_failed_here"] = failed_;
+  j["trials_target"] = target_;
+  if (best_id_)
+    j["best"] = {{"id", *best_id_}, {"arch", space_->key(best_arch_)}, {"score", best_score_}};
+  else
+    j["best"] = nullptr;
+  j["wall_seconds"] = elapsed();
+  j["state"] = state;
+  j["mctsnas_version"] = MCTSNAS_VERSION;
+  write_file_atomically(dir_ / "summary.json", j.dump(2) + "\n");
+}
+
+SearchRunResult SearchLoop::run() {
+  dir_ = o_.run_dir;
+  space_ = make_space(cfg_.space);
+  evaluator_ = make_evaluator(cfg_, *space_);
+  searcher_ = make_searcher(cfg_.search, *space_, cfg_.seed);
+  InlinePoolOptions po;
+  po.capacity = std::max(1, cfg_.search.parallel);
+  po.budget.cpu_threads = cfg_.resources.per_trial.cpu_threads;
+  po.stop_flag = o_.stop_now;
+  pool_ = std::make_unique<InlinePool>(*evaluator_, po);
+  target_ = cfg_.search.trials;
+  started_ = run_clock_seconds();
+  if (o_.out) progress_.emplace(*o_.out, o_.tty);
+
+  if (o_.resume) {
+    if (!fs::is_directory(dir_)) throw Error(dir_.string() + ": no such run directory");
+    open_resumed();
+  } else {
+    open_fresh();
+  }
+  write_summary("running");
+
+  const double grace_deadline_unset = -1;
+  double grace_deadline = grace_deadline_unset;
+  while (true) {
+    bool stopping = stop_requested() ||
+                    (o_.max_trials_this_process && observed_here_ >= *o_.max_trials_this_process);
+    if (!stopping) refill();
+    if (dirty_) write_checkpoint_now();
+    if (in_flight_.empty()) break;
+    if (stopping) {
+      if (grace_deadline == grace_deadline_unset) {
+        grace_deadline = run_clock_seconds() + o_.grace_seconds;
+        pool_->stop(o_.grace_seconds);
+      }
+      bool now = (o_.stop_now && o_.stop_now->load()) || run_clock_seconds() > grace_deadline;
+      if (now || pool_->in_flight() == 0) {
+        while (observe_ready()) {}
+        if (dirty_) write_checkpoint_now();
+        break;
+      }
+    }
+    if (observe_ready()) continue;
+    for (auto& out : pool_->wait(0.25)) ready_[out.id] = std::move(out);
+  }
+  if (progress_) progress_->finish();
+
+  bool finished = observed_ >= target_ || (exhausted_ && in_flight_.empty());
+  write_summary(finished ? "finished" : "interrupted");
+
+  SearchRunResult res;
+  res.run_dir = dir_;
+  res.trials = observed_;
+  res.finished = finished;
+  res.best_id = best_id_;
+  res.best_score = best_score_;
+  if (best_id_) res.best_arch = space_->key(best_arch_);
+  res.wall_seconds = elapsed();
+  return res;
+}
+
+}  // namespace
+
+SearchRunResult run_search(const SearchRunOptions& options) {
+  SearchLoop loop(options);
+  return loop.run();
+}
+
+}  // namespace mctsnas

@@ -1,0 +1,99 @@
+#include "app/trial_log.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "evaluator/trial_json.h"
+
+namespace mctsnas {
+
+namespace {
+std::string hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+}  // namespace
+
+std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double reward) {
+  // Ordered keys: a human reading the file sees id, arch, status, score first.
+  nlohmann::ordered_json j;
+  nlohmann::json r = to_json(o.result);  // status, score, metrics, error, seconds
+  j["id"] = o.id;
+  j["arch"] = space.key(o.arch);
+  j["status"] = r["status"];
+  j["score"] = r["score"];
+  j["reward"] = number(reward);
+  j["metrics"] = r["metrics"];
+  if (r.contains("error")) j["error"] = r["error"];
+  j["seconds"] = r["seconds"];
+  j["choices"] = o.arch.choices;
+  j["canonical"] = hex(space.canonical_hash(o.arch));
+  j["budget"] = to_json(o.budget);
+  j["device"] = o.device;
+  j["started_at"] = o.started_at;
+  j["finished_at"] = o.finished_at;
+  return j.dump();
+}
+
+std::vector<LoggedTrial> read_trial_log_tail(const std::filesystem::path& path, uint64_t from,
+                                             const SearchSpace& space, std::string* warning) {
+  std::vector<LoggedTrial> out;
+  if (!std::filesystem::exists(path)) {
+    if (from > 0) throw Error(path.string() + ": missing, but the checkpoint says it holds " + std::to_string(from) + " bytes of trials");
+    return out;
+  }
+  std::string text = read_file(path);
+  if (text.size() < from)
+    throw Error(path.string() + ": shorter (" + std::to_string(text.size()) + " bytes) than the checkpoint says (" +
+                std::to_string(from) + "): finished trials were lost outside mctsnas");
+  size_t end = text.rfind('\n');
+  size_t complete = end == std::string::npos ? 0 : end + 1;
+  if (complete < from) complete = from;
+  if (complete < text.size()) {
+    std::filesystem::resize_file(path, complete);
+    if (warning)
+      *warning = path.string() + ": cut a torn last line (" + std::to_string(text.size() - complete) +
+                 " bytes) left by a process that died while writing it";
+  }
+  // Line numbers for errors count from the start of the file.
+  int line_no = 1;
+  for (size_t i = 0; i < from; ++i) line_no += text[i] == '\n';
+  size_t pos = from;
+  while (pos < complete) {
+    size_t nl = text.find('\n', pos);
+    std::string line = text.substr(pos, nl - pos);
+    std::string where = path.string() + ":" + std::to_string(line_no);
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw Error(where + ": not valid JSON: " + e.what());
+    }
+    LoggedTrial t;
+    t.line = line;
+    t.outcome.result = trial_result_from_json(j, where);
+    try {
+      t.outcome.id = j.at("id").get<uint64_t>();
+      t.outcome.arch.choices = j.at("choices").get<std::vector<Choice>>();
+      t.outcome.budget = trial_budget_from_json(j.at("budget"), where);
+      t.outcome.device = j.at("device").get<std::string>();
+      t.outcome.started_at = j.at("started_at").get<double>();
+      t.outcome.finished_at = j.at("finished_at").get<double>();
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(where + ": bad trial record: " + e.what());
+    }
+    if (!space.is_legal(t.outcome.arch)) throw Error(where + ": trial's choices are not a legal architecture of this space");
+    out.push_back(std::move(t));
+    pos = nl + 1;
+    ++line_no;
+  }
+  return out;
+}
+
+}  // namespace mctsnas
