@@ -41,6 +41,7 @@ class Mcts final : public Searcher {
   void observe(const Proposal& p, double reward) override;
   void save(ByteWriter& out) const override;
   void load(ByteReader& in) override;
+  SearchStats stats() const override;
 
   // Selection arithmetic, exposed for tests.
   static double puct_score(double q, double prior, double parent_visits, double child_visits, double c);

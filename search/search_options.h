@@ -25,6 +25,7 @@ struct MctsOptions {
   int initial_random = 10;             // random architectures before the tree starts
   double first_play = 1.0;             // Q of a child never evaluated (normalized scale 0..1)
   double prior_decay = 0.7;            // prior of the r-th ranked child (by surrogate) ~ decay^r
+  double ucb_beta = 4.0;               // children ranked by surrogate mean + ucb_beta * its std
 };
 
 struct EvolutionOptions {

@@ -66,6 +66,7 @@ void RidgeSurrogate::observe(const Architecture& a, double reward) {
   double pred = 0;
   for (uint32_t c : scratch_) pred += w_[c];
   const double err = (reward - offset_) - pred;
+  sq_err_sum_ += err * err / denom;
   for (size_t r = 0; r < n; ++r) w_[r] += px_[r] * err / denom;
   // P -= (P x)(P x)' / denom; P stays symmetric.
   for (size_t r = 0; r < n; ++r) {
@@ -84,10 +85,23 @@ double RidgeSurrogate::predict(const Architecture& a) const {
   return s + offset_;
 }
 
+double RidgeSurrogate::uncertainty(const Architecture& a) const {
+  features_->active(a, scratch_);
+  scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
+  double v = 0;
+  for (uint32_t r : scratch_) {
+    const double* row = &p_[r * dim_];
+    for (uint32_t c : scratch_) v += row[c];
+  }
+  const double noise = n_ > 0 ? sq_err_sum_ / static_cast<double>(n_) : 1.0;
+  return std::sqrt(std::max(v, 0.0) * noise);
+}
+
 void RidgeSurrogate::save(ByteWriter& out) const {
   out.put<uint64_t>(dim_);
   out.put(offset_);
   out.put(n_);
+  out.put(sq_err_sum_);
   out.put_vector(w_);
   out.put_vector(p_);
 }
@@ -96,6 +110,7 @@ void RidgeSurrogate::load(ByteReader& in) {
   if (in.get<uint64_t>() != dim_) in.fail("surrogate feature count differs from this space's");
   offset_ = in.get<double>();
   n_ = in.get<int64_t>();
+  sq_err_sum_ = in.get<double>();
   w_ = in.get_vector<double>();
   p_ = in.get_vector<double>();
   if (w_.size() != dim_ || p_.size() != dim_ * dim_) in.fail("surrogate matrix has the wrong size");

@@ -50,6 +50,8 @@ class Surrogate {
   // reward must be finite (callers skip failed trials).
   virtual void observe(const Architecture& a, double reward) = 0;
   virtual double predict(const Architecture& a) const = 0;
+  // Standard deviation of the prediction (model uncertainty x noise level); 0 when unknown.
+  virtual double uncertainty(const Architecture& a) const { (void)a; return 0.0; }
   virtual int64_t num_observations() const = 0;
   virtual void save(ByteWriter& out) const = 0;
   virtual void load(ByteReader& in) = 0;
@@ -65,6 +67,7 @@ class RidgeSurrogate final : public Surrogate {
   std::string name() const override { return "ridge"; }
   void observe(const Architecture& a, double reward) override;
   double predict(const Architecture& a) const override;
+  double uncertainty(const Architecture& a) const override;
   int64_t num_observations() const override { return n_; }
   void save(ByteWriter& out) const override;
   void load(ByteReader& in) override;
@@ -77,6 +80,7 @@ class RidgeSurrogate final : public Surrogate {
   std::vector<double> p_;     // dim_ x dim_, inverse of (X'X + Lambda), row-major
   double offset_ = 0;         // first reward: rewards are fitted relative to it
   int64_t n_ = 0;
+  double sq_err_sum_ = 0;     // sum of e^2 / (1 + x'Px): estimates the noise variance
   mutable std::vector<uint32_t> scratch_;
   std::vector<double> px_;
 };
