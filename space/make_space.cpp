@@ -1,4 +1,5 @@
 #include "common/error.h"
+#include "space/cell_space.h"
 #include "space/nb201_space.h"
 #include "space/space_options.h"
 
@@ -6,6 +7,7 @@ namespace mctsnas {
 
 std::unique_ptr<SearchSpace> make_space(const SpaceOptions& options) {
   if (options.kind == "nb201") return std::make_unique<Nb201Space>();
+  if (options.kind == "cells") return std::make_unique<CellSpace>(options.cells);
   throw Error("space.kind: unknown space kind '" + options.kind + "' (expected nb201, categorical or cells)");
 }
 
