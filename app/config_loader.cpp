@@ -267,14 +267,47 @@ void apply_override(config::Context& ctx, YAML::Node& root, const ConfigOverride
   ctx.overrides.push_back({norm, text});
 }
 
+// The line (1-based) where a second YAML document starts, or 0. Found on the text
+// because yaml-cpp 0.7's LoadAll loops forever on some malformed multi-document input
+// (found by fuzz/config_fuzz.cpp), and Load silently ignores all but the first document.
+// Document markers are only recognized at column 0, never inside a scalar.
+int second_document_line(const std::string& text) {
+  bool seen = false;    // a document has started (content or '---')
+  bool ended = false;   // ... and was closed by '...'
+  int line_no = 0;
+  for (std::string_view line : split(text, '\n')) {
+    ++line_no;
+    auto marker = [&](std::string_view m) {
+      return line.substr(0, 3) == m &&
+             (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    };
+    if (marker("---")) {
+      if (seen) return line_no;
+      seen = true;
+      continue;
+    }
+    if (marker("...")) {
+      ended = seen;
+      continue;
+    }
+    std::string t = trim(line);
+    if (t.empty() || t[0] == '#' || (!seen && t[0] == '%')) continue;   // blank, comment, directive
+    if (ended) return line_no;
+    seen = true;
+  }
+  return 0;
+}
+
 RunOptions load(config::Context& ctx, const std::string& yaml,
                 const std::vector<ConfigOverride>& overrides) {
   YAML::Node root;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(yaml);
-    if (docs.size() > 1)
-      ctx.fail("", docs[1].Mark(), "more than one YAML document (a second '---')");
-    if (!docs.empty()) root = docs[0];
+    if (int line = second_document_line(yaml)) {
+      YAML::Mark m;
+      m.line = line - 1;
+      ctx.fail("", m, "more than one YAML document (a second '---')");
+    }
+    root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
     // ParserException, and DeepRecursion on absurd nesting.
     std::string where = e.mark.is_null() ? ctx.file

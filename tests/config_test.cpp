@@ -124,6 +124,14 @@ TEST_CASE("config: structural errors (syntax, duplicates, documents, repeats)", 
         "bad.yaml:2:1: YAML syntax error: end of sequence flow not found");
   CHECK(error_of("seed: 1\nseed: 2\n") == "bad.yaml:2:1: seed: key given twice");
   CHECK(error_of("seed: 1\n---\nseed: 2\n") ==
+        "bad.yaml:2:1: (top level): more than one YAML document (a second '---')");
+  CHECK(error_of("# c\n---\nseed: 1\n...\nseed: 2\n") ==
+        "bad.yaml:5:1: (top level): more than one YAML document (a second '---')");
+  // A leading '---' and a closing '...' are one document.
+  CHECK(error_of("%YAML 1.2\n---\nseed: 1\ntask: {table: t}\n...\n# end\n") == "(no error)");
+  // Found by the fuzzer: yaml-cpp's LoadAll looped forever on this (unclosed flow map,
+  // then a second document). It must fail fast with a message.
+  CHECK(error_of("task: {kind: table, scsearch:\n  mcts: {tree: prefix, max_tpe;hd 3}\n---\nseed: 0\n") ==
         "bad.yaml:3:1: (top level): more than one YAML document (a second '---')");
   CHECK(error_of("space:\n  decisions:\n    - {name: a, choices: [x, x]}\n") ==
         "bad.yaml:3:30: space.decisions[0].choices[1]: repeated entry 'x'");
