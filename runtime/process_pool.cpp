@@ -1,0 +1,389 @@
+#include "runtime/process_pool.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "common/error.h"
+#include "evaluator/trial_json.h"
+#include "runtime/budget.h"
+#include "runtime/inline_pool.h"   // run_clock_seconds(): one clock for every pool
+#include "runtime/trial_worker.h"
+
+extern char** environ;
+
+namespace mctsnas {
+
+namespace {
+
+constexpr size_t kTailBytes = 4096;
+constexpr int kResultFd = 3;
+
+std::string mib(int64_t b) { return std::to_string(b >> 20) + " MiB"; }
+
+void set_nonblock_cloexec(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+// Reads what is available; false at EOF or error.
+bool read_some(int fd, std::string& into, size_t keep_tail = 0, int log_fd = -1) {
+  char buf[8192];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      into.append(buf, static_cast<size_t>(n));
+      if (log_fd >= 0) {
+        ssize_t ignored = ::write(log_fd, buf, static_cast<size_t>(n));
+        (void)ignored;
+      }
+      if (keep_tail && into.size() > 2 * keep_tail) into.erase(0, into.size() - keep_tail);
+      continue;
+    }
+    if (n == 0) return false;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK;
+  }
+}
+
+std::string last_line(const std::string& text) {
+  size_t end = text.find_last_not_of(" \r\n\t");
+  if (end == std::string::npos) return {};
+  size_t begin = text.rfind('\n', end);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  std::string line = text.substr(begin, end - begin + 1);
+  if (line.size() > 300) line = line.substr(0, 300) + "...";
+  return line;
+}
+
+std::filesystem::path self_exe() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw Error("cannot find this program's path (/proc/self/exe): " + ec.message());
+  return p;
+}
+
+}  // namespace
+
+std::string describe_signal(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  const char* desc = sigdescr_np(sig);
+  return std::string("SIG") + (abbrev ? abbrev : std::to_string(sig).c_str()) + " (" +
+         (desc ? desc : "unknown signal") + ")";
+}
+
+ProcessPool::ProcessPool(ProcessPoolOptions options, Budgeter budgeter)
+    : options_(std::move(options)), budgeter_(std::move(budgeter)) {
+  if (options_.executable.empty()) options_.executable = self_exe();
+  if (!options_.log_dir.empty()) std::filesystem::create_directories(options_.log_dir);
+  // A worker that dies before reading its request must not kill us with SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+ProcessPool::~ProcessPool() { kill_all(); }
+
+std::vector<int> ProcessPool::worker_pids() const {
+  std::vector<int> out;
+  for (const auto& w : workers_)
+    if (!w.exited) out.push_back(w.pid);
+  return out;
+}
+
+void ProcessPool::submit(TrialRequest request) {
+  MCTSNAS_CHECK(!stopping_, "ProcessPool::submit after stop()");
+  queued_.push_back(std::move(request));
+  start_queued();
+}
+
+void ProcessPool::start_queued() {
+  while (!stopping_ && !queued_.empty()) {
+    auto slot = budgeter_.acquire();
+    if (!slot) return;
+    TrialRequest r = std::move(queued_.front());
+    queued_.pop_front();
+    start(std::move(r), *slot);
+  }
+}
+
+void ProcessPool::start(TrialRequest request, Slot slot) {
+  int in_pipe[2], res_pipe[2], out_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(res_pipe, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+
+  // The request goes into the pipe before the worker exists: a small line fits the
+  // pipe buffer, and a worker that dies at once cannot turn this write into EPIPE.
+  WorkerRequest wr{request.id, request.arch, slot.budget};
+  std::string line = to_json(wr).dump() + "\n";
+  if (::write(in_pipe[1], line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+    throw Error("cannot write the trial request to the worker pipe");
+  ::close(in_pipe[1]);
+
+  std::vector<std::string> args;
+  args.push_back(options_.executable.string());
+  for (const auto& a : options_.worker_args) args.push_back(a);
+  args.push_back("--result-fd");
+  args.push_back(std::to_string(kResultFd));
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  // Thread-count variables must be in the environment at exec: OpenMP reads them
+  // when the library loads, before the worker's own code runs.
+  auto overrides = thread_env(slot.budget.cpu_threads);
+  if (slot.budget.host_mem_bytes > 0) overrides.push_back({"MALLOC_ARENA_MAX", "2"});
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    std::string key = kv.substr(0, kv.find('='));
+    if (std::none_of(overrides.begin(), overrides.end(), [&](auto& o) { return o.first == key; }))
+      env.push_back(kv);
+  }
+  for (const auto& [k, v] : overrides) env.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 2);
+  posix_spawn_file_actions_adddup2(&fa, res_pipe[1], kResultFd);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setpgroup(&attr, 0);   // own process group: see the header
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  Worker w;
+  w.request = std::move(request);
+  w.slot = slot;
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, args[0].c_str(), &fa, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  ::close(in_pipe[0]);
+  ::close(res_pipe[1]);
+  ::close(out_pipe[1]);
+  if (rc != 0) {
+    ::close(res_pipe[0]);
+    ::close(out_pipe[0]);
+    budgeter_.release(slot);
+    throw Error("cannot start a trial worker (" + args[0] + "): " + std::strerror(rc));
+  }
+  w.pid = pid;
+  // A pidfd turns "the worker exited" into a poll() event (no reaping latency).
+  w.pid_fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  w.result_fd = res_pipe[0];
+  w.output_fd = out_pipe[0];
+  set_nonblock_cloexec(w.result_fd);
+  set_nonblock_cloexec(w.output_fd);
+  if (!options_.log_dir.empty()) {
+    auto log = options_.log_dir / ("trial-" + std::to_string(w.request.id) + ".log");
+    w.log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
+  w.started_at = run_clock_seconds();
+  w.t0 = std::chrono::steady_clock::now();
+  workers_.push_back(std::move(w));
+}
+
+void ProcessPool::close_fds(Worker& w) {
+  for (int* fd : {&w.result_fd, &w.output_fd, &w.log_fd, &w.pid_fd})
+    if (*fd >= 0) {
+      ::close(*fd);
+      *fd = -1;
+    }
+}
+
+void ProcessPool::kill_worker(Worker& w, TrialStatus why, std::string reason) {
+  if (w.killed || w.exited) return;
+  w.killed = true;
+  w.killed_for = why;
+  w.kill_reason = std::move(reason);
+  ::kill(-w.pid, SIGKILL);   // the group: anything the trial started dies with it
+  ::kill(w.pid, SIGKILL);
+}
+
+void ProcessPool::drain(Worker& w) {
+  if (w.result_fd >= 0 && !read_some(w.result_fd, w.result_buf)) {
+    ::close(w.result_fd);
+    w.result_fd = -1;
+  }
+  if (w.output_fd >= 0 && !read_some(w.output_fd, w.output_tail, kTailBytes, w.log_fd)) {
+    ::close(w.output_fd);
+    w.output_fd = -1;
+  }
+}
+
+void ProcessPool::service(double seconds) {
+  std::vector<pollfd> fds;
+  for (auto& w : workers_)
+    for (int fd : {w.result_fd, w.output_fd, w.exited ? -1 : w.pid_fd})
+      if (fd >= 0) fds.push_back({fd, POLLIN, 0});
+  int ms = static_cast<int>(std::ceil(std::max(0.0, seconds) * 1000));
+  if (fds.empty()) {
+    if (ms > 0) ::poll(nullptr, 0, ms);   // wait for exits (reaped below)
+  } else {
+    ::poll(fds.data(), fds.size(), ms);   // EINTR (a stop signal) just ends the slice
+  }
+
+  auto now = std::chrono::steady_clock::now();
+  for (auto& w : workers_) {
+    drain(w);
+    if (!w.exited) {
+      int status = 0;
+      pid_t r = ::waitpid(w.pid, &status, WNOHANG);
+      if (r == w.pid) {
+        w.exited = true;
+        w.wait_status = status;
+        drain(w);
+      }
+    }
+    if (w.exited) continue;
+    double elapsed = std::chrono::duration<double>(now - w.t0).count();
+    const TrialBudget& b = w.slot.budget;
+    if (b.wall_seconds > 0 && elapsed > b.wall_seconds) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "exceeded its wall time of %g s (killed after %.1f s)", b.wall_seconds, elapsed);
+      kill_worker(w, TrialStatus::timeout, buf);
+    } else if (b.host_mem_bytes > 0) {
+      int64_t rss = process_rss_bytes(w.pid);
+      w.peak_rss = std::max(w.peak_rss, rss);
+      if (rss > b.host_mem_bytes)
+        kill_worker(w, TrialStatus::oom_host,
+                    "resident memory " + mib(rss) + " exceeded the host memory cap of " + mib(b.host_mem_bytes));
+    }
+  }
+
+  // A worker is finished once reaped; a grandchild holding its pipes open must not
+  // keep it in flight, so whatever was not read by now is dropped with the group.
+  for (size_t i = 0; i < workers_.size();) {
+    Worker& w = workers_[i];
+    if (w.exited) {
+      ::kill(-w.pid, SIGKILL);
+      done_.push_back(finish(w));
+      budgeter_.release(w.slot, &done_.back().result);
+      close_fds(w);
+      workers_.erase(workers_.begin() + static_cast<long>(i));
+    } else {
+      ++i;
+    }
+  }
+}
+
+TrialOutcome ProcessPool::finish(Worker& w) {
+  TrialOutcome o;
+  o.id = w.request.id;
+  o.arch = w.request.arch;
+  o.budget = w.slot.budget;
+  o.device = w.slot.device;
+  o.started_at = w.started_at;
+  o.finished_at = run_clock_seconds();
+  TrialResult& r = o.result;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - w.t0).count();
+  r.score = std::nan("");
+  std::string tail = last_line(w.output_tail);
+  auto with_tail = [&](std::string msg) { return tail.empty() ? msg : msg + "; last output: " + tail; };
+
+  if (w.killed) {
+    r.status = w.killed_for;
+    r.error = w.kill_reason;
+    return o;
+  }
+  // A result line, when the worker wrote one, is the authority.
+  auto nl = w.result_buf.find('\n');
+  if (nl != std::string::npos) {
+    try {
+      auto j = nlohmann::json::parse(w.result_buf.substr(0, nl));
+      if (j.at("id").get<uint64_t>() != w.request.id) throw Error("result for another trial");
+      double wall = r.seconds;
+      r = trial_result_from_json(j.at("result"), "trial " + std::to_string(w.request.id) + " result");
+      mark_non_finite_as_diverged(r);
+      if (r.seconds <= 0) r.seconds = wall;
+      return o;
+    } catch (const std::exception& e) {
+      r.status = TrialStatus::crashed;
+      r.error = with_tail(std::string("the worker's result line is malformed: ") + e.what());
+      return o;
+    }
+  }
+  int st = w.wait_status;
+  r.status = TrialStatus::crashed;
+  if (WIFSIGNALED(st)) {
+    int sig = WTERMSIG(st);
+    if (sig == SIGKILL) {
+      // Not ours (we record our kills): on Linux that is almost always the kernel's
+      // OOM killer or a cgroup memory limit.
+      r.status = TrialStatus::oom_host;
+      r.error = with_tail("the worker was killed by SIGKILL from outside mctsnas "
+                          "(most likely the kernel's out-of-memory killer)");
+    } else {
+      r.error = with_tail("the worker died of " + describe_signal(sig));
+    }
+  } else if (WIFEXITED(st)) {
+    r.error = with_tail("the worker exited with code " + std::to_string(WEXITSTATUS(st)) + " without a result");
+  }
+  return o;
+}
+
+std::vector<TrialOutcome> ProcessPool::wait(double timeout_seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(std::max(0.0, timeout_seconds));
+  while (true) {
+    start_queued();
+    if (stopping_ && std::chrono::steady_clock::now() >= kill_deadline_) kill_all();
+    if (!done_.empty() || workers_.empty()) break;
+    double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) break;
+    if (stopping_)
+      left = std::min(left, std::chrono::duration<double>(kill_deadline_ - std::chrono::steady_clock::now()).count());
+    service(std::clamp(left, 0.0, options_.watchdog_interval));
+  }
+  std::vector<TrialOutcome> out;
+  out.swap(done_);
+  start_queued();   // slots freed above go to queued trials at once
+  return out;
+}
+
+void ProcessPool::stop(double grace_seconds) {
+  // Does not block: running trials may still finish (and are returned by wait())
+  // until the deadline; wait() kills what is left then. Killed trials are dropped.
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(std::max(0.0, grace_seconds)));
+  if (!stopping_ || deadline < kill_deadline_) kill_deadline_ = deadline;
+  stopping_ = true;
+  queued_.clear();
+  if (grace_seconds <= 0) kill_all();
+}
+
+void ProcessPool::kill_all() {
+  for (auto& w : workers_) {
+    if (!w.exited) {
+      ::kill(-w.pid, SIGKILL);
+      ::kill(w.pid, SIGKILL);
+      ::waitpid(w.pid, nullptr, 0);
+    }
+    budgeter_.release(w.slot);
+    close_fds(w);
+  }
+  workers_.clear();
+}
+
+}  // namespace mctsnas

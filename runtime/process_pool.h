@@ -1,0 +1,97 @@
+#pragma once
+// Runs each trial in its own worker process: this binary re-executed as
+// `mctsnas trial --config RESOLVED.yaml` (ProcessPoolOptions::worker_args), the
+// request as one JSON line on its stdin, the result as one JSON line on fd 3
+// (runtime/trial_worker.h). A crash, an abort or an out-of-memory kill takes down
+// only that worker; the parent records it with its status and goes on.
+//
+// Enforcement split: the worker applies its CPU set, thread counts and address-space
+// or cgroup memory cap to itself (runtime/budget.h); this parent enforces wall time
+// (SIGKILL -> timeout) and watches each worker's resident memory (SIGKILL ->
+// oom_host), since a cap the worker sets on itself cannot cover everything (CUDA
+// trials get no RLIMIT_AS). Workers run in their own process group, so a terminal
+// Ctrl-C reaches only the parent, which decides when they die (stop()).
+//
+// Not thread-safe: one thread (the run loop) calls submit/wait/stop.
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "runtime/budgeter.h"
+#include "runtime/trial_pool.h"
+
+namespace mctsnas {
+
+struct ProcessPoolOptions {
+  std::filesystem::path executable;        // empty: this process's binary (/proc/self/exe)
+  std::vector<std::string> worker_args;    // e.g. {"trial", "--config", "<run>/config.resolved.yaml"}
+  std::filesystem::path log_dir;           // worker output as trial-<id>.log; empty: not kept
+  double watchdog_interval = 0.05;         // seconds between wall-time / memory checks
+};
+
+class ProcessPool final : public TrialPool {
+ public:
+  ProcessPool(ProcessPoolOptions options, Budgeter budgeter);
+  ~ProcessPool() override;   // kills workers still running
+
+  int capacity() const override { return budgeter_.capacity(); }
+  // Submitted and not yet handed back by wait() (finished ones included).
+  int in_flight() const override {
+    return static_cast<int>(workers_.size() + queued_.size() + done_.size());
+  }
+  void submit(TrialRequest request) override;
+  std::vector<TrialOutcome> wait(double timeout_seconds) override;
+  // Starts no more trials; those running may finish within grace_seconds (wait()
+  // returns them), then wait() kills the rest, which are not returned. Never blocks.
+  void stop(double grace_seconds) override;
+
+  const Budgeter& budgeter() const { return budgeter_; }
+  // Process ids of running workers (tests and the progress line).
+  std::vector<int> worker_pids() const;
+
+ private:
+  struct Worker {
+    TrialRequest request;
+    Slot slot;
+    int pid = -1;
+    int result_fd = -1;
+    int output_fd = -1;
+    int log_fd = -1;
+    int pid_fd = -1;             // pidfd_open(pid); -1 where the kernel lacks it
+    std::string result_buf;
+    std::string output_tail;     // last few KiB of stdout+stderr, for crash messages
+    double started_at = 0;
+    std::chrono::steady_clock::time_point t0;
+    bool exited = false;
+    int wait_status = 0;
+    bool killed = false;
+    TrialStatus killed_for = TrialStatus::crashed;
+    std::string kill_reason;
+    int64_t peak_rss = 0;
+  };
+
+  void start_queued();
+  void start(TrialRequest request, Slot slot);
+  // Reads pipes, reaps, enforces caps for up to `seconds`; finished trials go to done_.
+  void service(double seconds);
+  void drain(Worker& w);
+  void kill_worker(Worker& w, TrialStatus why, std::string reason);
+  TrialOutcome finish(Worker& w);
+  void close_fds(Worker& w);
+  void kill_all();
+
+  ProcessPoolOptions options_;
+  Budgeter budgeter_;
+  std::deque<TrialRequest> queued_;
+  std::vector<Worker> workers_;
+  std::vector<TrialOutcome> done_;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point kill_deadline_;
+};
+
+// "SIGSEGV (Segmentation fault)" for a signal number.
+std::string describe_signal(int sig);
+
+}  // namespace mctsnas
