@@ -14,7 +14,10 @@
 // check_cross_fields(). Keep key order = the order users read the resolved config in.
 #include "app/config_loader.h"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "app/yaml_fields.h"
@@ -171,11 +174,11 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
     if (ds.empty())
       ctx.fail_at("space.decisions",
                   "space.kind categorical needs at least one decision (name + choices)");
+    std::set<std::string> names;
     for (size_t i = 0; i < ds.size(); ++i)
-      for (size_t j = 0; j < i; ++j)
-        if (ds[i].name == ds[j].name)
-          ctx.fail_at("space.decisions[" + std::to_string(i) + "].name",
-                      "decision name '" + ds[i].name + "' is used twice");
+      if (!names.insert(ds[i].name).second)
+        ctx.fail_at("space.decisions[" + std::to_string(i) + "].name",
+                    "decision name '" + ds[i].name + "' is used twice");
   }
   if (o.space.kind == "cells") {
     const auto& c = o.space.cells;
@@ -309,11 +312,14 @@ RunOptions load(config::Context& ctx, const std::string& yaml,
     }
     root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
-    // ParserException, and DeepRecursion on absurd nesting.
     std::string where = e.mark.is_null() ? ctx.file
                                          : ctx.file + ":" + std::to_string(e.mark.line + 1) +
                                                ":" + std::to_string(e.mark.column + 1);
-    throw ConfigError(config::one_line(where + ": YAML syntax error: " + e.msg));
+    // DeepRecursion (yaml-cpp's guard against stack overflow) says only "bad file".
+    const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&e);
+    std::string what = deep ? "nested more than " + std::to_string(deep->depth()) + " levels deep"
+                            : e.msg;
+    throw ConfigError(config::one_line(where + ": YAML syntax error: " + what));
   }
   RunOptions o;
   try {

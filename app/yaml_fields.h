@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -223,6 +224,7 @@ class Reader {
     ec.nonempty = std::is_same_v<T, std::string>;
     std::vector<T> out;
     out.reserve(n.size());
+    std::set<T> seen;   // (a set: lists from a file may be long)
     for (size_t i = 0; i < n.size(); ++i) {
       YAML::Node e = n[i];
       std::string ep = p + "[" + std::to_string(i) + "]";
@@ -230,10 +232,8 @@ class Reader {
       T v{};
       read_value(e, ep, v, ec);
       if constexpr (!Section<T>) {
-        if (c.unique) {
-          for (const T& prev : out)
-            if (prev == v) ctx_.fail(ep, e.Mark(), "repeated entry " + quote(e.Scalar()));
-        }
+        if (c.unique && !seen.insert(v).second)
+          ctx_.fail(ep, e.Mark(), "repeated entry " + quote(e.Scalar()));
       }
       out.push_back(std::move(v));
     }

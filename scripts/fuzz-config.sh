@@ -35,21 +35,22 @@ else
   nice ninja -C "$build" -j"${JOBS:-2}" mctsnas_config_fuzz
 fi
 
-seeds=$build/fuzz-seeds
-rm -rf "$seeds"
-mkdir -p "$seeds" "$build/fuzz-artifacts"
-cp "$root"/fuzz/seeds/*.yaml "$seeds"/
-for f in "$root"/configs/*.yaml; do
-  [[ -e $f ]] && cp "$f" "$seeds/config-$(basename "$f")"
-done
-
 if [[ $if_built == 1 ]]; then
-  corpus=$(mktemp -d)
-  trap 'rm -rf "$corpus"' EXIT
+  # Leave the long-running corpus alone: work in a throwaway directory.
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  corpus=$tmp/corpus
+  seeds=$tmp/seeds
 else
   corpus=$build/fuzz-corpus
-  mkdir -p "$corpus"
+  seeds=$build/fuzz-seeds
+  rm -rf "$seeds"
 fi
+mkdir -p "$corpus" "$seeds" "$build/fuzz-artifacts"
+cp "$root"/fuzz/seeds/*.yaml "$seeds"/
+for f in "$root"/configs/*.yaml; do
+  if [[ -e $f ]]; then cp "$f" "$seeds/config-$(basename "$f")"; fi
+done
 
 # -timeout: one input may take 5 s at most (a hang is a bug); -max_len: configs are small.
 "$bin" "$corpus" "$seeds" -max_total_time="$seconds" -max_len=8192 -timeout=5 \

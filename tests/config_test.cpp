@@ -127,6 +127,8 @@ TEST_CASE("config: structural errors (syntax, duplicates, documents, repeats)", 
         "bad.yaml:2:1: (top level): more than one YAML document (a second '---')");
   CHECK(error_of("# c\n---\nseed: 1\n...\nseed: 2\n") ==
         "bad.yaml:5:1: (top level): more than one YAML document (a second '---')");
+  CHECK(error_of(std::string(3000, '[')) ==
+        "bad.yaml:1:1: YAML syntax error: nested more than 500 levels deep");
   // A leading '---' and a closing '...' are one document.
   CHECK(error_of("%YAML 1.2\n---\nseed: 1\ntask: {table: t}\n...\n# end\n") == "(no error)");
   // Found by the fuzzer: yaml-cpp's LoadAll looped forever on this (unclosed flow map,
