@@ -56,10 +56,11 @@ template <class V> void bind_fields(V& v, CellSpaceOptions& o) {
   v.field("macro", o.macro);
   v.field("require_cross_attention", o.require_cross_attention);
 }
-// The kind's own keys sit directly under `space:` (space.decisions, space.encoder, ...).
+// The cells' keys sit directly under `space:` (space.encoder, space.macro, ... as in
+// DESIGN.md and configs/); a categorical space's under `space.categorical:`.
 template <class V> void bind_fields(V& v, SpaceOptions& o) {
   v.field("kind", o.kind, one_of({"nb201", "categorical", "cells"}));
-  v.inline_section(o.categorical);
+  v.field("categorical", o.categorical);
   v.inline_section(o.cells);
 }
 
@@ -172,12 +173,12 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
   if (o.space.kind == "categorical") {
     const auto& ds = o.space.categorical.decisions;
     if (ds.empty())
-      ctx.fail_at("space.decisions",
+      ctx.fail_at("space.categorical.decisions",
                   "space.kind categorical needs at least one decision (name + choices)");
     std::set<std::string> names;
     for (size_t i = 0; i < ds.size(); ++i)
       if (!names.insert(ds[i].name).second)
-        ctx.fail_at("space.decisions[" + std::to_string(i) + "].name",
+        ctx.fail_at("space.categorical.decisions[" + std::to_string(i) + "].name",
                     "decision name '" + ds[i].name + "' is used twice");
   }
   if (o.space.kind == "cells") {

@@ -135,8 +135,8 @@ TEST_CASE("config: structural errors (syntax, duplicates, documents, repeats)", 
   // then a second document). It must fail fast with a message.
   CHECK(error_of("task: {kind: table, scsearch:\n  mcts: {tree: prefix, max_tpe;hd 3}\n---\nseed: 0\n") ==
         "bad.yaml:3:1: (top level): more than one YAML document (a second '---')");
-  CHECK(error_of("space:\n  decisions:\n    - {name: a, choices: [x, x]}\n") ==
-        "bad.yaml:3:30: space.decisions[0].choices[1]: repeated entry 'x'");
+  CHECK(error_of("space:\n  categorical:\n    decisions:\n      - {name: a, choices: [x, x]}\n") ==
+        "bad.yaml:4:32: space.categorical.decisions[0].choices[1]: repeated entry 'x'");
   CHECK(error_of("train:\n  steps: 10\n  \"\\x01\": 3\n") ==
         "bad.yaml:3:3: train.\\x01: unknown key '\\x01'; did you mean 'lr'?");
   CHECK(error_of("train:\n  \"a\\nb\": 3\n") ==
@@ -149,15 +149,15 @@ TEST_CASE("config: cross-field checks", "[config]") {
   CHECK(error_of("name: x\n") ==
         "bad.yaml:1:1: task.table: task.kind table needs task.table (the CSV file of scores)");
   CHECK(error_of(std::string(kTable) + "space:\n  kind: categorical\n") ==
-        "bad.yaml:3:3: space.decisions: space.kind categorical needs at least one "
+        "bad.yaml:3:3: space.categorical.decisions: space.kind categorical needs at least one "
         "decision (name + choices)");
   CHECK(error_of(std::string(kTable) + "search:\n  evolution: {population: 4, tournament: 5}\n") ==
         "bad.yaml:3:42: search.evolution.tournament: must be <= search.evolution.population (4), "
         "got 5");
   CHECK(error_of(std::string(kTable) +
-                 "space:\n  kind: categorical\n  decisions:\n"
-                 "    - {name: a, choices: [x]}\n    - {name: a, choices: [y]}\n") ==
-        "bad.yaml:6:14: space.decisions[1].name: decision name 'a' is used twice");
+                 "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
+                 "      - {name: a, choices: [x]}\n      - {name: a, choices: [y]}\n") ==
+        "bad.yaml:7:16: space.categorical.decisions[1].name: decision name 'a' is used twice");
   CHECK(error_of(std::string(kTable) + "space: {kind: cells}\n") ==
         "bad.yaml:2:8: space.encoder.ops: space.model encoder_decoder needs at least "
         "one encoder op");
@@ -306,9 +306,9 @@ TEST_CASE("config: --set overrides", "[config]") {
   }
   SECTION("into a list element") {
     RunOptions o = load(std::string(kTable) +
-                            "space:\n  kind: categorical\n  decisions:\n"
-                            "    - {name: a, choices: [x]}\n",
-                        {"space.decisions.0.choices=[p, q]"});
+                            "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
+                            "      - {name: a, choices: [x]}\n",
+                        {"space.categorical.decisions.0.choices=[p, q]"});
     CHECK(o.space.categorical.decisions.at(0).choices == std::vector<std::string>{"p", "q"});
   }
   SECTION("same checks, errors name the override") {
