@@ -19,7 +19,7 @@ namespace {
 
 RunListing listing_of(const fs::path& dir) {
   RunListing l;
-  l.dir = dir.filename().string();
+  l.dir = (dir.has_filename() || !dir.has_parent_path() ? dir : dir.parent_path()).filename().string();
   try {
     RunData run = read_run(dir, ReadRunOptions{.trials = false});
     const RunSummary& s = run.summary;

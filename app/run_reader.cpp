@@ -268,7 +268,9 @@ RunData read_run(const fs::path& dir, const ReadRunOptions& options) {
   if (!is_run_dir(dir))
     throw Error(dir.string() + ": not a run directory (it has neither summary.json nor trials.jsonl)");
   RunData run;
-  run.dir = dir;
+  // "results/run/" names the same directory as "results/run"; keep the form with
+  // a file name so that dir.filename() is the run's name.
+  run.dir = dir.has_filename() || !dir.has_parent_path() ? dir : dir.parent_path();
   run.has_checkpoint = fs::exists(dir / "tree.ckpt", ec);
   if (fs::exists(dir / "summary.json", ec)) {
     run.summary = read_summary(dir / "summary.json");

@@ -112,6 +112,7 @@ TEST_CASE("ls of a run directory itself lists that run; a missing root is a clea
   auto runs = list_runs(tmp.path / "one");
   REQUIRE(runs.size() == 1);
   CHECK(runs[0].dir == "one");
+  CHECK(list_runs(tmp.path.string() + "/one/").at(0).dir == "one");  // trailing slash
 
   std::ostringstream out, err;
   CHECK(run_ls(tmp.path / "nope", out, err) == 2);

@@ -156,6 +156,8 @@ TEST_CASE("report of a maximize run ranks the highest score first", "[report]") 
   REQUIRE(row != std::string::npos);
   CHECK(html.substr(row, 200).find("<td class=\"num\">" + std::to_string(best_id) + "</td>") != std::string::npos);
   CHECK(contains(html, "higher is better"));
+  // A trailing slash on RUN_DIR still names the run.
+  CHECK(read_run(tmp.path.string() + "/").dir.filename() == tmp.path.filename());
 }
 
 TEST_CASE("report of a run with no ok trial still renders every section", "[report]") {
