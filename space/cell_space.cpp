@@ -71,7 +71,7 @@ void CellSpace::validate_cell(CellRole r, const std::string& key) const {
 CellSpace::CellSpace(CellSpaceOptions options) : options_(std::move(options)) {
   const auto& m = options_.model;
   if (m != "encoder_decoder" && m != "decoder_only" && m != "encoder_only")
-    throw Error("space.cells.model: '" + m + "' is not a model kind (expected encoder_decoder, decoder_only or encoder_only)");
+    throw Error("space.model: '" + m + "' is not a model kind (expected encoder_decoder, decoder_only or encoder_only)");
   require_cross_ = options_.require_cross_attention && m == "encoder_decoder";
 
   auto check_ints = [](const std::vector<int>& v, const std::string& key, int min) {
@@ -84,13 +84,13 @@ CellSpace::CellSpace(CellSpaceOptions options) : options_(std::move(options)) {
         if (v[j] == v[i]) throw Error(key + "[" + std::to_string(i) + "]: " + std::to_string(v[i]) + " is listed twice");
     }
   };
-  check_ints(options_.macro.d_model, "space.cells.macro.d_model", 1);
-  if (has_encoder()) check_ints(options_.macro.encoder_layers, "space.cells.macro.encoder_layers", 1);
-  if (has_decoder()) check_ints(options_.macro.decoder_layers, "space.cells.macro.decoder_layers", 1);
+  check_ints(options_.macro.d_model, "space.macro.d_model", 1);
+  if (has_encoder()) check_ints(options_.macro.encoder_layers, "space.macro.encoder_layers", 1);
+  if (has_decoder()) check_ints(options_.macro.decoder_layers, "space.macro.decoder_layers", 1);
 
   for (CellRole r : {CellRole::encoder, CellRole::decoder}) {
     if (r == CellRole::encoder ? !has_encoder() : !has_decoder()) continue;
-    const std::string key = std::string("space.cells.") + role_name(r);
+    const std::string key = std::string("space.") + role_name(r);
     validate_cell(r, key);
     const CellOptions& o = r == CellRole::encoder ? options_.encoder : options_.decoder;
     CellInfo& c = r == CellRole::encoder ? enc_ : dec_;
@@ -115,7 +115,7 @@ CellSpace::CellSpace(CellSpaceOptions options) : options_(std::move(options)) {
         for (int d : options_.macro.d_model)
           if (d % op->heads != 0)
             throw Error(k + ": op '" + o.ops[i] + "' has " + std::to_string(op->heads) +
-                        " heads, which do not divide space.cells.macro.d_model " + std::to_string(d));
+                        " heads, which do not divide space.macro.d_model " + std::to_string(d));
       if (op->kind == OpKind::zero) c.zero_op = static_cast<int>(c.ops.size());
       nonzero |= op->kind != OpKind::zero;
       cross |= op->kind == OpKind::cross_attention;
@@ -124,7 +124,7 @@ CellSpace::CellSpace(CellSpaceOptions options) : options_(std::move(options)) {
     }
     if (!nonzero) throw Error(key + ".ops: every op is `zero`; a cell needs at least one other op");
     if (r == CellRole::decoder && require_cross_ && !cross)
-      throw Error(key + ".ops: space.cells.require_cross_attention is set but no cross_attention op is listed "
+      throw Error(key + ".ops: space.require_cross_attention is set but no cross_attention op is listed "
                         "(add cross_attention, or set require_cross_attention: false)");
   }
 

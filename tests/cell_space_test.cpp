@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <functional>
 #include <set>
 
+#include "app/config_loader.h"
 #include "common/error.h"
+#include "space/arch_io.h"
 #include "space/cell_graph.h"
 #include "space/cell_space.h"
 #include "space/space_options.h"
@@ -324,17 +327,17 @@ TEST_CASE("cells: inconsistent options are one-line errors naming the key", "[ce
   using Catch::Matchers::Contains;
   auto o = seq2seq_options();
   o.encoder.ops[1] = "conv4";
-  CHECK_THAT(err(o), Contains("space.cells.encoder.ops[1]") && Contains("unknown op 'conv4'") &&
+  CHECK_THAT(err(o), Contains("space.encoder.ops[1]") && Contains("unknown op 'conv4'") &&
                          Contains("did you mean 'conv3'"));
   o = seq2seq_options();
   o.encoder.ops[0] = "causal_conv3";
-  CHECK_THAT(err(o), Contains("space.cells.encoder.ops[0]") && Contains("causal"));
+  CHECK_THAT(err(o), Contains("space.encoder.ops[0]") && Contains("causal"));
   o = seq2seq_options();
   o.encoder.ops[0] = "cross_attention";
-  CHECK_THAT(err(o), Contains("space.cells.encoder.ops[0]") && Contains("decoder cell"));
+  CHECK_THAT(err(o), Contains("space.encoder.ops[0]") && Contains("decoder cell"));
   o = seq2seq_options();
   o.decoder.ops[0] = "conv3";
-  CHECK_THAT(err(o), Contains("space.cells.decoder.ops[0]") && Contains("causal_conv3"));
+  CHECK_THAT(err(o), Contains("space.decoder.ops[0]") && Contains("causal_conv3"));
   o = seq2seq_options();
   o.decoder.ops[3] = "glu";
   CHECK_THAT(err(o), Contains("listed twice"));
@@ -354,13 +357,13 @@ TEST_CASE("cells: inconsistent options are one-line errors naming the key", "[ce
   CHECK_THAT(err(o), Contains("heads") && Contains("d_model 30"));
   o = seq2seq_options();
   o.encoder.nodes = 0;
-  CHECK_THAT(err(o), Contains("space.cells.encoder.nodes"));
+  CHECK_THAT(err(o), Contains("space.encoder.nodes"));
   o = seq2seq_options();
   o.decoder.ops = {"zero"};
   CHECK_THAT(err(o), Contains("every op is `zero`"));
   o = seq2seq_options();
   o.macro.encoder_layers = {};
-  CHECK_THAT(err(o), Contains("space.cells.macro.encoder_layers"));
+  CHECK_THAT(err(o), Contains("space.macro.encoder_layers"));
   // decoder_only ignores the (absent) encoder's options.
   l = lm_options();
   l.encoder.ops = {"no_such_op"};
@@ -400,4 +403,23 @@ TEST_CASE("cells: encode names the node or edge at fault", "[cells]") {
     for (auto& e : n.inputs)
       if (e.op == "cross_attention") e.op = "glu";
   CHECK_THAT(err(c), Contains("require_cross_attention"));
+}
+
+TEST_CASE("cells: the shipped cells configs load, build their space and print an architecture", "[cells]") {
+  for (const char* name : {"cells_seq2seq.yaml", "cells_lm.yaml"}) {
+    INFO(name);
+    RunOptions o = load_config(std::filesystem::path(MCTSNAS_SOURCE_DIR) / "configs" / name);
+    REQUIRE(o.space.kind == "cells");
+    auto space = make_space(o.space);
+    const auto* cells = dynamic_cast<const CellSpace*>(space.get());
+    REQUIRE(cells);
+    CHECK(cells->has_decoder());
+    CHECK(cells->has_encoder() == (std::string(name) == "cells_seq2seq.yaml"));
+    SpaceSize size = space->size();
+    CHECK(size.count > 1e9);
+    Rng rng(o.seed);
+    Architecture a = space->random(rng);
+    CHECK_THAT(arch_to_yaml(*space, a), Catch::Matchers::Contains("decoder:"));
+    CHECK_THAT(to_dot(*space, a), Catch::Matchers::Contains("cluster_decoder"));
+  }
 }
