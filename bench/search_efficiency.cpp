@@ -46,6 +46,7 @@ void set_option(SearchOptions& o, const std::string& key, const std::string& val
   else if (key == "initial_random") m.initial_random = std::stoi(value);
   else if (key == "first_play") m.first_play = std::stod(value);
   else if (key == "prior_decay") m.prior_decay = std::stod(value);
+  else if (key == "ucb_beta") m.ucb_beta = std::stod(value);
   else if (key == "population") o.evolution.population = std::stoi(value);
   else if (key == "tournament") o.evolution.tournament = std::stoi(value);
   else if (key == "initial_samples") o.local.initial_samples = std::stoi(value);

@@ -16,9 +16,12 @@ EvolutionSearch::EvolutionSearch(const SearchSpace& space, const EvolutionOption
 }
 
 std::optional<Architecture> EvolutionSearch::mutate_from_tournament() {
-  // Several tournaments before giving up on mutation: a parent whose every
-  // neighbour is known yields nothing new.
-  for (int attempt = 0; attempt < 8 && !population_.empty(); ++attempt) {
+  // A child is a uniformly random one-edit mutation of the tournament winner.
+  // A child evaluated before costs nothing: its known result joins the
+  // population (as in regularized evolution over a result cache, which keeps
+  // good architectures alive) and another tournament runs. Bounded, then any
+  // unseen neighbour of a winner, then any unseen architecture.
+  for (int attempt = 0; attempt < 64 && !population_.empty(); ++attempt) {
     const size_t n = population_.size();
     const size_t s = std::min<size_t>(static_cast<size_t>(options_.tournament), n);
     std::vector<size_t> idx(n);
@@ -29,11 +32,23 @@ std::optional<Architecture> EvolutionSearch::mutate_from_tournament() {
     for (size_t i = 1; i < s; ++i)
       if (better_reward(population_[idx[i]].reward, population_[best].reward)) best = idx[i];
     auto nbrs = space_.neighbours(population_[best].arch);
-    shuffle(nbrs.begin(), nbrs.end(), rng_);
-    for (auto& a : nbrs)
-      if (!seen_.contains(a)) return std::move(a);
+    if (nbrs.empty()) continue;
+    Architecture child = nbrs[rng_.below(nbrs.size())];
+    if (!seen_.contains(child)) return child;
+    if (attempt >= 32) {  // many repeats: take any unseen neighbour of this winner
+      shuffle(nbrs.begin(), nbrs.end(), rng_);
+      for (auto& a : nbrs)
+        if (!seen_.contains(a)) return std::move(a);
+      continue;
+    }
+    if (auto r = seen_.reward(child); r && !std::isnan(*r)) add_member(std::move(child), *r);
   }
   return sample_unseen(space_, seen_, rng_);
+}
+
+void EvolutionSearch::add_member(Architecture a, double reward) {
+  population_.push_back(Member{std::move(a), reward});
+  while (static_cast<int>(population_.size()) > options_.population) population_.pop_front();
 }
 
 std::vector<Proposal> EvolutionSearch::propose(int k) {
@@ -56,8 +71,7 @@ std::vector<Proposal> EvolutionSearch::propose(int k) {
 void EvolutionSearch::observe(const Proposal& p, double reward) {
   seen_.set_reward(p.arch, reward);
   if (std::isnan(reward)) return;  // a failed child never becomes a parent
-  population_.push_back(Member{p.arch, reward});
-  while (static_cast<int>(population_.size()) > options_.population) population_.pop_front();
+  add_member(p.arch, reward);
 }
 
 void EvolutionSearch::save(ByteWriter& out) const {

@@ -23,6 +23,7 @@ class EvolutionSearch final : public Searcher {
 
  private:
   std::optional<Architecture> mutate_from_tournament();
+  void add_member(Architecture a, double reward);
 
   struct Member {
     Architecture arch;

@@ -299,37 +299,35 @@ std::optional<Proposal> Mcts::propose_edit() {
 std::optional<Proposal> Mcts::propose_frontier() {
   // Evaluated architectures, best first: propose the surrogate's favourite
   // unevaluated neighbour of the first one that has any.
-  std::vector<uint32_t> order;
-  for (uint32_t i = 0; i < nodes_.size(); ++i)
-    if (nodes_[i].has(Node::kEvaluated) && !nodes_[i].has(Node::kFailed)) order.push_back(i);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](uint32_t a, uint32_t b) { return nodes_[a].value_max > nodes_[b].value_max; });
-  std::optional<Architecture> best;
-  double best_pred = kNegInf;
-  uint32_t best_from = 0;
-  for (uint32_t from : order) {
-    bool any = false;
+  while (!open_.empty()) {
+    const OpenEntry top = open_.front();
+    const uint32_t from = top.node;
+    if (nodes_[from].has(Node::kClosed) || top.value != nodes_[from].value_max) {
+      std::pop_heap(open_.begin(), open_.end());
+      open_.pop_back();
+      continue;
+    }
+    std::optional<Architecture> best;
+    double best_pred = kNegInf;
     for (auto& a : space_.neighbours(arch_of(from))) {
       if (index_.find(key_of(a), nodes_) != NodeIndex::kNone) continue;
-      any = true;
       double p = predict(a);
       if (!best || p > best_pred) {
         best_pred = p;
         best = std::move(a);
-        best_from = from;
       }
     }
-    if (any) break;
-  }
-  {
-    uint32_t from = best_from;
-    if (best) {
-      const uint64_t key = key_of(*best);
-      uint32_t n = new_node(key, 1);
-      index_.insert(key, n, nodes_);
-      choices_.insert(choices_.end(), best->choices.begin(), best->choices.end());
-      return emit(std::move(*best), {from, n});
+    if (!best) {
+      nodes_[from].flags |= Node::kClosed;
+      std::pop_heap(open_.begin(), open_.end());
+      open_.pop_back();
+      continue;
     }
+    const uint64_t key = key_of(*best);
+    uint32_t n = new_node(key, 1);
+    index_.insert(key, n, nodes_);
+    choices_.insert(choices_.end(), best->choices.begin(), best->choices.end());
+    return emit(std::move(*best), {from, n});
   }
   return propose_random();
 }
@@ -453,7 +451,17 @@ void Mcts::observe(const Proposal& p, double reward) {
   n.flags = static_cast<uint8_t>((n.flags & ~Node::kPending) | Node::kEvaluated);
   if (std::isnan(reward)) n.flags |= Node::kFailed;
   if (std::isinf(reward)) reward = std::numeric_limits<double>::quiet_NaN();  // never a value
+  std::vector<float> before;
+  if (edit_tree_)
+    for (uint32_t i : path) before.push_back(nodes_[i].visits > 0 ? nodes_[i].value_max : -INFINITY);
   backup(path, reward, true);
+  if (edit_tree_)
+    for (size_t j = 0; j < path.size(); ++j) {
+      const Node& x = nodes_[path[j]];
+      // A new entry only where the key rose (max backup rarely moves it).
+      if (x.visits > 0 && !x.has(Node::kClosed) && !x.has(Node::kFailed) && x.value_max != before[j])
+        push_open(path[j]);
+    }
   if (std::isfinite(reward)) {
     if (surrogate_) surrogate_->observe(p.arch, reward);
     if (best_node_ == NodeIndex::kNone || reward > best_reward_) {
@@ -462,6 +470,11 @@ void Mcts::observe(const Proposal& p, double reward) {
       best_arch_ = p.arch;
     }
   }
+}
+
+void Mcts::push_open(uint32_t node) {
+  open_.push_back(OpenEntry{nodes_[node].value_max, node});
+  std::push_heap(open_.begin(), open_.end());
 }
 
 SearchStats Mcts::stats() const {
@@ -508,7 +521,9 @@ SearchStats Mcts::stats() const {
 }
 
 size_t Mcts::memory_bytes() const {
-  return nodes_.capacity() * sizeof(Node) + choices_.capacity() * sizeof(Choice) + index_.bytes();
+  // What the tree holds (vector growth slack excluded: reserve() removes it).
+  return nodes_.size() * sizeof(Node) + choices_.size() * sizeof(Choice) + open_.size() * sizeof(OpenEntry) +
+         index_.bytes();
 }
 
 std::string Mcts::dump() const {
@@ -536,6 +551,8 @@ std::string Mcts::dump() const {
 }
 
 void Mcts::save(ByteWriter& out) const {
+  out.bytes().reserve(out.bytes().size() + nodes_.size() * sizeof(Node) + choices_.size() * sizeof(Choice) +
+                      open_.size() * sizeof(OpenEntry) + index_.bytes() + 4096);
   out.put(kStateVersion);
   out.put<uint8_t>(edit_tree_);
   out.put<uint32_t>(static_cast<uint32_t>(decisions_));
@@ -547,6 +564,8 @@ void Mcts::save(ByteWriter& out) const {
   put_arch(out, best_arch_);
   out.put_vector(nodes_);
   out.put_vector(choices_);
+  out.put_vector(open_);
+  out.put_vector(index_.slots());
   out.put<uint64_t>(in_flight_.size());
   for (const auto& [id, path] : in_flight_) {
     out.put(id);
@@ -572,15 +591,16 @@ void Mcts::load(ByteReader& in) {
   if (best_node_ != NodeIndex::kNone && best_node_ >= n) in.fail("MCTS best node out of range");
   if (edit_tree_ ? choices_.size() != n * decisions_ : !choices_.empty()) in.fail("MCTS choice table has the wrong size");
   if (!edit_tree_ && n == 0) in.fail("MCTS prefix tree has no root");
-  index_.clear();
   for (uint32_t i = 0; i < n; ++i) {
     const Node& x = nodes_[i];
     if (x.num_children && (x.first_child <= i || size_t{x.first_child} + x.num_children > n))
       in.fail("MCTS node " + std::to_string(i) + " has children out of range");
-    // Indexed: every edit node; prefix terminals that own their key (the first
-    // of equal keys, which is the one proposed — later ones are transpositions).
-    if (x.key != 0 && index_.find(x.key, nodes_) == NodeIndex::kNone) index_.insert(x.key, i, nodes_);
   }
+  open_ = in.get_vector<OpenEntry>();
+  for (const auto& e : open_)
+    if (e.node >= n) in.fail("MCTS open list entry out of range");
+  if (!std::is_heap(open_.begin(), open_.end())) in.fail("MCTS open list is not a heap");
+  if (!index_.set_slots(in.get_vector<uint32_t>(), n)) in.fail("MCTS transposition index is malformed");
   in_flight_.clear();
   const auto m = in.get<uint64_t>();
   if (m > n) in.fail("MCTS in-flight count larger than the tree");

@@ -108,6 +108,20 @@ class Mcts final : public Searcher {
   NodeIndex index_;
   std::map<uint64_t, std::vector<uint32_t>> in_flight_;  // proposal id -> path (root first, leaf last)
   std::unique_ptr<Surrogate> surrogate_;
+  // Edit tree: max-heap of (value_max, node) over evaluated nodes not known to be
+  // closed; the fallback when a descent finds nothing pops from the top, closing
+  // nodes as it goes (amortized O(log n)). Entries go stale when a node's
+  // value_max rises (a fresh entry is pushed then) or it closes; stale entries
+  // are dropped when they reach the top. 8 bytes per entry, saved as is.
+  struct OpenEntry {
+    float value;
+    uint32_t node;
+    friend bool operator<(const OpenEntry& a, const OpenEntry& b) {
+      return a.value < b.value || (a.value == b.value && a.node > b.node);
+    }
+  };
+  std::vector<OpenEntry> open_;
+  void push_open(uint32_t node);
 };
 
 }  // namespace mctsnas

@@ -41,7 +41,7 @@ struct Node {
   uint32_t first_child = 0;   // prefix tree: index of the first child (0 = not expanded)
   uint16_t num_children = 0;  // prefix tree
   Choice choice = 0;          // prefix tree: the choice on the edge from the parent
-  uint8_t flags = 0;          // kPending | kEvaluated | kFailed | kExhausted
+  uint8_t flags = 0;          // kPending | kEvaluated | kFailed | kExhausted | kClosed
   uint8_t depth = 0;          // prefix: decisions fixed; edit: edits from the root it was found at
   uint16_t reserved = 0;
 
@@ -49,6 +49,7 @@ struct Node {
   static constexpr uint8_t kEvaluated = 2;  // has its own result (maybe failed)
   static constexpr uint8_t kFailed = 4;     // its trial failed (reward NaN)
   static constexpr uint8_t kExhausted = 8;  // prefix: nothing left to propose below
+  static constexpr uint8_t kClosed = 16;    // edit: every neighbour is known (evaluated or pending)
   bool has(uint8_t f) const { return (flags & f) != 0; }
 };
 static_assert(sizeof(Node) <= 64, "Node must stay within one cache line");
@@ -78,6 +79,21 @@ class NodeIndex {
     count_ = 0;
   }
   size_t count() const { return count_; }
+  // Raw slots, for checkpoints (loading them skips a rebuild of the table).
+  const std::vector<uint32_t>& slots() const { return slots_; }
+  // False when the slots cannot be a table over `nodes` nodes.
+  bool set_slots(std::vector<uint32_t> slots, size_t nodes) {
+    if (!slots.empty() && (slots.size() & (slots.size() - 1)) != 0) return false;
+    size_t count = 0;
+    for (uint32_t s : slots) {
+      if (s > nodes) return false;
+      count += s != 0;
+    }
+    if (!slots.empty() && count * 4 > slots.size() * 3) return false;
+    slots_ = std::move(slots);
+    count_ = count;
+    return true;
+  }
   size_t bytes() const { return slots_.size() * sizeof(uint32_t); }
 
  private:

@@ -18,8 +18,8 @@ struct MctsOptions {
   std::string selection = "puct";      // puct | uct
   double exploration = 0.1;            // c in UCT/PUCT
   double virtual_loss = 1.0;           // visits added per in-flight trial on its path
-  std::string backup = "max";          // max | mean
-  std::string normalization = "minmax";  // minmax | rank
+  std::string backup = "mean";         // mean | max (bench/results/search_efficiency.md)
+  std::string normalization = "rank";  // rank | minmax (rank: free of the metric's scale)
   std::string surrogate = "ridge";     // ridge | none (uniform priors)
   int max_depth = 6;                   // edit tree: edits below the root
   int initial_random = 10;             // random architectures before the tree starts

@@ -25,6 +25,8 @@ MctsOptions prefix_uniform() {
   o.initial_random = 0;
   o.exploration = 1.0;
   o.virtual_loss = 1.0;
+  o.backup = "max";
+  o.normalization = "minmax";
   return o;
 }
 
