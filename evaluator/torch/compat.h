@@ -1,0 +1,88 @@
+#pragma once
+// The one place that knows LibTorch versions differ: Debian's CPU LibTorch 1.13 here,
+// the 2.x CUDA LibTorch of a PyTorch wheel on GPU machines. Everything else in
+// evaluator/torch/ calls these helpers instead of branching itself.
+#include <torch/torch.h>
+#include <torch/version.h>
+#include <ATen/autocast_mode.h>
+
+#include <cstdint>
+
+// MCTSNAS_TORCH_CUDA is set by CMake when this LibTorch was built with CUDA (Debian's
+// ships the c10/cuda headers without CUDA, so __has_include cannot tell).
+#if defined(MCTSNAS_TORCH_CUDA) && MCTSNAS_TORCH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#define MCTSNAS_TORCH_HAS_CUDA_ALLOCATOR 1
+#else
+#define MCTSNAS_TORCH_HAS_CUDA_ALLOCATOR 0
+#endif
+
+namespace mctsnas::torchc {
+
+#define MCTSNAS_TORCH_AT_LEAST(maj, min) \
+  (TORCH_VERSION_MAJOR > (maj) || (TORCH_VERSION_MAJOR == (maj) && TORCH_VERSION_MINOR >= (min)))
+
+// bf16 autocast on CUDA for the guard's lifetime (no-op when not enabled). 1.13 has
+// only the global GPU switches; 2.4+ takes the device type and deprecates the old names.
+class AutocastGuard {
+ public:
+  explicit AutocastGuard(bool enabled) : enabled_(enabled) {
+    if (!enabled_) return;
+#if MCTSNAS_TORCH_AT_LEAST(2, 4)
+    prev_ = at::autocast::is_autocast_enabled(at::kCUDA);
+    prev_dtype_ = at::autocast::get_autocast_dtype(at::kCUDA);
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+    prev_ = at::autocast::is_enabled();
+    prev_dtype_ = at::autocast::get_autocast_gpu_dtype();
+    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(true);
+#endif
+  }
+  ~AutocastGuard() {
+    if (!enabled_) return;
+#if MCTSNAS_TORCH_AT_LEAST(2, 4)
+    at::autocast::set_autocast_enabled(at::kCUDA, prev_);
+    at::autocast::set_autocast_dtype(at::kCUDA, prev_dtype_);
+#else
+    at::autocast::set_enabled(prev_);
+    at::autocast::set_autocast_gpu_dtype(prev_dtype_);
+#endif
+    at::autocast::clear_cache();
+  }
+  AutocastGuard(const AutocastGuard&) = delete;
+  AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+ private:
+  bool enabled_;
+  bool prev_ = false;
+  at::ScalarType prev_dtype_ = at::kBFloat16;
+};
+
+inline void cuda_reset_peak_memory(int device) {
+#if MCTSNAS_TORCH_HAS_CUDA_ALLOCATOR
+  c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
+#else
+  (void)device;
+#endif
+}
+
+// Bytes; -1 where this LibTorch has no CUDA allocator.
+inline int64_t cuda_peak_allocated(int device) {
+#if MCTSNAS_TORCH_HAS_CUDA_ALLOCATOR
+  auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
+  return stats.allocated_bytes[0].peak;   // index 0: StatType::AGGREGATE in every version
+#else
+  (void)device;
+  return -1;
+#endif
+}
+
+// Waits for queued kernels (timing). A scalar copy to the host synchronises the
+// stream on every version, without naming version-specific sync APIs.
+inline void sync(const torch::Tensor& t) {
+  if (t.defined() && t.is_cuda()) (void)t.flatten()[0].item<float>();
+}
+
+}  // namespace mctsnas::torchc

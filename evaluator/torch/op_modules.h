@@ -1,0 +1,97 @@
+#pragma once
+// One LibTorch module per op of the cell vocabulary (space/ops.h). Every op maps a
+// sequence [B, T, D] to [B, T, D]. Ops built with `causal` only read positions <= t,
+// so a decoder's output at t never depends on inputs after t.
+#include <torch/torch.h>
+
+#include <cstdint>
+
+#include "space/ops.h"
+
+namespace mctsnas::torchnas {
+
+// What an op may look at besides its input.
+struct OpContext {
+  torch::Tensor pad;          // [B, T] bool, true at padding; undefined: no padding
+  torch::Tensor memory;       // [B, S, D] encoder output (cross-attention only)
+  torch::Tensor memory_pad;   // [B, S] bool
+};
+
+// Common base so a cell can hold any op in one ModuleList.
+class OpModuleImpl : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) = 0;
+};
+
+// Convolution over time: standard (groups 1) or depthwise-separable, any dilation.
+class ConvOpImpl : public OpModuleImpl {
+ public:
+  ConvOpImpl(int64_t d_model, int kernel, int dilation, bool separable, bool causal);
+  torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) override;
+
+ private:
+  int64_t left_, right_;
+  torch::nn::Conv1d conv_{nullptr};
+  torch::nn::Linear pointwise_{nullptr};   // separable only
+};
+TORCH_MODULE(ConvOp);
+
+// Multi-head attention. Self-attention restricted to a window (causal: the w
+// positions ending at t; else the w+1 centred on t; window 0: full), or
+// cross-attention to ctx.memory (window > 0: keys within w/2 of the query's position).
+class AttentionOpImpl : public OpModuleImpl {
+ public:
+  AttentionOpImpl(int64_t d_model, int heads, int window, bool causal, bool cross);
+  torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) override;
+
+ private:
+  int64_t d_model_, heads_;
+  int window_;
+  bool causal_, cross_;
+  torch::nn::Linear q_{nullptr}, kv_{nullptr}, out_{nullptr};
+};
+TORCH_MODULE(AttentionOp);
+
+class GluOpImpl : public OpModuleImpl {
+ public:
+  explicit GluOpImpl(int64_t d_model);
+  torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) override;
+
+ private:
+  torch::nn::Linear proj_{nullptr};
+};
+TORCH_MODULE(GluOp);
+
+class FfnOpImpl : public OpModuleImpl {
+ public:
+  FfnOpImpl(int64_t d_model, int64_t expansion);
+  torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) override;
+
+ private:
+  torch::nn::Linear up_{nullptr}, down_{nullptr};
+};
+TORCH_MODULE(FfnOp);
+
+class IdentityOpImpl : public OpModuleImpl {
+ public:
+  torch::Tensor forward(const torch::Tensor& x, const OpContext&) override { return x; }
+};
+TORCH_MODULE(IdentityOp);
+
+class ZeroOpImpl : public OpModuleImpl {
+ public:
+  torch::Tensor forward(const torch::Tensor& x, const OpContext&) override { return torch::zeros_like(x); }
+};
+TORCH_MODULE(ZeroOp);
+
+inline constexpr int64_t kFfnExpansion = 4;
+
+// Builds the module for an op. `in_decoder`: a non-causal sequence op there would
+// read the future, so it is refused (mctsnas::Error) rather than silently masked.
+std::shared_ptr<OpModuleImpl> make_op(const OpSpec& spec, int64_t d_model, bool in_decoder,
+                                      bool has_memory);
+
+// Forward multiply-adds x2 of one op for a query length t and key length s.
+double op_flops(const OpSpec& spec, int64_t d_model, int64_t t, int64_t s);
+
+}  // namespace mctsnas::torchnas

@@ -1,0 +1,339 @@
+#include "evaluator/torch/text_tasks.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.h"
+
+namespace mctsnas::torchnas {
+namespace {
+
+constexpr int64_t kPad = 0;
+constexpr int64_t kBytes = 257;   // byte b -> id b + 1; 0 is padding
+
+torch::Tensor long_tensor(const std::vector<int64_t>& v, int64_t rows, int64_t cols) {
+  return torch::from_blob(const_cast<int64_t*>(v.data()), {rows, cols}, torch::kLong).clone();
+}
+
+std::vector<int64_t> bytes_to_ids(const std::string& s, size_t max) {
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < s.size() && i < max; ++i) ids.push_back(static_cast<unsigned char>(s[i]) + 1);
+  return ids;
+}
+
+torch::Tensor ce_loss(const torch::Tensor& logits, const torch::Tensor& target) {
+  return torch::nn::functional::cross_entropy(
+      logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), target.reshape({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kPad));
+}
+
+// ---------------------------------------------------------------- lm
+class LmTask : public TextTask {
+ public:
+  explicit LmTask(const TaskOptions& o) : len_(o.max_len) {
+    if (len_ < 2) throw Error("task.max_len must be >= 2 for lm, got " + std::to_string(len_));
+    const auto verses = read_kjv(dataset_path(o.data, "kjv.txt"));
+    for (size_t i = 0; i < verses.size(); ++i) {
+      auto& text = text_[static_cast<int>(split_of(i))];
+      text += verses[i];
+      text += '\n';
+    }
+    for (auto& t : text_)
+      if (t.size() < static_cast<size_t>(len_ + 2)) throw Error("lm: a split holds less text than task.max_len");
+  }
+  std::string kind() const override { return "lm"; }
+  std::string model_kind() const override { return "decoder_only"; }
+  ModelShape shape() const override { return {0, kBytes, 0, len_}; }
+  std::string metric() const override { return "bpc"; }
+  bool minimize() const override { return true; }
+  size_t size(Split s) const override { return text_[static_cast<int>(s)].size() / static_cast<size_t>(len_); }
+
+  Batch window_batch(const std::string& text, const std::vector<size_t>& starts) const {
+    const int64_t b = static_cast<int64_t>(starts.size());
+    std::vector<int64_t> in(static_cast<size_t>(b * len_)), out(in.size());
+    for (int64_t r = 0; r < b; ++r)
+      for (int64_t c = 0; c < len_; ++c) {
+        in[static_cast<size_t>(r * len_ + c)] = static_cast<unsigned char>(text[starts[r] + c]) + 1;
+        out[static_cast<size_t>(r * len_ + c)] = static_cast<unsigned char>(text[starts[r] + c + 1]) + 1;
+      }
+    Batch bt;
+    bt.tgt_in = long_tensor(in, b, len_);
+    bt.tgt_out = long_tensor(out, b, len_);
+    bt.tgt_pad = torch::zeros({b, len_}, torch::kBool);
+    return bt;
+  }
+  Batch sample_train(int64_t batch, Rng& rng) const override {
+    const auto& t = text_[0];
+    std::vector<size_t> starts;
+    for (int64_t i = 0; i < batch; ++i) starts.push_back(rng.below(t.size() - static_cast<size_t>(len_) - 1));
+    return window_batch(t, starts);
+  }
+  torch::Tensor loss(SeqModel& m, const Batch& b) const override {
+    return ce_loss(m->decode(b.tgt_in, b.tgt_pad), b.tgt_out);
+  }
+  Metrics evaluate(SeqModel& m, Split s, int64_t batch, int64_t max_examples, const torch::Device& dev) const override {
+    const auto& t = text_[static_cast<int>(s)];
+    int64_t n = static_cast<int64_t>((t.size() - 1) / static_cast<size_t>(len_));
+    if (max_examples > 0) n = std::min(n, max_examples);
+    double nll = 0;
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i += batch) {
+      std::vector<size_t> starts;
+      for (int64_t j = i; j < std::min(n, i + batch); ++j) starts.push_back(static_cast<size_t>(j * len_));
+      auto b = window_batch(t, starts).to(dev);
+      auto logits = m->decode(b.tgt_in, b.tgt_pad).to(torch::kFloat);
+      auto l = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), b.tgt_out.reshape({-1}),
+                                                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+      nll += l.item<double>();
+      count += b.tgt_out.numel();
+    }
+    return {{std::string(to_string(s)) + "_bpc", nll / static_cast<double>(count) / std::log(2.0)}};
+  }
+  Batch example_batch(int64_t batch) const override {
+    std::vector<size_t> starts;
+    for (int64_t i = 0; i < batch; ++i) starts.push_back(static_cast<size_t>(i * len_));
+    return window_batch(text_[0], starts);
+  }
+  std::pair<int64_t, int64_t> flop_lengths() const override { return {0, len_}; }
+
+ private:
+  int64_t len_;
+  std::string text_[3];
+};
+
+// ---------------------------------------------------------------- g2p
+class G2pTask : public TextTask {
+ public:
+  static constexpr int64_t kBos = 1, kEos = 2, kFirstPhone = 3;
+  explicit G2pTask(const TaskOptions& o) : len_(o.max_len) {
+    if (len_ < 4) throw Error("task.max_len must be >= 4 for g2p, got " + std::to_string(len_));
+    const auto words = read_cmudict(dataset_path(o.data, "cmudict.tsv"));
+    const auto& phones = arpabet_phones();
+    for (size_t i = 0; i < words.size(); ++i) {
+      const auto& w = words[i];
+      // Words too long for max_len are left out of every split alike.
+      if (static_cast<int64_t>(w.word.size()) > len_ || static_cast<int64_t>(w.phones.size()) + 1 > len_) continue;
+      Example e;
+      e.src = bytes_to_ids(w.word, w.word.size());
+      for (const auto& p : w.phones)
+        e.phones.push_back(kFirstPhone + (std::find(phones.begin(), phones.end(), p) - phones.begin()));
+      data_[static_cast<int>(split_of(i))].push_back(std::move(e));
+    }
+    for (auto& d : data_)
+      if (d.empty()) throw Error("g2p: a split is empty after dropping words longer than task.max_len");
+  }
+  std::string kind() const override { return "g2p"; }
+  std::string model_kind() const override { return "encoder_decoder"; }
+  ModelShape shape() const override {
+    return {kBytes, kFirstPhone + static_cast<int64_t>(arpabet_phones().size()), 0, len_};
+  }
+  std::string metric() const override { return "per"; }
+  bool minimize() const override { return true; }
+  size_t size(Split s) const override { return data_[static_cast<int>(s)].size(); }
+
+  struct Example {
+    std::vector<int64_t> src, phones;
+  };
+  Batch make_batch(const std::vector<const Example*>& ex) const {
+    const int64_t b = static_cast<int64_t>(ex.size());
+    int64_t s = 1, t = 1;
+    for (auto* e : ex) {
+      s = std::max<int64_t>(s, static_cast<int64_t>(e->src.size()));
+      t = std::max<int64_t>(t, static_cast<int64_t>(e->phones.size()) + 1);
+    }
+    std::vector<int64_t> src(static_cast<size_t>(b * s), kPad), in(static_cast<size_t>(b * t), kPad), out(in.size(), kPad);
+    for (int64_t r = 0; r < b; ++r) {
+      const auto& e = *ex[static_cast<size_t>(r)];
+      std::copy(e.src.begin(), e.src.end(), src.begin() + r * s);
+      in[static_cast<size_t>(r * t)] = kBos;
+      for (size_t k = 0; k < e.phones.size(); ++k) {
+        in[static_cast<size_t>(r * t) + k + 1] = e.phones[k];
+        out[static_cast<size_t>(r * t) + k] = e.phones[k];
+      }
+      out[static_cast<size_t>(r * t) + e.phones.size()] = kEos;
+    }
+    Batch bt;
+    bt.src = long_tensor(src, b, s);
+    bt.src_pad = bt.src.eq(kPad);
+    bt.tgt_in = long_tensor(in, b, t);
+    bt.tgt_out = long_tensor(out, b, t);
+    bt.tgt_pad = bt.tgt_in.eq(kPad);
+    return bt;
+  }
+  Batch sample_train(int64_t batch, Rng& rng) const override {
+    const auto& d = data_[0];
+    std::vector<const Example*> ex;
+    for (int64_t i = 0; i < batch; ++i) ex.push_back(&d[rng.below(d.size())]);
+    return make_batch(ex);
+  }
+  torch::Tensor loss(SeqModel& m, const Batch& b) const override {
+    auto memory = m->encode(b.src, b.src_pad);
+    return ce_loss(m->decode(b.tgt_in, b.tgt_pad, memory, b.src_pad), b.tgt_out);
+  }
+  Metrics evaluate(SeqModel& m, Split s, int64_t batch, int64_t max_examples, const torch::Device& dev) const override {
+    const auto& d = data_[static_cast<int>(s)];
+    int64_t n = static_cast<int64_t>(d.size());
+    if (max_examples > 0) n = std::min(n, max_examples);
+    int64_t edits = 0, ref_len = 0, correct = 0;
+    for (int64_t i = 0; i < n; i += batch) {
+      std::vector<const Example*> ex;
+      for (int64_t j = i; j < std::min(n, i + batch); ++j) ex.push_back(&d[static_cast<size_t>(j)]);
+      auto b = make_batch(ex).to(dev);
+      auto memory = m->encode(b.src, b.src_pad);
+      const int64_t rows = b.src.size(0);
+      auto ys = torch::full({rows, 1}, kBos, torch::TensorOptions().dtype(torch::kLong).device(dev));
+      auto done = torch::zeros({rows}, torch::TensorOptions().dtype(torch::kBool).device(dev));
+      // Greedy decoding; the decoder is re-run on the whole prefix (sequences are short).
+      for (int64_t step = 0; step < len_ - 1; ++step) {
+        auto logits = m->decode(ys, torch::zeros_like(ys, torch::kBool), memory, b.src_pad);
+        auto next = logits.select(1, logits.size(1) - 1).argmax(-1);
+        next = next.masked_fill(done, kEos);
+        ys = torch::cat({ys, next.unsqueeze(1)}, 1);
+        done = done | next.eq(kEos);
+        if (done.all().item<bool>()) break;
+      }
+      auto host = ys.to(torch::kCPU).contiguous();
+      auto acc = host.accessor<int64_t, 2>();
+      for (int64_t r = 0; r < rows; ++r) {
+        std::vector<int64_t> hyp;
+        for (int64_t c = 1; c < host.size(1) && acc[r][c] != kEos; ++c) hyp.push_back(acc[r][c]);
+        const auto& ref = ex[static_cast<size_t>(r)]->phones;
+        const int64_t e = edit_distance(hyp, ref);
+        edits += e;
+        ref_len += static_cast<int64_t>(ref.size());
+        correct += e == 0 ? 1 : 0;
+      }
+    }
+    const std::string p = to_string(s);
+    return {{p + "_per", static_cast<double>(edits) / static_cast<double>(std::max<int64_t>(1, ref_len))},
+            {p + "_word_acc", static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, n))}};
+  }
+  Batch example_batch(int64_t batch) const override {
+    // Full-length synthetic ids: latency is measured at the longest shape.
+    Example e;
+    e.src.assign(static_cast<size_t>(len_), 'a' + 1);
+    e.phones.assign(static_cast<size_t>(len_ - 1), kFirstPhone);
+    std::vector<const Example*> ex(static_cast<size_t>(batch), &e);
+    return make_batch(ex);
+  }
+  std::pair<int64_t, int64_t> flop_lengths() const override { return {len_, len_}; }
+
+ private:
+  int64_t len_;
+  std::vector<Example> data_[3];
+};
+
+// ---------------------------------------------------------------- classify
+class ClassifyTask : public TextTask {
+ public:
+  explicit ClassifyTask(const TaskOptions& o) : len_(o.max_len) {
+    if (len_ < 1) throw Error("task.max_len must be >= 1 for classify");
+    const auto msgs = read_spam(dataset_path(o.data, "spam.jsonl"));
+    for (size_t i = 0; i < msgs.size(); ++i) {
+      Example e{bytes_to_ids(msgs[i].text, static_cast<size_t>(len_)), msgs[i].label};
+      if (e.ids.empty()) e.ids.push_back('\n' + 1);
+      data_[static_cast<int>(split_of(i))].push_back(std::move(e));
+    }
+    for (auto& d : data_)
+      if (d.empty()) throw Error("classify: a split is empty");
+  }
+  std::string kind() const override { return "classify"; }
+  std::string model_kind() const override { return "encoder_only"; }
+  ModelShape shape() const override { return {kBytes, 0, 2, len_}; }
+  std::string metric() const override { return "accuracy"; }
+  bool minimize() const override { return false; }
+  size_t size(Split s) const override { return data_[static_cast<int>(s)].size(); }
+
+  struct Example {
+    std::vector<int64_t> ids;
+    int label;
+  };
+  Batch make_batch(const std::vector<const Example*>& ex) const {
+    const int64_t b = static_cast<int64_t>(ex.size());
+    int64_t s = 1;
+    for (auto* e : ex) s = std::max<int64_t>(s, static_cast<int64_t>(e->ids.size()));
+    std::vector<int64_t> src(static_cast<size_t>(b * s), kPad), labels;
+    for (int64_t r = 0; r < b; ++r) {
+      std::copy(ex[static_cast<size_t>(r)]->ids.begin(), ex[static_cast<size_t>(r)]->ids.end(), src.begin() + r * s);
+      labels.push_back(ex[static_cast<size_t>(r)]->label);
+    }
+    Batch bt;
+    bt.src = long_tensor(src, b, s);
+    bt.src_pad = bt.src.eq(kPad);
+    bt.labels = long_tensor(labels, b, 1).view({b});
+    return bt;
+  }
+  Batch sample_train(int64_t batch, Rng& rng) const override {
+    const auto& d = data_[0];
+    std::vector<const Example*> ex;
+    for (int64_t i = 0; i < batch; ++i) ex.push_back(&d[rng.below(d.size())]);
+    return make_batch(ex);
+  }
+  torch::Tensor loss(SeqModel& m, const Batch& b) const override {
+    return torch::nn::functional::cross_entropy(m->classify(b.src, b.src_pad).to(torch::kFloat), b.labels);
+  }
+  Metrics evaluate(SeqModel& m, Split s, int64_t batch, int64_t max_examples, const torch::Device& dev) const override {
+    const auto& d = data_[static_cast<int>(s)];
+    int64_t n = static_cast<int64_t>(d.size());
+    if (max_examples > 0) n = std::min(n, max_examples);
+    int64_t tp = 0, fp = 0, fn = 0, correct = 0;
+    for (int64_t i = 0; i < n; i += batch) {
+      std::vector<const Example*> ex;
+      for (int64_t j = i; j < std::min(n, i + batch); ++j) ex.push_back(&d[static_cast<size_t>(j)]);
+      auto b = make_batch(ex).to(dev);
+      auto pred = m->classify(b.src, b.src_pad).argmax(-1).to(torch::kCPU);
+      auto lab = b.labels.to(torch::kCPU);
+      for (int64_t r = 0; r < pred.size(0); ++r) {
+        const int64_t p = pred[r].item<int64_t>(), y = lab[r].item<int64_t>();
+        correct += p == y;
+        tp += p == 1 && y == 1;
+        fp += p == 1 && y == 0;
+        fn += p == 0 && y == 1;
+      }
+    }
+    const std::string p = to_string(s);
+    const double f1 = tp == 0 ? 0.0 : 2.0 * tp / static_cast<double>(2 * tp + fp + fn);
+    return {{p + "_accuracy", static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, n))}, {p + "_f1", f1}};
+  }
+  Batch example_batch(int64_t batch) const override {
+    Example e{std::vector<int64_t>(static_cast<size_t>(len_), 'a' + 1), 0};
+    std::vector<const Example*> ex(static_cast<size_t>(batch), &e);
+    return make_batch(ex);
+  }
+  std::pair<int64_t, int64_t> flop_lengths() const override { return {len_, 0}; }
+
+ private:
+  int64_t len_;
+  std::vector<Example> data_[3];
+};
+
+}  // namespace
+
+Batch Batch::to(const torch::Device& d) const {
+  auto mv = [&](const torch::Tensor& t) { return t.defined() ? t.to(d) : t; };
+  return {mv(src), mv(src_pad), mv(tgt_in), mv(tgt_out), mv(tgt_pad), mv(labels)};
+}
+
+int64_t edit_distance(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+  std::vector<int64_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int64_t>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    int64_t diag = row[0];
+    row[0] = static_cast<int64_t>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const int64_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::unique_ptr<TextTask> make_text_task(const TaskOptions& opts) {
+  if (opts.kind == "lm") return std::make_unique<LmTask>(opts);
+  if (opts.kind == "g2p") return std::make_unique<G2pTask>(opts);
+  if (opts.kind == "classify") return std::make_unique<ClassifyTask>(opts);
+  throw Error("task.kind '" + opts.kind + "': the LibTorch evaluator runs lm, g2p or classify");
+}
+
+}  // namespace mctsnas::torchnas

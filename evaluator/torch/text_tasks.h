@@ -1,0 +1,52 @@
+#pragma once
+// The three text tasks: batches, loss and the task metric of a model.
+//   lm        KJV Bible, byte-level next-character model; metric bits per character
+//   g2p       CMU dict, grapheme -> phoneme; phoneme error rate, word accuracy (greedy)
+//   classify  SpamAssassin, spam vs ham from subject + body bytes; accuracy, F1
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "common/rng.h"
+#include "evaluator/evaluator.h"
+#include "evaluator/task_options.h"
+#include "evaluator/torch/seq_model.h"
+#include "evaluator/torch/text_data.h"
+
+namespace mctsnas::torchnas {
+
+struct Batch {
+  torch::Tensor src, src_pad;             // encoder input [B, S] and its padding mask
+  torch::Tensor tgt_in, tgt_out, tgt_pad; // decoder input / target [B, T] (0 = padding)
+  torch::Tensor labels;                   // classify: [B]
+  Batch to(const torch::Device& d) const;
+};
+
+class TextTask {
+ public:
+  virtual ~TextTask() = default;
+  virtual std::string kind() const = 0;
+  virtual std::string model_kind() const = 0;          // what CellArchitecture::model must be
+  virtual ModelShape shape() const = 0;
+  virtual std::string metric() const = 0;              // primary, without split prefix: "per"
+  virtual bool minimize() const = 0;
+  virtual size_t size(Split s) const = 0;
+
+  virtual Batch sample_train(int64_t batch, Rng& rng) const = 0;
+  virtual torch::Tensor loss(SeqModel& model, const Batch& b) const = 0;
+  // Metrics over the first max_examples of a split (0: all), named "<split>_<metric>".
+  virtual Metrics evaluate(SeqModel& model, Split s, int64_t batch, int64_t max_examples,
+                           const torch::Device& device) const = 0;
+  // A batch of `batch` full-length examples (latency measurement).
+  virtual Batch example_batch(int64_t batch) const = 0;
+  // Source/target lengths for the FLOP estimate of one example.
+  virtual std::pair<int64_t, int64_t> flop_lengths() const = 0;
+};
+
+std::unique_ptr<TextTask> make_text_task(const TaskOptions& opts);
+
+// Levenshtein distance (phoneme error rate).
+int64_t edit_distance(const std::vector<int64_t>& a, const std::vector<int64_t>& b);
+
+}  // namespace mctsnas::torchnas

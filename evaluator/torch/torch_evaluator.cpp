@@ -1,0 +1,196 @@
+#include "evaluator/torch/torch_evaluator.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "common/error.h"
+#include "evaluator/torch/compat.h"
+#include "evaluator/torch/trainer.h"
+#include "space/cell_space.h"
+
+namespace mctsnas {
+namespace torchnas {
+namespace {
+
+int64_t host_peak_rss_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<int64_t>(u.ru_maxrss) * 1024;
+}
+
+torch::Tensor forward_once(SeqModel& m, const TextTask& task, const Batch& b) {
+  const auto kind = task.model_kind();
+  if (kind == "encoder_decoder") return m->decode(b.tgt_in, b.tgt_pad, m->encode(b.src, b.src_pad), b.src_pad);
+  if (kind == "decoder_only") return m->decode(b.tgt_in, b.tgt_pad);
+  return m->classify(b.src, b.src_pad);
+}
+
+// The final scoring pass is capped so a trial's evaluation stays a small part of
+// its time; the cap is the same for every trial, so scores compare.
+constexpr int64_t kFinalEvalExamples = 4096;
+
+}  // namespace
+
+double measure_latency_ms(SeqModel& model, const TextTask& task, int64_t batch, const torch::Device& device, bool bf16) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  auto b = task.example_batch(batch).to(device);
+  torchc::AutocastGuard autocast(bf16);
+  for (int i = 0; i < 2; ++i) torchc::sync(forward_once(model, task, b));
+  std::vector<double> ms;
+  for (int i = 0; i < 7; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    torchc::sync(forward_once(model, task, b));
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::nth_element(ms.begin(), ms.begin() + 3, ms.end());
+  return ms[3];
+}
+
+TorchEvaluator::TorchEvaluator(Decoder decode, const TaskOptions& task, const TrainOptions& train,
+                               const ObjectiveOptions& objective, uint64_t seed)
+    : decode_(std::move(decode)), task_opts_(task), train_(train), objective_(objective), seed_(seed),
+      task_(make_text_task(task)) {
+  metric_ = objective.metric.empty() ? "val_" + task_->metric() : objective.metric;
+  minimize_ = objective.metric.empty() ? task_->minimize() : objective.goal == "minimize";
+  if (metric_.rfind("val_", 0) != 0 && metric_.rfind("test_", 0) != 0 && metric_ != "params" &&
+      metric_ != "flops" && metric_.rfind("latency_ms", 0) != 0)
+    throw Error("objective.metric '" + metric_ + "': task " + task_->kind() + " reports val_" + task_->metric() +
+                " (and test_*, params, flops, latency_ms_b1, latency_ms_b32)");
+}
+
+TrialResult TorchEvaluator::evaluate(const Architecture& arch, const TrialBudget& budget, const StopToken& stop,
+                                     ProgressSink* progress) {
+  ModelSpec spec;
+  try {
+    spec.arch = decode_(arch);
+  } catch (const std::exception& e) {
+    TrialResult r;
+    r.status = TrialStatus::invalid;
+    r.error = std::string("cannot decode architecture: ") + e.what();
+    return r;
+  }
+  return evaluate_spec(spec, hash_combine(seed_, exact_hash(arch.choices)), budget, stop, progress);
+}
+
+TrialResult TorchEvaluator::evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop) {
+  ModelSpec spec;
+  spec.arch = decode_(like);
+  spec.transformer_baseline = true;
+  return evaluate_spec(spec, hash_combine(seed_, 0xba5e), budget, stop, nullptr);
+}
+
+TrialResult TorchEvaluator::evaluate_spec(const ModelSpec& spec, uint64_t trial_seed, const TrialBudget& budget,
+                                          const StopToken& stop, ProgressSink* progress) {
+  const auto t0 = std::chrono::steady_clock::now();
+  TrialResult r;
+  auto finish = [&](TrialResult& res) -> TrialResult {
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    res.metrics["host_peak_rss_bytes"] = static_cast<double>(host_peak_rss_bytes());
+    return res;
+  };
+  try {
+    torch::Device device = torch::kCPU;
+    if (budget.gpu) {
+      if (!torch::cuda::is_available())
+        throw Error("trial budget names GPU " + std::to_string(*budget.gpu) + " but this LibTorch sees no CUDA device");
+      device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(*budget.gpu));
+      torchc::cuda_reset_peak_memory(*budget.gpu);
+    }
+    if (budget.cpu_threads > 0) torch::set_num_threads(budget.cpu_threads);
+    const bool bf16 = use_bf16(train_.precision, device);
+    if (spec.arch.model != task_->model_kind())
+      throw Error("task " + task_->kind() + " needs model: " + task_->model_kind() + ", the space makes " + spec.arch.model);
+
+    torch::manual_seed(trial_seed);
+    auto model = build_model(spec, task_->shape());
+    model->to(device);
+    const auto [fs, ft] = task_->flop_lengths();
+    r.metrics["params"] = static_cast<double>(model->num_parameters());
+    r.metrics["flops"] = model->flops(fs, ft);
+    r.metrics["d_model"] = spec.arch.d_model;
+    r.metrics["bf16"] = bf16 ? 1 : 0;
+    r.metrics["latency_ms_b1"] = measure_latency_ms(model, *task_, 1, device, bf16);
+    r.metrics["latency_ms_b32"] = measure_latency_ms(model, *task_, 32, device, bf16);
+
+    const auto& c = objective_.constraints;
+    std::string violated;
+    if (c.max_params && r.metrics["params"] > *c.max_params)
+      violated = "params " + std::to_string(static_cast<int64_t>(r.metrics["params"])) + " > max_params " +
+                 std::to_string(static_cast<int64_t>(*c.max_params));
+    else if (c.max_latency_ms && r.metrics["latency_ms_b1"] > *c.max_latency_ms)
+      violated = "latency_ms_b1 " + std::to_string(r.metrics["latency_ms_b1"]) + " > max_latency_ms " +
+                 std::to_string(*c.max_latency_ms);
+    if (!violated.empty()) {
+      // Known before training, so no training time is spent on it.
+      r.status = TrialStatus::infeasible;
+      r.error = violated;
+      return finish(r);
+    }
+
+    TrainSettings ts;
+    ts.train = train_;
+    ts.device = device;
+    ts.bf16 = bf16;
+    ts.seed = trial_seed;
+    ts.wall_seconds = budget.wall_seconds;
+    torch::manual_seed(hash_combine(trial_seed, 1));
+    const auto out = train_model(model, *task_, ts, stop, progress);
+    r.status = out.status;
+    r.error = out.error;
+    r.metrics["steps"] = static_cast<double>(out.steps);
+    r.metrics["train_seconds"] = out.seconds;
+    r.metrics["train_loss"] = out.last_loss;
+    if (!out.reports.empty()) r.metrics["last_report_" + metric_] = out.reports.back().second;
+
+    if (r.status == TrialStatus::ok) {
+      torch::NoGradGuard no_grad;
+      model->eval();
+      torchc::AutocastGuard autocast(bf16);
+      const int64_t eb = std::max<int64_t>(train_.batch_size, 64);
+      for (auto split : {Split::val, Split::test})
+        for (const auto& [k, v] : task_->evaluate(model, split, eb, kFinalEvalExamples, device)) r.metrics[k] = v;
+    }
+    if (device.is_cuda()) r.metrics["gpu_peak_allocated_bytes"] = static_cast<double>(torchc::cuda_peak_allocated(device.index()));
+
+    if (r.status == TrialStatus::ok || r.status == TrialStatus::stopped_early) {
+      auto it = r.metrics.find(metric_);
+      if (r.status == TrialStatus::stopped_early && !out.reports.empty()) {
+        r.score = out.reports.back().second;
+      } else if (it != r.metrics.end()) {
+        r.score = it->second;
+      } else {
+        r.status = TrialStatus::crashed;
+        r.error = "objective metric " + metric_ + " was not measured (stopped before the first validation)";
+      }
+    }
+  } catch (const Error& e) {
+    r.status = TrialStatus::invalid;
+    r.error = e.what();
+  } catch (const c10::Error& e) {
+    const std::string msg = e.what_without_backtrace();
+    r.status = msg.find("out of memory") != std::string::npos ? TrialStatus::oom_gpu : TrialStatus::crashed;
+    r.error = "LibTorch: " + msg.substr(0, 500);
+  } catch (const std::bad_alloc&) {
+    r.status = TrialStatus::oom_host;
+    r.error = "host memory exhausted";
+  }
+  return finish(r);
+}
+
+}  // namespace torchnas
+
+std::unique_ptr<Evaluator> make_torch_evaluator(const SearchSpace& space, const TaskOptions& task,
+                                                const TrainOptions& train, const ObjectiveOptions& objective,
+                                                uint64_t seed) {
+  const auto* cells = dynamic_cast<const CellSpace*>(&space);
+  if (!cells)
+    throw Error("task.kind " + task.kind + " trains LibTorch models and needs space.kind: cells, not " + space.kind());
+  return std::make_unique<torchnas::TorchEvaluator>(
+      [cells](const Architecture& a) { return cells->decode(a); }, task, train, objective, seed);
+}
+
+}  // namespace mctsnas

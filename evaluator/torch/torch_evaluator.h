@@ -1,0 +1,60 @@
+#pragma once
+// The LibTorch evaluator: decodes an Architecture of the `cells` space, builds the
+// model, measures it (params, FLOPs, latency at batch 1 and 32), checks the
+// constraints, trains it and scores it on the task's validation split.
+#include <functional>
+#include <memory>
+
+#include "evaluator/evaluator.h"
+#include "evaluator/task_options.h"
+#include "evaluator/torch/seq_model.h"
+#include "evaluator/torch/text_tasks.h"
+#include "space/search_space.h"
+
+namespace mctsnas {
+
+// `space` must be a CellSpace and outlive the evaluator. Loads the task's data now
+// (Error naming the file and how to fetch it when missing or malformed).
+std::unique_ptr<Evaluator> make_torch_evaluator(const SearchSpace& space, const TaskOptions& task,
+                                                const TrainOptions& train, const ObjectiveOptions& objective,
+                                                uint64_t seed);
+
+namespace torchnas {
+
+class TorchEvaluator : public Evaluator {
+ public:
+  using Decoder = std::function<CellArchitecture(const Architecture&)>;
+  TorchEvaluator(Decoder decode, const TaskOptions& task, const TrainOptions& train,
+                 const ObjectiveOptions& objective, uint64_t seed);
+
+  TrialResult evaluate(const Architecture& arch, const TrialBudget& budget, const StopToken& stop,
+                       ProgressSink* progress = nullptr) override;
+  // The reference: a standard Transformer (full attention) with the width and depth
+  // of `like`, trained and scored exactly as a trial.
+  TrialResult evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop);
+  // Any model spec (tests, bench, export).
+  TrialResult evaluate_spec(const ModelSpec& spec, uint64_t trial_seed, const TrialBudget& budget,
+                            const StopToken& stop, ProgressSink* progress);
+
+  const TextTask& task() const { return *task_; }
+  // The objective metric's name, e.g. "val_per".
+  const std::string& metric() const { return metric_; }
+  bool minimize() const { return minimize_; }
+
+ private:
+  Decoder decode_;
+  TaskOptions task_opts_;
+  TrainOptions train_;
+  ObjectiveOptions objective_;
+  uint64_t seed_;
+  std::unique_ptr<TextTask> task_;
+  std::string metric_;
+  bool minimize_;
+};
+
+// Forward latency in milliseconds (median of several runs after warm-up) of the
+// model on `batch` full-length examples.
+double measure_latency_ms(SeqModel& model, const TextTask& task, int64_t batch, const torch::Device& device, bool bf16);
+
+}  // namespace torchnas
+}  // namespace mctsnas

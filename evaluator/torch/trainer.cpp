@@ -1,0 +1,126 @@
+#include "evaluator/torch/trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "common/error.h"
+#include "evaluator/torch/compat.h"
+#include "evaluator/torch/foreach_adamw.h"
+
+namespace mctsnas::torchnas {
+
+bool use_bf16(const std::string& precision, const torch::Device& device) {
+  if (precision != "auto" && precision != "fp32" && precision != "bf16")
+    throw Error("train.precision '" + precision + "': expected auto, fp32 or bf16");
+  return device.is_cuda() && precision != "fp32";
+}
+
+double learning_rate(const TrainOptions& o, int64_t step) {
+  const int64_t warm = std::max<int64_t>(1, static_cast<int64_t>(o.warmup_fraction * static_cast<double>(o.steps)));
+  if (step < warm) return o.lr * static_cast<double>(step + 1) / static_cast<double>(warm);
+  const double progress = static_cast<double>(step - warm) / static_cast<double>(std::max<int64_t>(1, o.steps - warm));
+  return o.lr * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
+}
+
+void clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) return;
+  std::vector<torch::Tensor> flat;
+  flat.reserve(grads.size());
+  for (const auto& g : grads) flat.push_back(g.reshape({-1}).to(torch::kFloat));
+  auto total = torch::cat(flat).norm(2);   // one kernel, not one per tensor
+  auto coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
+  for (auto& g : grads) g.mul_(coef.to(g.scalar_type()));
+}
+
+TrainOutcome train_model(SeqModel& model, const TextTask& task, const TrainSettings& s,
+                         const StopToken& stop, ProgressSink* progress) {
+  const auto& o = s.train;
+  if (o.steps <= 0) throw Error("train.steps must be > 0");
+  if (o.batch_size <= 0) throw Error("train.batch_size must be > 0");
+  if (o.eval_every <= 0) throw Error("train.eval_every must be > 0");
+  TrainOutcome out;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+
+  model->to(s.device);
+  model->train();
+  auto params = model->parameters();
+  AdamWSettings adamw;
+  adamw.weight_decay = o.weight_decay;
+  ForeachAdamW opt(params, adamw);
+  Rng rng(hash_combine(s.seed, 0x7a11));
+  const auto finite_opts = torch::TensorOptions().dtype(torch::kBool).device(s.device);
+  torch::Tensor all_finite = torch::ones({}, finite_opts);
+  torch::Tensor loss;
+  // Host reads of the loss (a sync) only every few steps and at reports.
+  constexpr int64_t kCheckEvery = 20;
+
+  for (int64_t step = 0; step < o.steps; ++step) {
+    if (stop.stop_requested()) {
+      out.status = TrialStatus::stopped_early;
+      out.error = "stop requested by the engine at step " + std::to_string(step);
+      break;
+    }
+    if (s.wall_seconds > 0 && elapsed() > s.wall_seconds) {
+      out.status = TrialStatus::timeout;
+      out.error = "wall time " + std::to_string(s.wall_seconds) + " s reached at step " + std::to_string(step);
+      break;
+    }
+    const double lr = learning_rate(o, step);
+    auto batch = task.sample_train(o.batch_size, rng).to(s.device);
+    {
+      torchc::AutocastGuard autocast(s.bf16);
+      loss = task.loss(model, batch);
+    }
+    opt.zero_grad();
+    loss.backward();
+    if (o.grad_clip > 0) clip_gradients(params, o.grad_clip);
+    opt.step(lr);
+    all_finite = all_finite & torch::isfinite(loss.detach());
+    out.steps = step + 1;
+
+    const bool report = (step + 1) % o.eval_every == 0 || step + 1 == o.steps;
+    if (report || (step + 1) % kCheckEvery == 0) {
+      if (!all_finite.item<bool>()) {
+        out.status = TrialStatus::diverged;
+        out.error = "loss became NaN/inf by step " + std::to_string(step + 1);
+        break;
+      }
+    }
+    if (report) {
+      double value;
+      {
+        torch::NoGradGuard no_grad;
+        model->eval();
+        torchc::AutocastGuard autocast(s.bf16);
+        auto m = task.evaluate(model, Split::val, std::max<int64_t>(o.batch_size, 64),
+                               o.eval_batches * o.batch_size, s.device);
+        value = m.at("val_" + task.metric());
+        model->train();
+      }
+      if (!std::isfinite(value)) {
+        out.status = TrialStatus::diverged;
+        out.error = "validation metric is NaN/inf at step " + std::to_string(step + 1);
+        break;
+      }
+      out.reports.emplace_back(step + 1, value);
+      if (progress && step + 1 < o.steps && !progress->keep_going(step + 1, value)) {
+        out.status = TrialStatus::stopped_early;
+        out.error = "stopped early by the engine at step " + std::to_string(step + 1);
+        break;
+      }
+    }
+  }
+  if (loss.defined()) out.last_loss = loss.item<double>();
+  if (out.status == TrialStatus::ok && !std::isfinite(out.last_loss)) {
+    out.status = TrialStatus::diverged;
+    out.error = "final loss is NaN/inf";
+  }
+  out.seconds = elapsed();
+  return out;
+}
+
+}  // namespace mctsnas::torchnas

@@ -1,0 +1,128 @@
+// Dataset readers and tasks on the shipped samples (data/samples/) and on bad input.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+#include "evaluator/torch/text_data.h"
+#include "evaluator/torch/text_tasks.h"
+
+// LibTorch 2.x (c10/util/Logging.h) defines a glog-style CHECK that would shadow
+// Catch's: include Catch last, after dropping it.
+#undef CHECK
+#include <catch2/catch.hpp>
+
+using namespace mctsnas;
+using namespace mctsnas::torchnas;
+
+namespace {
+
+const std::string kSamples = std::string(MCTSNAS_SOURCE_DIR) + "/data/samples";
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto p = std::filesystem::temp_directory_path() / ("mctsnas_torch_data_" + name);
+  std::ofstream(p, std::ios::binary) << text;
+  return p.string();
+}
+
+TaskOptions task(const std::string& kind, int max_len) {
+  TaskOptions o;
+  o.kind = kind;
+  o.data = kSamples;
+  o.max_len = max_len;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("splits are fixed 90/5/5 by record index", "[torch][data]") {
+  int counts[3] = {0, 0, 0};
+  for (size_t i = 0; i < 2000; ++i) ++counts[static_cast<int>(split_of(i))];
+  CHECK(counts[0] == 1800);
+  CHECK(counts[1] == 100);
+  CHECK(counts[2] == 100);
+  CHECK(split_of(18) == Split::val);
+  CHECK(split_of(19) == Split::test);
+}
+
+TEST_CASE("the shipped samples read", "[torch][data]") {
+  auto verses = read_kjv(kSamples + "/kjv.txt");
+  CHECK(verses.size() > 900);
+  CHECK(verses[0] == "In the beginning God created the heaven and the earth.");
+  auto words = read_cmudict(kSamples + "/cmudict.tsv");
+  CHECK(words.size() > 10000);
+  const std::vector<std::string> adenine = {"AE", "D", "AH", "N", "IY", "N"};
+  bool found = false;
+  for (const auto& w : words)
+    if (w.word == "adenine") {
+      found = true;
+      CHECK(w.phones == adenine);
+    }
+  CHECK(found);
+  auto msgs = read_spam(kSamples + "/spam.jsonl");
+  CHECK(msgs.size() == 80);
+  int spam = 0;
+  for (const auto& m : msgs) spam += m.label;
+  CHECK(spam == 40);
+}
+
+TEST_CASE("malformed data files give an Error naming the file and line", "[torch][data]") {
+  auto expect = [](auto fn, const std::string& path, const std::string& needle) {
+    try {
+      fn(path);
+      FAIL("no error for " << path);
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      INFO(msg);
+      CHECK(msg.find(path) != std::string::npos);
+      CHECK(msg.find(needle) != std::string::npos);
+    }
+  };
+  expect(read_cmudict, write_temp("bad.tsv", "hello\tHH AH0 L OW1\nworld W ER1 L D\n"), ":2:");
+  expect(read_cmudict, write_temp("badph.tsv", "hello\tHH XQ9 L OW1\n"), "unknown phoneme");
+  expect(read_spam, write_temp("bad.jsonl", "{\"group\":\"spam-1\",\"text\":\"hi\"}\nnot json\n"), ":2:");
+  expect(read_spam, write_temp("bad2.jsonl", "{\"group\":3,\"text\":\"hi\"}\n"), "\"group\"");
+  expect(read_kjv, write_temp("bad.txt", "In the beginning\n\nAnd the earth\n"), ":2:");
+  expect(read_kjv, write_temp("short.txt", "In the beginning\n"), "too few");
+  expect(read_kjv, "/nonexistent/kjv.txt", "fetch-data.sh");
+}
+
+TEST_CASE("a missing data directory says how to fetch the data", "[torch][data]") {
+  TaskOptions o = task("g2p", 32);
+  o.data = "/nonexistent-mctsnas-data";
+  try {
+    make_text_task(o);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("scripts/fetch-data.sh") != std::string::npos);
+  }
+}
+
+TEST_CASE("each task makes batches of the right shapes from the sample", "[torch][data]") {
+  Rng rng(1);
+  auto lm = make_text_task(task("lm", 24));
+  auto b = lm->sample_train(4, rng);
+  CHECK(b.tgt_in.sizes() == torch::IntArrayRef({4, 24}));
+  CHECK(torch::equal(b.tgt_in.slice(1, 1), b.tgt_out.slice(1, 0, 23)));   // shifted by one
+  CHECK(lm->metric() == "bpc");
+
+  auto g2p = make_text_task(task("g2p", 24));
+  auto g = g2p->sample_train(4, rng);
+  CHECK(g.src.size(0) == 4);
+  CHECK(g.tgt_in.sizes() == g.tgt_out.sizes());
+  CHECK((g.tgt_in.select(1, 0) == 1).all().item<bool>());   // BOS
+  CHECK(g2p->size(Split::val) > 500);
+
+  auto cls = make_text_task(task("classify", 64));
+  auto c = cls->sample_train(4, rng);
+  CHECK(c.src.size(1) <= 64);
+  CHECK(c.labels.sizes() == torch::IntArrayRef({4}));
+}
+
+TEST_CASE("edit distance", "[torch][data]") {
+  CHECK(edit_distance({1, 2, 3}, {1, 2, 3}) == 0);
+  CHECK(edit_distance({1, 3}, {1, 2, 3}) == 1);
+  CHECK(edit_distance({}, {1, 2}) == 2);
+  CHECK(edit_distance({4, 5, 6}, {1, 2, 3}) == 3);
+}
