@@ -84,7 +84,6 @@ std::string describe_signal(int sig) {
 ProcessPool::ProcessPool(ProcessPoolOptions options, Budgeter budgeter)
     : options_(std::move(options)), budgeter_(std::move(budgeter)) {
   if (options_.executable.empty()) options_.executable = self_exe();
-  if (!options_.log_dir.empty()) std::filesystem::create_directories(options_.log_dir);
   // A worker that dies before reading its request must not kill us with SIGPIPE.
   ::signal(SIGPIPE, SIG_IGN);
 }
@@ -196,6 +195,8 @@ void ProcessPool::start(TrialRequest request, Slot slot) {
   set_nonblock_cloexec(w.result_fd);
   set_nonblock_cloexec(w.output_fd);
   if (!options_.log_dir.empty()) {
+    std::error_code ec;   // created with the first trial: the run directory may not exist before
+    std::filesystem::create_directories(options_.log_dir, ec);
     auto log = options_.log_dir / ("trial-" + std::to_string(w.request.id) + ".log");
     w.log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   }

@@ -1,0 +1,103 @@
+// SIGTERM during `mctsnas search`, then `mctsnas resume`: no finished trial is lost
+// and the resumed run completes. Trials run in worker processes (task.kind: fault,
+// isolation: process), each sleeping ~1 s, so the signal lands while some run.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "run_dir_fixture.h"
+
+using namespace mctsnas;
+namespace fs = std::filesystem;
+using mctsnas::testing::TempDir;
+using mctsnas::testing::write_text;
+
+namespace {
+
+std::vector<std::string> lines_of(const fs::path& p) {
+  std::vector<std::string> out;
+  std::ifstream in(p);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
+pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    FILE* f = std::freopen(log.c_str(), "w", stdout);
+    (void)f;
+    ::dup2(STDOUT_FILENO, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid, double timeout_s) {
+  auto t0 = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::duration<double>(timeout_s)) {
+    int st = 0;
+    if (::waitpid(pid, &st, WNOHANG) == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("SIGTERM during a search with worker processes, then resume, loses no finished trial",
+          "[stop_signals][process]") {
+  TempDir tmp("stop-resume");
+  std::string xs;
+  for (int i = 0; i < 12; ++i) xs += (i ? ", '" : "'") + std::to_string(i) + "'";
+  write_text(tmp.path / "fault.yaml",
+                   "name: sleepers\nseed: 3\n"
+                   "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
+                   "      - {name: behaviour, choices: [sleep]}\n"
+                   "      - {name: x, choices: [" + xs + "]}\n"
+                   "task: {kind: fault}\n"
+                   "objective: {metric: score, goal: maximize}\n"
+                   "search: {algorithm: random, trials: 8, parallel: 2}\n"
+                   "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n");
+  fs::path run = tmp.path / "run";
+  pid_t pid = spawn({std::string(MCTSNAS_BINARY), "search", (tmp.path / "fault.yaml").string(), "--run-dir", run.string()},
+                    tmp.path / "search.log");
+  // Each trial sleeps 1 s, two at a time: after ~2.5 s some have finished, two run.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ::kill(pid, SIGTERM);
+  int rc = wait_exit(pid, 20);
+  INFO(mctsnas::testing::slurp(tmp.path / "search.log"));
+  CHECK(rc == 1);   // stopped, not finished
+  auto before = lines_of(run / "trials.jsonl");
+  CHECK(before.size() >= 2);
+  CHECK(before.size() < 8);
+  CHECK(mctsnas::testing::slurp(tmp.path / "search.log").find("resume with: mctsnas resume") != std::string::npos);
+
+  pid = spawn({std::string(MCTSNAS_BINARY), "resume", run.string()}, tmp.path / "resume.log");
+  rc = wait_exit(pid, 60);
+  INFO(mctsnas::testing::slurp(tmp.path / "resume.log"));
+  CHECK(rc == 0);
+  auto after = lines_of(run / "trials.jsonl");
+  CHECK(fs::exists(run / "logs" / "trial-0.log"));   // trials ran in worker processes
+  REQUIRE(after.size() == 8);
+  for (size_t i = 0; i < before.size(); ++i) CHECK(after[i] == before[i]);   // kept as written
+  for (const auto& l : after) {
+    auto j = nlohmann::json::parse(l);
+    CHECK(j["status"] == "ok");
+  }
+}
