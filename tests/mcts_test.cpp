@@ -238,3 +238,21 @@ TEST_CASE("save/load mid-run continues exactly like an uninterrupted run", "[mct
 TEST_CASE("MCTS node stays within one cache line", "[mcts]") {
   STATIC_REQUIRE(sizeof(Node) <= 64);
 }
+
+TEST_CASE("stats() summarises the tree for the report", "[mcts]") {
+  Nb201Space space;
+  for (std::string tree : {"edit", "prefix"}) {
+    MctsOptions o;
+    o.tree = tree;
+    Mcts m(space, o, TranspositionKey::exact, 4);
+    drive(m, 40, 1);
+    auto st = m.stats();
+    CHECK(st.nodes == static_cast<int64_t>(m.nodes().size()));
+    int64_t visits = 0;
+    for (auto v : st.visits_by_depth) visits += v;
+    CHECK(visits >= 40);
+    REQUIRE(!st.most_visited_path.empty());
+    if (tree == "edit") CHECK(st.most_visited_path.front() == m.arch_of(*m.best_node()));
+    else CHECK(st.most_visited_path.front().choices.empty());
+  }
+}
