@@ -21,7 +21,8 @@ need apt-get; need dpkg-deb; need npm; need tar
 # --- KJV Bible: the `bible` program of bible-kjv decodes bible-kjv-text's compressed data.
 if [[ ! -s $cache/kjv.txt ]]; then
   echo "fetch-data: KJV Bible (Debian bible-kjv-text, bible-kjv)"
-  (cd "$work" && apt-get download bible-kjv-text bible-kjv >/dev/null)
+  (cd "$work" && apt-get download bible-kjv-text bible-kjv >/dev/null) ||
+    { echo "fetch-data: apt-get download failed; run 'apt-get update' first" >&2; exit 1; }
   mkdir -p "$work/kjv"
   for d in "$work"/bible-kjv*.deb; do dpkg-deb -x "$d" "$work/kjv"; done
   # -l: one verse per output line; drop chapter headings and the verse numbers.
