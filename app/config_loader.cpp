@@ -8,7 +8,8 @@
 //     one_of({"a", "b"}), bytes(), duration(), path(), dir_name(), devices(), count_or_auto().
 // Supported member types: bool, int/int64_t, uint64_t, double, std::string,
 // std::optional<T>, std::vector<T>, enums (pass an EnumNames<E>), and any struct with its
-// own bind_fields (a nested section). The same line then parses it (with all the strict
+// own bind_fields (a nested section; `v.inline_section(s)` puts its keys in the enclosing
+// section instead, as for space's cells keys). The same line then parses it (with all the strict
 // checks and error messages), writes it into config.resolved.yaml, and is covered by the
 // round-trip test in tests/config_test.cpp. Checks that span several fields go in
 // check_cross_fields(). Keep key order = the order users read the resolved config in.

@@ -37,8 +37,9 @@ RunOptions load_config(const std::filesystem::path& file,
 RunOptions load_config_text(const std::string& yaml, const std::string& filename,
                             const std::vector<ConfigOverride>& overrides = {});
 
-// The config with every default filled in, in the schema's key order; loading it
-// gives back the same options: load_config_text(resolved_yaml(o), f) == o.
+// The config with every default filled in, in the schema's key order. For any `o`
+// the loaders returned, loading it gives back the same options (config_path aside):
+// load_config_text(resolved_yaml(o), f) == o.
 std::string resolved_yaml(const RunOptions& o);
 
 }  // namespace mctsnas
