@@ -28,6 +28,7 @@ std::string encode_checkpoint(const CheckpointState& s) {
   for (const auto& t : s.in_flight) {
     p.put(t.id);
     p.put_vector(t.choices);
+    p.put_string(t.finished_line);
   }
   p.put_string(s.searcher_state);
 
@@ -78,6 +79,7 @@ CheckpointState decode_checkpoint(std::string_view bytes, const std::string& wha
     CheckpointTrial t;
     t.id = r.get<uint64_t>();
     t.choices = r.get_vector<Choice>();
+    t.finished_line = r.get_string();
     s.in_flight.push_back(std::move(t));
   }
   s.searcher_state = r.get_string();

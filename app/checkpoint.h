@@ -21,6 +21,9 @@ inline constexpr uint32_t kCheckpointVersion = 1;
 struct CheckpointTrial {
   uint64_t id = 0;
   std::vector<Choice> choices;
+  // A trial that finished but could not be observed yet (deterministic mode
+  // observes in proposal order): its trials.jsonl line, so the result is kept.
+  std::string finished_line;
 };
 
 struct CheckpointState {

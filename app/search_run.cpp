@@ -11,6 +11,7 @@
 
 #include "app/checkpoint.h"
 #include "app/evaluator_factory.h"
+#include "app/pool_factory.h"
 #include "app/progress.h"
 #include "app/trial_log.h"
 #include "common/atomic_file.h"
@@ -46,10 +47,11 @@ class SearchLoop {
  private:
   void open_fresh();
   void open_resumed();
-  void refill();
+  void refill(bool submit);
   void submit_or_replay(uint64_t id, const Architecture& arch);
   bool observe_ready();
-  void observe(TrialOutcome o, bool already_logged);
+  // logged_bytes: set when the trial's line is already in trials.jsonl (resume).
+  void observe(TrialOutcome o, std::optional<size_t> logged_bytes);
   void write_checkpoint_now();
   void write_summary(const std::string& state) const;
   double reward_of(const TrialResult& r) const;
@@ -85,7 +87,7 @@ class SearchLoop {
 
   std::map<uint64_t, Architecture> in_flight_;   // proposed, not yet observed
   std::map<uint64_t, TrialOutcome> ready_;       // finished, waiting to be observed
-  std::set<uint64_t> ready_logged_;              // of those, already in trials.jsonl
+  std::map<uint64_t, size_t> ready_logged_;      // of those, already in trials.jsonl: line bytes
   std::map<uint64_t, LoggedTrial> recorded_;     // resume: finished after the checkpoint
   std::optional<Progress> progress_;
 };
@@ -132,43 +134,55 @@ void SearchLoop::open_resumed() {
   log_ = AppendFile(dir_ / "trials.jsonl");
   // Trials in flight when the checkpoint was written: take their result from
   // trials.jsonl when they finished before the stop, otherwise run them again.
+  const std::string what = (dir_ / "tree.ckpt").string();
   for (const auto& t : ck.in_flight) {
     Architecture a{t.choices};
-    if (!space_->is_legal(a)) throw Error((dir_ / "tree.ckpt").string() + ": in-flight trial " + std::to_string(t.id) + " is not a legal architecture of this space");
+    if (!space_->is_legal(a))
+      throw Error(what + ": in-flight trial " + std::to_string(t.id) + " is not a legal architecture of this space");
     in_flight_[t.id] = a;
-    submit_or_replay(t.id, a);
+    auto rec = recorded_.find(t.id);
+    bool in_log = rec != recorded_.end() && rec->second.outcome.arch == a;
+    if (!t.finished_line.empty() && !in_log)
+      ready_[t.id] = parse_trial_line(t.finished_line, *space_, what + " (trial " + std::to_string(t.id) + ")");
+    else
+      submit_or_replay(t.id, a);
   }
 }
 
 void SearchLoop::submit_or_replay(uint64_t id, const Architecture& arch) {
   auto it = recorded_.find(id);
   if (it != recorded_.end() && it->second.outcome.arch == arch) {
+    // Already in trials.jsonl (beyond the checkpoint): observe it, do not re-run it.
     ready_[id] = it->second.outcome;
-    ready_logged_.insert(id);
-    log_bytes_ += it->second.line.size() + 1;
+    ready_logged_[id] = it->second.line.size() + 1;
     recorded_.erase(it);
     return;
   }
   pool_->submit(TrialRequest{id, arch});
 }
 
-void SearchLoop::refill() {
+// Proposes up to the parallel limit. While stopping, proposals are not run but
+// kept as in flight, so the resumed run sees the same sequence of propose/observe
+// calls as an uninterrupted one.
+void SearchLoop::refill(bool submit) {
   const int parallel = std::max(1, cfg_.search.parallel);
   int64_t want = std::min<int64_t>(target_ - observed_ - static_cast<int64_t>(in_flight_.size()),
                                    parallel - static_cast<int64_t>(in_flight_.size()));
-  if (want <= 0 || exhausted_ || stop_requested()) return;
+  if (want <= 0 || exhausted_) return;
   auto proposals = searcher_->propose(static_cast<int>(want));
   if (proposals.empty() && in_flight_.empty()) exhausted_ = true;
   for (auto& p : proposals) {
     in_flight_[p.id] = p.arch;
-    submit_or_replay(p.id, p.arch);
+    if (submit) submit_or_replay(p.id, p.arch);
     dirty_ = true;
   }
 }
 
-void SearchLoop::observe(TrialOutcome o, bool already_logged) {
+void SearchLoop::observe(TrialOutcome o, std::optional<size_t> logged_bytes) {
   double reward = reward_of(o.result);
-  if (!already_logged) {
+  if (logged_bytes) {
+    log_bytes_ += *logged_bytes;
+  } else {
     std::string line = trial_line(*space_, o, reward);
     log_.append_line(line);
     log_bytes_ += line.size() + 1;
@@ -218,7 +232,11 @@ bool SearchLoop::observe_ready() {
   }
   TrialOutcome o = std::move(ready_.at(id));
   ready_.erase(id);
-  bool logged = ready_logged_.erase(id) > 0;
+  std::optional<size_t> logged;
+  if (auto it = ready_logged_.find(id); it != ready_logged_.end()) {
+    logged = it->second;
+    ready_logged_.erase(it);
+  }
   observe(std::move(o), logged);
   return true;
 }
@@ -232,7 +250,13 @@ void SearchLoop::write_checkpoint_now() {
   ck.best_id = best_id_;
   ck.best_score = best_score_;
   ck.best_choices = best_arch_.choices;
-  for (const auto& [id, arch] : in_flight_) ck.in_flight.push_back(CheckpointTrial{id, arch.choices});
+  for (const auto& [id, arch] : in_flight_) {
+    CheckpointTrial t{id, arch.choices, {}};
+    // Finished but not observed: keep the result (unless trials.jsonl has it already).
+    if (auto it = ready_.find(id); it != ready_.end() && !ready_logged_.count(id))
+      t.finished_line = trial_line(*space_, it->second, reward_of(it->second.result));
+    ck.in_flight.push_back(std::move(t));
+  }
   ByteWriter w;
   searcher_->save(w);
   ck.searcher_state = std::move(w.bytes());
@@ -264,11 +288,11 @@ SearchRunResult SearchLoop::run() {
   space_ = make_space(cfg_.space);
   evaluator_ = make_evaluator(cfg_, *space_);
   searcher_ = make_searcher(cfg_.search, *space_, cfg_.seed);
-  InlinePoolOptions po;
-  po.capacity = std::max(1, cfg_.search.parallel);
-  po.budget.cpu_threads = cfg_.resources.per_trial.cpu_threads;
-  po.stop_flag = o_.stop_now;
-  pool_ = std::make_unique<InlinePool>(*evaluator_, po);
+  PoolSetup pool_setup;   // in-process or worker processes, as resources.isolation says
+  pool_setup.run_dir = dir_;
+  pool_setup.stop_now = o_.stop_now;
+  pool_setup.log = o_.err;
+  pool_ = make_trial_pool(cfg_, *evaluator_, pool_setup);
   target_ = cfg_.search.trials;
   started_ = run_clock_seconds();
   if (o_.out) progress_.emplace(*o_.out, o_.tty);
@@ -281,27 +305,29 @@ SearchRunResult SearchLoop::run() {
   }
   write_summary("running");
 
-  const double grace_deadline_unset = -1;
-  double grace_deadline = grace_deadline_unset;
+  bool stopping = false;
+  double grace_deadline = 0;
   while (true) {
-    bool stopping = stop_requested() ||
-                    (o_.max_trials_this_process && observed_here_ >= *o_.max_trials_this_process);
-    if (!stopping) refill();
+    if (!stopping && (stop_requested() ||
+                      (o_.max_trials_this_process && observed_here_ >= *o_.max_trials_this_process))) {
+      stopping = true;
+      grace_deadline = run_clock_seconds() + o_.grace_seconds;
+      pool_->stop(o_.grace_seconds);
+    }
+    refill(/*submit=*/!stopping);
     if (dirty_) write_checkpoint_now();
-    if (in_flight_.empty()) break;
+    if (observe_ready()) continue;
     if (stopping) {
-      if (grace_deadline == grace_deadline_unset) {
-        grace_deadline = run_clock_seconds() + o_.grace_seconds;
-        pool_->stop(o_.grace_seconds);
-      }
+      // Finished trials still come back during the grace period; a second
+      // signal or the deadline ends it (killed trials re-run on resume).
       bool now = (o_.stop_now && o_.stop_now->load()) || run_clock_seconds() > grace_deadline;
       if (now || pool_->in_flight() == 0) {
-        while (observe_ready()) {}
-        if (dirty_) write_checkpoint_now();
+        if (!ready_.empty()) write_checkpoint_now();  // keeps finished, unobserved results
         break;
       }
+    } else if (in_flight_.empty()) {
+      break;
     }
-    if (observe_ready()) continue;
     for (auto& out : pool_->wait(0.25)) ready_[out.id] = std::move(out);
   }
   if (progress_) progress_->finish();

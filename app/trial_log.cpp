@@ -41,6 +41,29 @@ std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double r
   return j.dump();
 }
 
+TrialOutcome parse_trial_line(const std::string& line, const SearchSpace& space, const std::string& where) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(where + ": not valid JSON: " + e.what());
+  }
+  TrialOutcome o;
+  o.result = trial_result_from_json(j, where);
+  try {
+    o.id = j.at("id").get<uint64_t>();
+    o.arch.choices = j.at("choices").get<std::vector<Choice>>();
+    o.budget = trial_budget_from_json(j.at("budget"), where);
+    o.device = j.at("device").get<std::string>();
+    o.started_at = j.at("started_at").get<double>();
+    o.finished_at = j.at("finished_at").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where + ": bad trial record: " + e.what());
+  }
+  if (!space.is_legal(o.arch)) throw Error(where + ": trial's choices are not a legal architecture of this space");
+  return o;
+}
+
 std::vector<LoggedTrial> read_trial_log_tail(const std::filesystem::path& path, uint64_t from,
                                              const SearchSpace& space, std::string* warning) {
   std::vector<LoggedTrial> out;
@@ -69,26 +92,9 @@ std::vector<LoggedTrial> read_trial_log_tail(const std::filesystem::path& path, 
     size_t nl = text.find('\n', pos);
     std::string line = text.substr(pos, nl - pos);
     std::string where = path.string() + ":" + std::to_string(line_no);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(where + ": not valid JSON: " + e.what());
-    }
     LoggedTrial t;
     t.line = line;
-    t.outcome.result = trial_result_from_json(j, where);
-    try {
-      t.outcome.id = j.at("id").get<uint64_t>();
-      t.outcome.arch.choices = j.at("choices").get<std::vector<Choice>>();
-      t.outcome.budget = trial_budget_from_json(j.at("budget"), where);
-      t.outcome.device = j.at("device").get<std::string>();
-      t.outcome.started_at = j.at("started_at").get<double>();
-      t.outcome.finished_at = j.at("finished_at").get<double>();
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(where + ": bad trial record: " + e.what());
-    }
-    if (!space.is_legal(t.outcome.arch)) throw Error(where + ": trial's choices are not a legal architecture of this space");
+    t.outcome = parse_trial_line(line, space, where);
     out.push_back(std::move(t));
     pos = nl + 1;
     ++line_no;

@@ -13,6 +13,9 @@ namespace mctsnas {
 // The JSON line of one finished trial (no trailing newline).
 std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double reward);
 
+// Parses one trials.jsonl line; `where` (file:line) names it in errors.
+TrialOutcome parse_trial_line(const std::string& line, const SearchSpace& space, const std::string& where);
+
 struct LoggedTrial {
   TrialOutcome outcome;
   std::string line;

@@ -1,0 +1,46 @@
+#include "test_util.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+namespace mctsnas::test {
+
+TempDir::TempDir(const std::string& tag) {
+  std::string templ = (std::filesystem::temp_directory_path() / (tag + "-XXXXXX")).string();
+  char* p = ::mkdtemp(templ.data());
+  if (!p) throw std::runtime_error("mkdtemp failed");
+  path_ = p;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::filesystem::path source_dir() { return MCTSNAS_SOURCE_DIR; }
+std::filesystem::path nb201_table() { return source_dir() / "data" / "nb201_cifar10.csv"; }
+std::string mctsnas_binary() { return MCTSNAS_BINARY; }
+
+std::vector<std::string> trial_lines_without_times(const std::filesystem::path& trials_jsonl) {
+  std::ifstream in(trials_jsonl);
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::ordered_json::parse(line);
+    j.erase("seconds");
+    j.erase("started_at");
+    j.erase("finished_at");
+    out.push_back(j.dump());
+  }
+  return out;
+}
+
+void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+}  // namespace mctsnas::test

@@ -1,0 +1,33 @@
+#pragma once
+// Helpers shared by tests: temp directories, source paths, trial logs without timings.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mctsnas::test {
+
+// A fresh empty directory under the system temp dir, removed at destruction.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag = "mctsnas");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::filesystem::path source_dir();          // the repository root
+std::filesystem::path nb201_table();         // data/nb201_cifar10.csv
+std::string mctsnas_binary();                // the built CLI
+
+// trials.jsonl lines with the wall-clock fields (seconds, started_at, finished_at)
+// removed: what must be identical between two runs of the same seed.
+std::vector<std::string> trial_lines_without_times(const std::filesystem::path& trials_jsonl);
+
+void write_text(const std::filesystem::path& p, const std::string& text);
+
+}  // namespace mctsnas::test
