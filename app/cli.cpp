@@ -36,12 +36,17 @@ int run_cli(int argc, char** argv) {
       "  mctsnas search configs/quickstart.yaml\n"
       "  mctsnas search configs/nb201_mcts.yaml --set seed=3 --set search.trials=100\n"
       "  mctsnas validate configs/cells_seq2seq.yaml\n"
+      "  mctsnas sample configs/cells_seq2seq.yaml --format dot | dot -Tsvg > cell.svg\n"
       "  mctsnas resume results/nb201-mcts-20261125-101500\n"
+      "  mctsnas report results/nb201-mcts-20261125-101500\n"
+      "  mctsnas ls results/\n"
+      "  mctsnas doctor\n"
       "Run `mctsnas COMMAND --help` for a command's options.");
   int code = 0;
   add_search_command(app, code);
   add_resume_command(app, code);
   add_validate_command(app, code);
+  add_sample_command(app, code);
   add_report_command(app, code);
   add_ls_command(app, code);
   add_doctor_command(app, code);

@@ -8,6 +8,7 @@ namespace mctsnas {
 void add_search_command(CLI::App& app, int& code);
 void add_resume_command(CLI::App& app, int& code);
 void add_validate_command(CLI::App& app, int& code);
+void add_sample_command(CLI::App& app, int& code);
 
 // Runs `body`, turning mctsnas::Error into a one-line message on stderr and exit code 2.
 int guarded(const char* command, const std::function<int()>& body);

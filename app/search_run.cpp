@@ -13,6 +13,8 @@
 #include "app/evaluator_factory.h"
 #include "app/pool_factory.h"
 #include "app/progress.h"
+#include "app/report.h"
+#include "app/trials_csv.h"
 #include "app/trial_log.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -54,6 +56,9 @@ class SearchLoop {
   void observe(TrialOutcome o, std::optional<size_t> logged_bytes);
   void write_checkpoint_now();
   void write_summary(const std::string& state) const;
+  // report.html, trials.csv and search_stats.json: refreshed every few minutes and
+  // at the end. A failure here is a warning; it never stops the search.
+  void write_outputs(const std::string& state);
   double reward_of(const TrialResult& r) const;
   bool better(double score) const;
   double elapsed() const { return elapsed_before_ + (run_clock_seconds() - started_); }
@@ -79,6 +84,7 @@ class SearchLoop {
   uint64_t log_bytes_ = 0;
   double started_ = 0;
   double elapsed_before_ = 0;
+  double last_outputs_ = 0;
   std::optional<uint64_t> best_id_;
   double best_score_ = 0;
   Architecture best_arch_;
@@ -283,6 +289,25 @@ void SearchLoop::write_summary(const std::string& state) const {
   write_file_atomically(dir_ / "summary.json", j.dump(2) + "\n");
 }
 
+void SearchLoop::write_outputs(const std::string& state) {
+  last_outputs_ = run_clock_seconds();
+  write_summary(state);
+  try {
+    SearchStats st = searcher_->stats();
+    nlohmann::json j;
+    j["nodes"] = st.nodes;
+    j["visits_by_depth"] = st.visits_by_depth;
+    nlohmann::json path = nlohmann::json::array();
+    for (const auto& a : st.most_visited_path) path.push_back(space_->key(a));
+    j["most_visited_path"] = path;
+    write_file_atomically(dir_ / "search_stats.json", j.dump(2) + "\n");
+    write_trials_csv(dir_);
+    write_report(dir_);
+  } catch (const std::exception& e) {
+    warn(std::string("could not write the report: ") + e.what());
+  }
+}
+
 SearchRunResult SearchLoop::run() {
   dir_ = o_.run_dir;
   space_ = make_space(cfg_.space);
@@ -304,6 +329,7 @@ SearchRunResult SearchLoop::run() {
     open_fresh();
   }
   write_summary("running");
+  last_outputs_ = run_clock_seconds();
 
   bool stopping = false;
   double grace_deadline = 0;
@@ -316,6 +342,8 @@ SearchRunResult SearchLoop::run() {
     }
     refill(/*submit=*/!stopping);
     if (dirty_) write_checkpoint_now();
+    if (o_.report_every_seconds > 0 && run_clock_seconds() - last_outputs_ > o_.report_every_seconds)
+      write_outputs("running");
     if (observe_ready()) continue;
     if (stopping) {
       // Finished trials still come back during the grace period; a second
@@ -333,7 +361,7 @@ SearchRunResult SearchLoop::run() {
   if (progress_) progress_->finish();
 
   bool finished = observed_ >= target_ || (exhausted_ && in_flight_.empty());
-  write_summary(finished ? "finished" : "interrupted");
+  write_outputs(finished ? "finished" : "interrupted");
 
   SearchRunResult res;
   res.run_dir = dir_;

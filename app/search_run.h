@@ -25,6 +25,8 @@ struct SearchRunOptions {
   // Set on a second signal: stop at once (finished results are still kept).
   const std::atomic<bool>* stop_now = nullptr;
   double grace_seconds = 30;
+  // report.html / trials.csv refresh interval while running (0: only at the end).
+  double report_every_seconds = 180;
   // Testing: stop after this many trials observed in this process (simulates a stop).
   std::optional<int64_t> max_trials_this_process;
 };
