@@ -86,6 +86,14 @@ TEST_CASE("the engine's progress sink stops a trial early", "[torch][evaluator]"
   CHECK(r.score == r.metrics.at("last_report_val_per"));
 }
 
+TEST_CASE("a stop request ends the trial without a score", "[torch][evaluator]") {
+  std::atomic<bool> flag{true};
+  auto r = make(short_train()).evaluate(Architecture{{0}}, {}, StopToken(&flag));
+  CHECK(r.status == TrialStatus::timeout);
+  CHECK_FALSE(has_score(r.status));
+  CHECK(r.metrics.at("steps") == 0);
+}
+
 TEST_CASE("a NaN loss ends the trial as diverged", "[torch][evaluator]") {
   auto t = short_train();
   t.lr = 1e30;

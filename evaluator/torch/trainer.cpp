@@ -60,8 +60,10 @@ TrainOutcome train_model(SeqModel& model, const TextTask& task, const TrainSetti
 
   for (int64_t step = 0; step < o.steps; ++step) {
     if (stop.stop_requested()) {
-      out.status = TrialStatus::stopped_early;
-      out.error = "stop requested by the engine at step " + std::to_string(step);
+      // The engine stops a trial this way for its wall time or a shutdown; either way
+      // the half-trained model's score is no observation of the architecture.
+      out.status = TrialStatus::timeout;
+      out.error = "stopped by the engine (stop requested) at step " + std::to_string(step);
       break;
     }
     if (s.wall_seconds > 0 && elapsed() > s.wall_seconds) {

@@ -23,7 +23,7 @@ struct TrainSettings {
 };
 
 struct TrainOutcome {
-  TrialStatus status = TrialStatus::ok;   // ok, diverged, timeout, stopped_early
+  TrialStatus status = TrialStatus::ok;   // ok, diverged, timeout (wall time or StopToken), stopped_early (ProgressSink)
   std::string error;
   int64_t steps = 0;
   double seconds = 0;
