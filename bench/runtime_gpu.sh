@@ -11,7 +11,7 @@ mkdir -p /tmp/p && for d in .offline/debs/*.deb; do dpkg-deb -x "$d" /tmp/p; don
 T=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 export LD_LIBRARY_PATH=/tmp/p/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 t0=$(date +%s)
-cmake -B /tmp/b -S . -DCMAKE_BUILD_TYPE=Release -DMCTSNAS_BUILD_TESTS=OFF -DMCTSNAS_BUILD_BENCH=OFF \
+cmake -B /tmp/b -S . -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-include cstdint" -DMCTSNAS_BUILD_TESTS=OFF -DMCTSNAS_BUILD_BENCH=OFF \
   -DCMAKE_PREFIX_PATH="$T;/tmp/p/usr/lib/x86_64-linux-gnu/cmake;/tmp/p/usr" > "$out/build.log" 2>&1 &&
 cmake --build /tmp/b -j16 --target mctsnas >> "$out/build.log" 2>&1
 echo "build rc=$? in $(( $(date +%s) - t0 )) s"; grep -m5 -A5 "error:" "$out/build.log"

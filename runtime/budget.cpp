@@ -46,6 +46,15 @@ int64_t status_field(int pid, const char* key) {
 // A child cgroup of this process's (v2) cgroup with memory.max, this process moved
 // into it. Works only where the cgroup is delegated to us (systemd-run --user
 // --scope -p Delegate=yes, or a container that grants it); empty string if not.
+fs::path own_cgroup_v2() {
+  std::string cg = read_file("/proc/self/cgroup");
+  auto pos = cg.find("0::");
+  if (pos == std::string::npos) return {};
+  std::string rel = cg.substr(pos + 3);
+  rel = rel.substr(0, rel.find('\n'));
+  return fs::path("/sys/fs/cgroup") / fs::path(rel).relative_path();
+}
+
 std::string try_cgroup_v2(int64_t bytes, std::string& why) {
   if (!fs::exists("/sys/fs/cgroup/cgroup.controllers")) {
     why = "no cgroup v2 hierarchy";
@@ -103,6 +112,27 @@ bool set_process_affinity(const std::vector<int>& cpus) {
   }
   if (ec) ok = sched_setaffinity(0, sizeof(set), &set) == 0;
   return ok;
+}
+
+std::string worker_cgroup_dir(int pid) {
+  // Workers start in the parent's cgroup and create their own below it.
+  if (!fs::exists("/sys/fs/cgroup/cgroup.controllers")) return {};
+  fs::path own = own_cgroup_v2();
+  if (own.empty()) return {};
+  return (own / ("mctsnas-trial-" + std::to_string(pid))).string();
+}
+
+bool cgroup_oom_killed(const std::string& dir) {
+  std::istringstream in(read_file(fs::path(dir) / "memory.events"));
+  std::string key;
+  int64_t n = 0;
+  while (in >> key >> n)
+    if (key == "oom_kill" && n > 0) return true;
+  return false;
+}
+
+void remove_cgroup(const std::string& dir) {
+  if (!dir.empty()) ::rmdir(dir.c_str());
 }
 
 int64_t process_rss_bytes(int pid) {

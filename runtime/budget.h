@@ -38,6 +38,12 @@ std::vector<std::pair<std::string, std::string>> thread_env(int cpu_threads);
 // Pins every thread of this process to `cpus`. False (errno set) on failure.
 bool set_process_affinity(const std::vector<int>& cpus);
 
+// The cgroup v2 directory apply_budget() creates for worker `pid` (it may not exist),
+// and whether the kernel OOM-killed inside it; remove_cgroup() deletes it once empty.
+std::string worker_cgroup_dir(int pid);
+bool cgroup_oom_killed(const std::string& dir);
+void remove_cgroup(const std::string& dir);
+
 // Resident set size and thread count of a process, from /proc/<pid>/{statm,status};
 // -1 when the process is gone.
 int64_t process_rss_bytes(int pid);

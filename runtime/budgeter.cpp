@@ -169,7 +169,7 @@ void Budgeter::release(const Slot& slot, const TrialResult* result) {
       if (g.index == *it->budget.gpu) g.busy--;
   busy_.erase(it);
   if (result) {
-    auto m = result->metrics.find("gpu_mem_peak_bytes");
+    auto m = result->metrics.find("gpu_peak_allocated_bytes");
     if (m != result->metrics.end() && m->second > 0)
       measured_gpu_peak_ = std::max(measured_gpu_peak_, static_cast<int64_t>(m->second));
   }

@@ -8,7 +8,7 @@
 //   - with per_trial.gpu_memory set: as many as fit in the GPU's free memory, each
 //     counted at its cap plus the CUDA context;
 //   - without it: one trial per GPU first (the probe); once trials report their
-//     measured peak (metric gpu_mem_peak_bytes), as many as fit at that peak times
+//     measured peak (metric gpu_peak_allocated_bytes), as many as fit at that peak times
 //     the margin plus the context, each capped at its share so that no trial can
 //     starve a neighbour. Trials beyond capacity wait in the pool's queue.
 #include <cstdint>

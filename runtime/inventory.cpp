@@ -220,8 +220,9 @@ void probe_memory(Inventory& inv) {
     inv.cgroup_version = "v2";
     fs::path dir = fs::path("/sys/fs/cgroup") / fs::path(v2_path).relative_path();
     inv.container_limit_bytes = limit_from(read_file(dir / "memory.max"));
-    std::string ctl = read_file(dir / "cgroup.controllers");
-    inv.cgroup_v2_writable = ctl.find("memory") != std::string::npos &&
+    // Usable only where children of our cgroup get the memory controller (delegation).
+    std::string sub = read_file(dir / "cgroup.subtree_control");
+    inv.cgroup_v2_writable = sub.find("memory") != std::string::npos &&
                              ::access(dir.c_str(), W_OK) == 0;
   } else if (fs::exists("/sys/fs/cgroup/memory")) {
     inv.cgroup_version = "v1";

@@ -279,6 +279,11 @@ void ProcessPool::service(double seconds) {
     Worker& w = workers_[i];
     if (w.exited) {
       ::kill(-w.pid, SIGKILL);
+      std::string cg = worker_cgroup_dir(w.pid);
+      if (!cg.empty() && std::filesystem::exists(cg)) {
+        w.cgroup_oom = cgroup_oom_killed(cg);
+        remove_cgroup(cg);
+      }
       done_.push_back(finish(w));
       budgeter_.release(w.slot, &done_.back().result);
       close_fds(w);
@@ -329,7 +334,11 @@ TrialOutcome ProcessPool::finish(Worker& w) {
   r.status = TrialStatus::crashed;
   if (WIFSIGNALED(st)) {
     int sig = WTERMSIG(st);
-    if (sig == SIGKILL) {
+    if (sig == SIGKILL && w.cgroup_oom) {
+      r.status = TrialStatus::oom_host;
+      r.error = "the worker broke its host memory cap of " + mib(w.slot.budget.host_mem_bytes) +
+                " (killed by the kernel in its cgroup)";
+    } else if (sig == SIGKILL) {
       // Not ours (we record our kills): on Linux that is almost always the kernel's
       // OOM killer or a cgroup memory limit.
       r.status = TrialStatus::oom_host;

@@ -70,6 +70,7 @@ class ProcessPool final : public TrialPool {
     TrialStatus killed_for = TrialStatus::crashed;
     std::string kill_reason;
     int64_t peak_rss = 0;
+    bool cgroup_oom = false;     // its cgroup v2 (if any) recorded an OOM kill
   };
 
   void start_queued();

@@ -84,7 +84,7 @@ TEST_CASE("Budgeter: trials_per_gpu auto probes one trial, then packs by measure
   REQUIRE(s);
   CHECK_FALSE(b.acquire());
   TrialResult r;
-  r.metrics["gpu_mem_peak_bytes"] = double(int64_t{2} << 30);   // 2 GiB measured
+  r.metrics["gpu_peak_allocated_bytes"] = double(int64_t{2} << 30);   // 2 GiB measured
   b.release(*s, &r);
   // 80 GiB x 0.92 usable / (2 GiB x 1.5 + 600 MiB context) = 20 trials.
   CHECK(b.capacity() == 20);
@@ -98,7 +98,7 @@ TEST_CASE("Budgeter: trials_per_gpu auto probes one trial, then packs by measure
   CHECK(slots.size() == 20);
   CHECK(total <= int64_t{80} << 30);   // neighbours cannot run each other out of memory
   // A bigger trial measured later shrinks packing for new trials.
-  r.metrics["gpu_mem_peak_bytes"] = double(int64_t{8} << 30);
+  r.metrics["gpu_peak_allocated_bytes"] = double(int64_t{8} << 30);
   b.release(slots.back(), &r);
   CHECK(b.capacity() < 20);
 }
