@@ -62,6 +62,9 @@ class AutocastGuard {
 
 inline void cuda_reset_peak_memory(int device) {
 #if MCTSNAS_TORCH_HAS_CUDA_ALLOCATOR
+  // In a fresh process the caching allocator is not initialized until the first CUDA
+  // allocation, and resetPeakStats then throws "Invalid device argument".
+  (void)torch::empty({1}, torch::TensorOptions().device(torch::kCUDA, static_cast<c10::DeviceIndex>(device)));
   c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
 #else
   (void)device;
