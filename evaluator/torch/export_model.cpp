@@ -1,0 +1,240 @@
+#include "evaluator/torch/export_model.h"
+
+#include <chrono>
+#include <fstream>
+#include <ostream>
+
+#include "common/error.h"
+#include "evaluator/torch/compat.h"
+#include "evaluator/torch/export_pytorch.h"
+#include "evaluator/torch/text_data.h"
+#include "evaluator/torch/text_tasks.h"
+#include "evaluator/torch/torch_evaluator.h"
+#include "evaluator/torch/trainer.h"
+
+namespace mctsnas::torchnas {
+namespace fs = std::filesystem;
+namespace {
+
+const char* op_kind_name(OpKind k) {
+  switch (k) {
+    case OpKind::conv: return "conv";
+    case OpKind::sep_conv: return "sep_conv";
+    case OpKind::dilated_conv: return "dilated_conv";
+    case OpKind::local_attention: return "local_attention";
+    case OpKind::cross_attention: return "cross_attention";
+    case OpKind::glu: return "glu";
+    case OpKind::ffn: return "ffn";
+    case OpKind::identity: return "identity";
+    case OpKind::zero: return "zero";
+  }
+  return "?";
+}
+
+nlohmann::json cell_json(const Cell& c) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : c.nodes) {
+    nlohmann::json inputs = nlohmann::json::array();
+    for (const auto& e : n.inputs) {
+      auto spec = parse_op(e.op);
+      if (!spec) throw Error("cannot export op '" + e.op + "': not in the op vocabulary");
+      // The parameters spelled out, so model.py needs no op-name parser.
+      inputs.push_back({{"from", e.from},
+                        {"op", e.op},
+                        {"spec",
+                         {{"kind", op_kind_name(spec->kind)},
+                          {"kernel", spec->kernel},
+                          {"dilation", spec->dilation},
+                          {"window", spec->window},
+                          {"heads", spec->heads},
+                          {"causal", spec->causal}}}});
+    }
+    nodes.push_back({{"inputs", inputs}});
+  }
+  return {{"combine", c.combine}, {"nodes", nodes}};
+}
+
+// Reads a key of model.json, naming it on failure.
+template <class T>
+T get(const nlohmann::json& j, const std::string& key, const std::string& path, const std::string& where) {
+  if (!j.is_object() || !j.contains(key))
+    throw Error(where + ": " + path + key + ": missing (expected a model.json written by mctsnas export)");
+  try {
+    return j.at(key).get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw Error(where + ": " + path + key + ": wrong type");
+  }
+}
+
+Cell read_cell(const nlohmann::json& j, const std::string& path, const std::string& where) {
+  Cell c;
+  c.combine = get<std::string>(j, "combine", path, where);
+  const auto nodes = get<nlohmann::json>(j, "nodes", path, where);
+  if (!nodes.is_array()) throw Error(where + ": " + path + "nodes: expected a list");
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    const std::string np = path + "nodes[" + std::to_string(k) + "].";
+    const auto inputs = get<nlohmann::json>(nodes[k], "inputs", np, where);
+    if (!inputs.is_array()) throw Error(where + ": " + np + "inputs: expected a list");
+    CellNode node;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const std::string ip = np + "inputs[" + std::to_string(i) + "].";
+      CellEdge e;
+      e.from = get<int>(inputs[i], "from", ip, where);
+      e.op = get<std::string>(inputs[i], "op", ip, where);
+      if (!parse_op(e.op)) throw Error(where + ": " + ip + "op: unknown op '" + e.op + "'");
+      node.inputs.push_back(e);
+    }
+    c.nodes.push_back(std::move(node));
+  }
+  return c;
+}
+
+}  // namespace
+
+nlohmann::json task_vocabulary(const std::string& task_kind) {
+  nlohmann::json v = {{"input", "bytes"}, {"pad", 0}, {"byte_offset", 1}};
+  if (task_kind == "g2p") {
+    v["bos"] = 1;
+    v["eos"] = 2;
+    v["first_phone"] = 3;
+    v["phones"] = arpabet_phones();
+  } else if (task_kind == "classify") {
+    v["labels"] = {"ham", "spam"};
+  } else if (task_kind != "lm") {
+    throw Error("task.kind '" + task_kind + "': an exported model is for lm, g2p or classify");
+  }
+  return v;
+}
+
+nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind) {
+  if (spec.transformer_baseline) throw Error("export: the reference Transformer is not a searched architecture");
+  const auto& a = spec.arch;
+  nlohmann::json arch = {{"model", a.model}, {"d_model", a.d_model}};
+  if (a.model != "decoder_only") {
+    arch["encoder_layers"] = a.encoder_layers;
+    arch["encoder"] = cell_json(a.encoder);
+  }
+  if (a.model != "encoder_only") {
+    arch["decoder_layers"] = a.decoder_layers;
+    arch["decoder"] = cell_json(a.decoder);
+  }
+  return {{"format", kModelFormat},
+          {"task", task_kind},
+          {"architecture", arch},
+          {"shape",
+           {{"src_vocab", shape.src_vocab},
+            {"tgt_vocab", shape.tgt_vocab},
+            {"num_classes", shape.num_classes},
+            {"max_len", shape.max_len}}},
+          {"vocab", task_vocabulary(task_kind)}};
+}
+
+ExportedModelInfo read_model_description(const nlohmann::json& j, const std::string& where) {
+  const auto format = get<std::string>(j, "format", "", where);
+  if (format != kModelFormat)
+    throw Error(where + ": format '" + format + "': this mctsnas reads " + kModelFormat);
+  ExportedModelInfo info;
+  info.task = get<std::string>(j, "task", "", where);
+  const auto arch = get<nlohmann::json>(j, "architecture", "", where);
+  auto& a = info.spec.arch;
+  a.model = get<std::string>(arch, "model", "architecture.", where);
+  a.d_model = get<int>(arch, "d_model", "architecture.", where);
+  if (a.model != "decoder_only") {
+    a.encoder_layers = get<int>(arch, "encoder_layers", "architecture.", where);
+    a.encoder = read_cell(get<nlohmann::json>(arch, "encoder", "architecture.", where), "architecture.encoder.", where);
+  }
+  if (a.model != "encoder_only") {
+    a.decoder_layers = get<int>(arch, "decoder_layers", "architecture.", where);
+    a.decoder = read_cell(get<nlohmann::json>(arch, "decoder", "architecture.", where), "architecture.decoder.", where);
+  }
+  const auto shape = get<nlohmann::json>(j, "shape", "", where);
+  info.shape.src_vocab = get<int64_t>(shape, "src_vocab", "shape.", where);
+  info.shape.tgt_vocab = get<int64_t>(shape, "tgt_vocab", "shape.", where);
+  info.shape.num_classes = get<int64_t>(shape, "num_classes", "shape.", where);
+  info.shape.max_len = get<int64_t>(shape, "max_len", "shape.", where);
+  info.vocab = get<nlohmann::json>(j, "vocab", "", where);
+  const auto expected = task_vocabulary(info.task);   // also checks the task kind
+  if (info.vocab != expected)
+    throw Error(where + ": vocab: does not match this mctsnas's " + info.task + " vocabulary");
+  return info;
+}
+
+std::vector<fs::path> write_model_files(const SeqModel& model, const ModelSpec& spec, const ModelShape& shape,
+                                        const std::string& task_kind, const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
+  const auto desc = model_description(spec, shape, task_kind);
+  auto write = [](const fs::path& p, const std::string& text) {
+    std::ofstream out(p, std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out) throw Error("cannot write " + p.string());
+  };
+  std::vector<fs::path> files = {dir / "model.json", dir / "weights.pt", dir / "model.py"};
+  write(files[0], desc.dump(2) + "\n");
+  // Saved from the CPU in fp32: what model.py and load_weights read anywhere.
+  auto cpu = build_model(spec, shape);
+  {
+    torch::NoGradGuard no_grad;
+    auto src = model->named_parameters();
+    for (auto& p : cpu->named_parameters()) p.value().copy_(src[p.key()].to(torch::kCPU, torch::kFloat));
+  }
+  save_weights(cpu, files[1].string());
+  write(files[2], pytorch_module_source(desc));
+  return files;
+}
+
+ExportResult train_and_export(const CellArchitecture& arch, const ExportTraining& how, const fs::path& dir,
+                              std::ostream* log) {
+  ExportResult res;
+  auto task = make_text_task(how.task);
+  if (arch.model != task->model_kind())
+    throw Error("task " + task->kind() + " needs model: " + task->model_kind() + ", the architecture is " + arch.model);
+  torch::Device device = torch::kCPU;
+  if (how.use_gpu && torch::cuda::is_available()) device = torch::Device(torch::kCUDA, 0);
+  res.device = device.str();
+  const bool bf16 = use_bf16(how.train.precision, device);
+
+  ModelSpec spec;
+  spec.arch = arch;
+  // The trial's seeds (TorchEvaluator::evaluate_spec): the same initial weights and batches.
+  torch::manual_seed(how.seed);
+  auto model = build_model(spec, task->shape());
+  model->to(device);
+  const auto [fs_len, ft_len] = task->flop_lengths();
+  res.metrics["params"] = static_cast<double>(model->num_parameters());
+  res.metrics["flops"] = model->flops(fs_len, ft_len);
+
+  TrainSettings ts;
+  ts.train = how.train;
+  ts.device = device;
+  ts.bf16 = bf16;
+  ts.seed = how.seed;
+  if (log)
+    *log << "training " << arch.model << " (" << static_cast<int64_t>(res.metrics["params"]) << " parameters) for "
+         << how.train.steps << " steps on " << res.device << (bf16 ? " (bf16)" : "") << " ..." << std::endl;
+  torch::manual_seed(hash_combine(how.seed, 1));
+  const auto out = train_model(model, *task, ts, StopToken{}, nullptr);
+  if (out.status != TrialStatus::ok)
+    throw Error(std::string("training the architecture again ended with status ") + to_string(out.status) +
+                (out.error.empty() ? "" : ": " + out.error));
+  res.metrics["steps"] = static_cast<double>(out.steps);
+  res.metrics["train_seconds"] = out.seconds;
+  res.metrics["train_loss"] = out.last_loss;
+  {
+    torch::NoGradGuard no_grad;
+    model->eval();
+    torchc::AutocastGuard autocast(bf16);
+    const int64_t eb = std::max<int64_t>(how.train.batch_size, 64);
+    // The same capped evaluation as a trial's, so the figures compare.
+    for (auto split : {Split::val, Split::test})
+      for (const auto& [k, v] : task->evaluate(model, split, eb, 4096, device)) res.metrics[k] = v;
+  }
+  res.metrics["latency_ms_b1"] = measure_latency_ms(model, *task, 1, device, bf16);
+  model->eval();
+  res.files = write_model_files(model, spec, task->shape(), task->kind(), dir);
+  return res;
+}
+
+}  // namespace mctsnas::torchnas

@@ -1,0 +1,65 @@
+#pragma once
+// An exported model of the `cells` space, as files a user takes home:
+//   model.json  what rebuilds the model without the run: architecture (with each op's
+//               parameters spelled out), shapes, the task and its vocabulary
+//   weights.pt  the parameters, a LibTorch archive (save_weights); its names are the
+//               module paths ("decoder.1.node0_in1.conv.weight"), fixed by the
+//               architecture alone, so model.py and load_weights find them
+//   model.py    a self-contained PyTorch definition of the same model (export_pytorch.h)
+// and the in-process (re)training that makes them: trials run in worker processes
+// and keep no weights, so an export trains the chosen architecture again.
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "evaluator/evaluator.h"
+#include "evaluator/task_options.h"
+#include "evaluator/torch/seq_model.h"
+
+namespace mctsnas::torchnas {
+
+inline constexpr const char* kModelFormat = "mctsnas-model/1";
+
+// The task's token ids, as text_tasks.cpp assigns them (every task reads bytes:
+// byte b is id b + 1, 0 is padding; g2p's decoder: 1 BOS, 2 EOS, 3 + i phone i).
+nlohmann::json task_vocabulary(const std::string& task_kind);
+
+// model.json's content.
+nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind);
+
+struct ExportedModelInfo {
+  ModelSpec spec;
+  ModelShape shape;
+  std::string task;           // lm | g2p | classify
+  nlohmann::json vocab;
+};
+// Reads model.json's content back; Error naming `where` and the key at fault.
+ExportedModelInfo read_model_description(const nlohmann::json& j, const std::string& where);
+
+// Writes model.json, weights.pt and model.py into `dir` (created); returns their paths.
+std::vector<std::filesystem::path> write_model_files(const SeqModel& model, const ModelSpec& spec,
+                                                     const ModelShape& shape, const std::string& task_kind,
+                                                     const std::filesystem::path& dir);
+
+struct ExportTraining {
+  TaskOptions task;
+  TrainOptions train;          // train.steps: the run's or --retrain-steps
+  uint64_t seed = 0;           // the trial's seed: same init and batches as the trial
+  bool use_gpu = true;         // CUDA device 0 when LibTorch sees one
+};
+
+struct ExportResult {
+  Metrics metrics;             // params, flops, latency_ms_b1, steps, train_loss, val_*, test_*
+  std::string device;
+  std::vector<std::filesystem::path> files;
+};
+
+// Trains `arch` on the task's training split as a trial does (same seed, schedule and
+// final evaluation), then writes the model files into `dir`. Progress lines go to `log`.
+ExportResult train_and_export(const CellArchitecture& arch, const ExportTraining& how,
+                              const std::filesystem::path& dir, std::ostream* log);
+
+}  // namespace mctsnas::torchnas

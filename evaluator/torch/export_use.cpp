@@ -1,0 +1,138 @@
+#include "evaluator/torch/export_use.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <limits>
+
+#include "common/error.h"
+#include "common/rng.h"
+
+namespace mctsnas::torchnas {
+namespace fs = std::filesystem;
+namespace {
+
+std::vector<int64_t> text_ids(const LoadedModel& m, const std::string& text, size_t max) {
+  const int64_t offset = m.info.vocab.at("byte_offset").get<int64_t>();
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < text.size() && i < max; ++i) ids.push_back(static_cast<unsigned char>(text[i]) + offset);
+  return ids;
+}
+
+torch::Tensor row(const std::vector<int64_t>& ids) {
+  return torch::tensor(ids, torch::kLong).view({1, static_cast<int64_t>(ids.size())});
+}
+
+void require_task(const LoadedModel& m, const std::string& task, const char* what) {
+  if (m.info.task != task)
+    throw Error(std::string(what) + " needs an exported " + task + " model; this one is for task " + m.info.task);
+}
+
+}  // namespace
+
+LoadedModel load_exported_model(const fs::path& dir) {
+  const auto json_path = dir / "model.json";
+  const auto weights_path = dir / "weights.pt";
+  std::ifstream in(json_path);
+  if (!in) throw Error(json_path.string() + ": missing (export the run first: mctsnas export RUN_DIR)");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(json_path.string() + ": not valid JSON (" + e.what() + ")");
+  }
+  LoadedModel m;
+  m.info = read_model_description(j, json_path.string());
+  if (!fs::exists(weights_path)) throw Error(weights_path.string() + ": missing (export the run again)");
+  m.model = build_model(m.info.spec, m.info.shape);
+  load_weights(m.model, weights_path.string());
+  m.model->eval();
+  return m;
+}
+
+std::string generate_text(LoadedModel& m, const std::string& prompt, const GenerateOptions& o) {
+  require_task(m, "lm", "generate");
+  if (o.tokens < 0) throw Error("--tokens must be >= 0");
+  if (o.temperature < 0) throw Error("--temperature must be >= 0");
+  torch::NoGradGuard no_grad;
+  const auto& v = m.info.vocab;
+  const int64_t pad = v.at("pad").get<int64_t>(), offset = v.at("byte_offset").get<int64_t>();
+  auto ids = text_ids(m, prompt, prompt.size());
+  if (ids.empty()) ids.push_back('\n' + offset);
+  const size_t window = static_cast<size_t>(m.info.shape.max_len);
+  Rng rng(o.seed);
+  std::string out = prompt;
+  for (int64_t i = 0; i < o.tokens; ++i) {
+    std::vector<int64_t> ctx(ids.end() - static_cast<std::ptrdiff_t>(std::min(window, ids.size())), ids.end());
+    auto x = row(ctx);
+    auto logits = m.model->decode(x, torch::zeros_like(x, torch::kBool)).select(1, x.size(1) - 1)[0].to(torch::kFloat);
+    logits[pad] = -std::numeric_limits<float>::infinity();   // padding is never a next byte
+    int64_t next = 0;
+    if (o.temperature == 0) {
+      next = logits.argmax().item<int64_t>();
+    } else {
+      // Inverse-CDF sampling with the project's Rng: the same seed gives the same text everywhere.
+      auto probs = torch::softmax(logits / o.temperature, -1).to(torch::kDouble).contiguous();
+      const double* p = probs.data_ptr<double>();
+      double u = rng.uniform(), acc = 0;
+      next = probs.size(0) - 1;
+      for (int64_t k = 0; k < probs.size(0); ++k) {
+        acc += p[k];
+        if (u < acc && p[k] > 0) {
+          next = k;
+          break;
+        }
+      }
+    }
+    ids.push_back(next);
+    out.push_back(static_cast<char>(static_cast<unsigned char>(next - offset)));
+  }
+  return out;
+}
+
+std::vector<std::string> predict_phonemes(LoadedModel& m, const std::string& word) {
+  require_task(m, "g2p", "predict");
+  torch::NoGradGuard no_grad;
+  std::string lower = word;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower.empty()) throw Error("predict: an empty word");
+  if (static_cast<int64_t>(lower.size()) > m.info.shape.max_len)
+    throw Error("predict: '" + word + "' is longer than the model's max_len " + std::to_string(m.info.shape.max_len));
+  const auto& v = m.info.vocab;
+  const int64_t pad = v.at("pad").get<int64_t>(), bos = v.at("bos").get<int64_t>(), eos = v.at("eos").get<int64_t>(),
+                first = v.at("first_phone").get<int64_t>();
+  const auto phones = v.at("phones").get<std::vector<std::string>>();
+  auto src = row(text_ids(m, lower, lower.size()));
+  auto src_pad = src.eq(pad);
+  auto memory = m.model->encode(src, src_pad);
+  std::vector<int64_t> ys = {bos};
+  // Greedy, as the task's evaluation decodes (text_tasks.cpp G2pTask::evaluate).
+  for (int64_t step = 0; step < m.info.shape.max_len - 1; ++step) {
+    auto y = row(ys);
+    const int64_t next =
+        m.model->decode(y, torch::zeros_like(y, torch::kBool), memory, src_pad).select(1, y.size(1) - 1)[0].argmax().item<int64_t>();
+    if (next == eos) break;
+    ys.push_back(next);
+  }
+  std::vector<std::string> out;
+  for (size_t i = 1; i < ys.size(); ++i) {
+    const int64_t k = ys[i] - first;
+    out.push_back(k >= 0 && k < static_cast<int64_t>(phones.size()) ? phones[static_cast<size_t>(k)] : "?");
+  }
+  return out;
+}
+
+ClassPrediction predict_class(LoadedModel& m, const std::string& text) {
+  require_task(m, "classify", "predict");
+  torch::NoGradGuard no_grad;
+  const auto& v = m.info.vocab;
+  auto ids = text_ids(m, text, static_cast<size_t>(m.info.shape.max_len));
+  if (ids.empty()) ids.push_back('\n' + v.at("byte_offset").get<int64_t>());   // as ClassifyTask does
+  auto src = row(ids);
+  auto probs = torch::softmax(m.model->classify(src, src.eq(v.at("pad").get<int64_t>())).to(torch::kFloat), -1)[0];
+  const int64_t k = probs.argmax().item<int64_t>();
+  const auto labels = v.at("labels").get<std::vector<std::string>>();
+  return {labels.at(static_cast<size_t>(k)), probs[k].item<double>()};
+}
+
+}  // namespace mctsnas::torchnas

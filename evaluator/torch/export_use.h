@@ -1,0 +1,39 @@
+#pragma once
+// Using an exported model (export_model.h) from C++: `mctsnas generate` samples text
+// from a language model, `mctsnas predict` runs a G2P or classification model.
+// Everything runs on the CPU in fp32, one input at a time.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "evaluator/torch/export_model.h"
+
+namespace mctsnas::torchnas {
+
+struct LoadedModel {
+  ExportedModelInfo info;
+  SeqModel model{nullptr};
+};
+
+// Reads DIR/model.json and DIR/weights.pt; Error naming the file when either is
+// missing or does not fit.
+LoadedModel load_exported_model(const std::filesystem::path& dir);
+
+struct GenerateOptions {
+  int64_t tokens = 200;
+  double temperature = 1.0;   // 0: greedy
+  uint64_t seed = 0;
+};
+// The prompt followed by `tokens` sampled bytes (lm models only).
+std::string generate_text(LoadedModel& m, const std::string& prompt, const GenerateOptions& o);
+
+// Greedy phonemes of one word (g2p models only).
+std::vector<std::string> predict_phonemes(LoadedModel& m, const std::string& word);
+
+struct ClassPrediction {
+  std::string label;
+  double probability = 0;
+};
+ClassPrediction predict_class(LoadedModel& m, const std::string& text);
+
+}  // namespace mctsnas::torchnas

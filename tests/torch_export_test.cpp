@@ -1,0 +1,377 @@
+// Exported models: model.json round trip, weights reload, the generated PyTorch
+// model.py against the C++ model (every op kind, three model kinds, 1e-5 on the CPU),
+// training + export on the shipped samples, and generate/predict on what was exported.
+#include <torch/torch.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/rng.h"
+#include "evaluator/torch/export_model.h"
+#include "evaluator/torch/export_use.h"
+#include "evaluator/torch/text_data.h"
+#include "evaluator/torch/torch_evaluator.h"
+#include "space/ops.h"
+
+// LibTorch 2.x defines a glog-style CHECK that would shadow Catch's.
+#undef CHECK
+#include <catch2/catch.hpp>
+
+using namespace mctsnas;
+using namespace mctsnas::torchnas;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "mctsnas-export-XXXXXX").string();
+    path = ::mkdtemp(t.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+Cell cell(std::initializer_list<std::vector<CellEdge>> nodes, std::string combine) {
+  Cell c;
+  for (const auto& n : nodes) c.nodes.push_back({n});
+  c.combine = std::move(combine);
+  return c;
+}
+
+// Between them, the three specs use every op kind of space/ops.h, both combines and
+// non-default dilation and heads.
+ModelSpec g2p_spec() {
+  ModelSpec s;
+  s.arch.model = "encoder_decoder";
+  s.arch.d_model = 16;
+  s.arch.encoder_layers = 2;
+  s.arch.decoder_layers = 2;
+  s.arch.encoder = cell({{{0, "conv3"}, {1, "sep_conv5"}},
+                         {{2, "dilated_conv3"}, {0, "local_attention_w4"}},
+                         {{0, "identity"}, {1, "zero"}}},
+                        "concat");
+  s.arch.decoder = cell({{{0, "causal_conv3"}, {1, "causal_sep_conv3"}},
+                         {{2, "cross_attention"}, {0, "causal_local_attention_w4"}},
+                         {{3, "cross_attention_w4"}, {1, "causal_dilated_conv3_d4"}},
+                         {{0, "glu"}, {2, "ffn"}}},
+                        "sum");
+  return s;
+}
+
+ModelSpec lm_spec() {
+  ModelSpec s;
+  s.arch.model = "decoder_only";
+  s.arch.d_model = 16;
+  s.arch.decoder_layers = 2;
+  s.arch.decoder = cell({{{0, "causal_conv5"}, {1, "causal_dilated_conv3"}},
+                         {{2, "causal_local_attention_w8_h2"}, {1, "identity"}},
+                         {{0, "glu"}, {2, "zero"}},
+                         {{1, "ffn"}}},
+                        "concat");
+  return s;
+}
+
+ModelSpec classify_spec() {
+  ModelSpec s;
+  s.arch.model = "encoder_only";
+  s.arch.d_model = 16;
+  s.arch.encoder_layers = 3;
+  s.arch.encoder = cell({{{0, "conv5"}, {1, "sep_conv3"}},
+                         {{2, "local_attention_w16"}, {0, "dilated_conv5_d4"}},
+                         {{3, "glu"}, {1, "ffn"}},
+                         {{0, "zero"}}},
+                        "sum");
+  return s;
+}
+
+// Kinds as ints: Catch prints a failed comparison, and OpKind has no operator<<.
+std::set<int> op_kinds(const ModelSpec& s) {
+  std::set<int> k;
+  for (const Cell* c : {&s.arch.encoder, &s.arch.decoder})
+    for (const auto& n : c->nodes)
+      for (const auto& e : n.inputs) k.insert(static_cast<int>(parse_op(e.op)->kind));
+  return k;
+}
+
+// Random weights everywhere (LayerNorm gains and biases too), so nothing matches by
+// accident of initialisation.
+void randomize(SeqModel& m, uint64_t seed) {
+  torch::manual_seed(seed);
+  torch::NoGradGuard no_grad;
+  for (auto& p : m->parameters()) p.normal_(0.0, 0.3);
+}
+
+// A padded batch of token rows with ids in [1, vocab).
+torch::Tensor tokens(const std::vector<int64_t>& lengths, int64_t width, int64_t vocab, uint64_t seed) {
+  Rng rng(seed);
+  auto t = torch::zeros({static_cast<int64_t>(lengths.size()), width}, torch::kLong);
+  for (size_t r = 0; r < lengths.size(); ++r)
+    for (int64_t c = 0; c < lengths[r]; ++c)
+      t[static_cast<int64_t>(r)][c] = static_cast<int64_t>(1 + rng.below(static_cast<uint64_t>(vocab - 1)));
+  return t;
+}
+
+nlohmann::json to_json(const torch::Tensor& t) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (int64_t r = 0; r < t.size(0); ++r) {
+    nlohmann::json row = nlohmann::json::array();
+    for (int64_t c = 0; c < t.size(1); ++c) row.push_back(t[r][c].item<int64_t>());
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+void flatten(const nlohmann::json& j, std::vector<double>& out) {
+  if (j.is_array())
+    for (const auto& x : j) flatten(x, out);
+  else
+    out.push_back(j.get<double>());
+}
+
+// Debian's python3 with python3-torch; "" (and the test is skipped) when there is none.
+std::string python_with_torch() {
+  std::vector<std::string> candidates;
+  if (const char* env = std::getenv("MCTSNAS_PYTHON")) candidates.push_back(env);
+  candidates.push_back("/usr/bin/python3");
+  candidates.push_back("python3");
+  for (const auto& py : candidates)
+    if (std::system((py + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0) return py;
+  return "";
+}
+
+// The script model.py is checked with: loads the weights, runs the same forward on the
+// same input, writes the outputs as JSON.
+const char* kParityScript = R"PY(
+import json, sys, torch
+sys.path.insert(0, sys.argv[1])
+import model
+torch.set_num_threads(1)
+m = model.load()
+inp = json.load(open(sys.argv[2]))
+with torch.no_grad():
+    if inp["kind"] == "encoder_decoder":
+        src, tgt = torch.tensor(inp["src"]), torch.tensor(inp["tgt"])
+        out = m.decode(tgt, tgt.eq(0), m.encode(src, src.eq(0)), src.eq(0))
+    elif inp["kind"] == "decoder_only":
+        tgt = torch.tensor(inp["tgt"])
+        out = m.decode(tgt, tgt.eq(0))
+    else:
+        src = torch.tensor(inp["src"])
+        out = m.classify(src, src.eq(0))
+json.dump({"out": out.double().tolist(), "params": sum(p.numel() for p in m.parameters())}, open(sys.argv[3], "w"))
+)PY";
+
+struct ParityCase {
+  std::string task;
+  ModelSpec spec;
+  ModelShape shape;
+};
+
+}  // namespace
+
+TEST_CASE("the parity specs cover every op kind of the vocabulary", "[torch][export]") {
+  std::set<int> all;
+  for (const auto& s : {g2p_spec(), lm_spec(), classify_spec()})
+    for (auto k : op_kinds(s)) all.insert(k);
+  std::set<int> vocabulary;
+  for (const auto& name : op_names()) vocabulary.insert(static_cast<int>(parse_op(name)->kind));
+  CHECK(all == vocabulary);
+}
+
+TEST_CASE("model.json reads back the architecture it describes; bad files name the key", "[torch][export]") {
+  const ModelShape shape{257, 42, 0, 16};
+  const auto j = model_description(g2p_spec(), shape, "g2p");
+  const auto info = read_model_description(j, "model.json");
+  CHECK(info.task == "g2p");
+  CHECK(info.shape.tgt_vocab == 42);
+  CHECK(info.shape.max_len == 16);
+  CHECK(model_description(info.spec, info.shape, info.task) == j);
+  CHECK(info.vocab.at("phones").size() == arpabet_phones().size());
+
+  auto bad = j;
+  bad["architecture"]["decoder"]["nodes"][1]["inputs"][0].erase("op");
+  REQUIRE_THROWS_AS(read_model_description(bad, "best/model.json"), Error);
+  REQUIRE_THROWS_WITH(read_model_description(bad, "best/model.json"),
+                      Catch::Contains("best/model.json") && Catch::Contains("architecture.decoder.nodes[1].inputs[0].op"));
+  bad = j;
+  bad["format"] = "something-else";
+  REQUIRE_THROWS_WITH(read_model_description(bad, "m.json"), Catch::Contains("format"));
+  bad = j;
+  bad["architecture"]["d_model"] = "wide";
+  REQUIRE_THROWS_WITH(read_model_description(bad, "m.json"), Catch::Contains("architecture.d_model: wrong type"));
+}
+
+TEST_CASE("exported weights reload into the C++ model, and model.py reproduces its outputs", "[torch][export]") {
+  const std::vector<ParityCase> cases = {
+      {"g2p", g2p_spec(), {257, 42, 0, 16}},
+      {"lm", lm_spec(), {0, 257, 0, 16}},
+      {"classify", classify_spec(), {257, 0, 2, 16}},
+  };
+  const std::string py = python_with_torch();
+  if (py.empty()) WARN("skipping the PyTorch half: no python3 with torch (Debian: apt install python3-torch)");
+  torch::set_num_threads(1);
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.task) {
+      TempDir d;
+      torch::manual_seed(3);
+      auto model = build_model(c.spec, c.shape);
+      randomize(model, 11);
+      model->eval();
+      const auto files = write_model_files(model, c.spec, c.shape, c.task, d.path);
+      for (const auto& f : files) CHECK(fs::file_size(f) > 0);
+
+      nlohmann::json input = {{"kind", c.spec.arch.model}};
+      torch::Tensor expected;
+      {
+        torch::NoGradGuard no_grad;
+        if (c.spec.arch.model == "encoder_decoder") {
+          auto src = tokens({7, 5, 9}, 9, c.shape.src_vocab, 1);
+          auto tgt = tokens({6, 3, 4}, 6, c.shape.tgt_vocab, 2);
+          expected = model->decode(tgt, tgt.eq(0), model->encode(src, src.eq(0)), src.eq(0));
+          input["src"] = to_json(src);
+          input["tgt"] = to_json(tgt);
+        } else if (c.spec.arch.model == "decoder_only") {
+          auto tgt = tokens({12, 12}, 12, c.shape.tgt_vocab, 3);
+          expected = model->decode(tgt, tgt.eq(0));
+          input["tgt"] = to_json(tgt);
+        } else {
+          auto src = tokens({10, 4, 7}, 10, c.shape.src_vocab, 4);
+          expected = model->classify(src, src.eq(0));
+          input["src"] = to_json(src);
+        }
+      }
+      expected = expected.to(torch::kDouble).contiguous();
+
+      // C++ reload: a fresh model (other random init) gives the same outputs exactly.
+      auto info = read_model_description(nlohmann::json::parse(std::ifstream(d.path / "model.json")), "model.json");
+      auto reloaded = load_exported_model(d.path);
+      {
+        torch::NoGradGuard no_grad;
+        torch::Tensor again;
+        if (c.spec.arch.model == "encoder_decoder") {
+          auto src = tokens({7, 5, 9}, 9, c.shape.src_vocab, 1);
+          auto tgt = tokens({6, 3, 4}, 6, c.shape.tgt_vocab, 2);
+          again = reloaded.model->decode(tgt, tgt.eq(0), reloaded.model->encode(src, src.eq(0)), src.eq(0));
+        } else if (c.spec.arch.model == "decoder_only") {
+          auto tgt = tokens({12, 12}, 12, c.shape.tgt_vocab, 3);
+          again = reloaded.model->decode(tgt, tgt.eq(0));
+        } else {
+          auto src = tokens({10, 4, 7}, 10, c.shape.src_vocab, 4);
+          again = reloaded.model->classify(src, src.eq(0));
+        }
+        CHECK(torch::equal(again.to(torch::kDouble), expected));
+      }
+      CHECK(info.task == c.task);
+
+      if (py.empty()) continue;
+      std::ofstream(d.path / "input.json") << input.dump();
+      std::ofstream(d.path / "check.py") << kParityScript;
+      const std::string cmd = py + " " + (d.path / "check.py").string() + " " + d.path.string() + " " +
+                              (d.path / "input.json").string() + " " + (d.path / "out.json").string() + " 2>" +
+                              (d.path / "py.err").string();
+      const int rc = std::system(cmd.c_str());
+      if (rc != 0) {
+        std::ifstream err(d.path / "py.err");
+        FAIL("model.py failed: " << std::string(std::istreambuf_iterator<char>(err), {}));
+      }
+      const auto got = nlohmann::json::parse(std::ifstream(d.path / "out.json"));
+      std::vector<double> py_out;
+      flatten(got.at("out"), py_out);
+      REQUIRE(static_cast<int64_t>(py_out.size()) == expected.numel());
+      CHECK(got.at("params").get<int64_t>() == model->num_parameters());
+      const double* e = expected.data_ptr<double>();
+      double max_diff = 0;
+      for (size_t i = 0; i < py_out.size(); ++i) max_diff = std::max(max_diff, std::abs(py_out[i] - e[i]));
+      INFO("max |python - C++| = " << max_diff);
+      CHECK(max_diff <= 1e-5);
+      // A meaningful comparison: the outputs are not all (near) zero.
+      CHECK(expected.abs().max().item<double>() > 1e-2);
+    }
+  }
+}
+
+TEST_CASE("train_and_export trains on the samples; generate and predict use what it wrote", "[torch][export]") {
+  torch::set_num_threads(1);
+  const std::string samples = std::string(MCTSNAS_SOURCE_DIR) + "/data/samples";
+  ExportTraining how;
+  how.task.data = samples;
+  how.task.max_len = 16;
+  how.train.steps = 6;
+  how.train.batch_size = 8;
+  how.train.eval_every = 1000;
+  how.train.lr = 3e-3;
+  how.use_gpu = false;
+  how.seed = 5;
+
+  SECTION("lm: generate") {
+    TempDir d;
+    how.task.kind = "lm";
+    auto r = train_and_export(lm_spec().arch, how, d.path, nullptr);
+    CHECK(r.metrics.at("steps") == 6);
+    CHECK(r.metrics.count("val_bpc") == 1);
+    CHECK(r.metrics.count("test_bpc") == 1);
+    auto m = load_exported_model(d.path);
+    GenerateOptions g;
+    g.tokens = 20;
+    g.seed = 1;
+    const auto a = generate_text(m, "In the", g);
+    CHECK(a.size() == 6 + 20);
+    CHECK(a.rfind("In the", 0) == 0);
+    CHECK(generate_text(m, "In the", g) == a);          // same seed, same text
+    g.temperature = 0;
+    CHECK(generate_text(m, "In the", g) == generate_text(m, "In the", g));
+    REQUIRE_THROWS_WITH(predict_class(m, "x"), Catch::Contains("classify"));
+  }
+  SECTION("g2p: predict") {
+    TempDir d;
+    how.task.kind = "g2p";
+    auto r = train_and_export(g2p_spec().arch, how, d.path, nullptr);
+    CHECK(r.metrics.count("val_per") == 1);
+    auto m = load_exported_model(d.path);
+    const auto phones = predict_phonemes(m, "Hello");
+    CHECK(phones.size() <= 15);
+    for (const auto& p : phones)
+      CHECK(std::find(arpabet_phones().begin(), arpabet_phones().end(), p) != arpabet_phones().end());
+    CHECK(predict_phonemes(m, "hello") == phones);       // lower-cased as the data is
+    REQUIRE_THROWS_WITH(predict_phonemes(m, "abcdefghijklmnopqrstuvwxyz"), Catch::Contains("max_len"));
+  }
+  SECTION("classify: predict, and the export reproduces the trial's training") {
+    TempDir d;
+    how.task.kind = "classify";
+    auto r = train_and_export(classify_spec().arch, how, d.path, nullptr);
+    auto m = load_exported_model(d.path);
+    const auto p = predict_class(m, "Buy cheap watches now!!!");
+    CHECK((p.label == "ham" || p.label == "spam"));
+    CHECK(p.probability >= 0.5);
+    CHECK(p.probability <= 1.0);
+    // Same seed and steps on the CPU: the trial's model and the export's are the same model.
+    TrainOptions train = how.train;
+    ObjectiveOptions objective;
+    TorchEvaluator ev([](const Architecture&) { return CellArchitecture{}; }, how.task, train, objective, 0);
+    ModelSpec spec;
+    spec.arch = classify_spec().arch;
+    TrialBudget budget;
+    budget.cpu_threads = 1;
+    auto trial = ev.evaluate_spec(spec, how.seed, budget, StopToken{}, nullptr);
+    REQUIRE(trial.status == TrialStatus::ok);
+    CHECK(trial.metrics.at("val_accuracy") == r.metrics.at("val_accuracy"));
+    CHECK(trial.metrics.at("train_loss") == r.metrics.at("train_loss"));
+  }
+  SECTION("a missing or broken export is a clear error") {
+    TempDir d;
+    REQUIRE_THROWS_WITH(load_exported_model(d.path), Catch::Contains("model.json") && Catch::Contains("missing"));
+    std::ofstream(d.path / "model.json") << "{not json";
+    REQUIRE_THROWS_WITH(load_exported_model(d.path), Catch::Contains("not valid JSON"));
+  }
+}
