@@ -5,6 +5,9 @@
 
 #include "app/commands.h"
 #include "app/doctor_command.h"
+#include "app/export_command.h"
+#include "app/generate_command.h"
+#include "app/predict_command.h"
 #include "app/trial_command.h"
 #include "app/ls_command.h"
 #include "app/report_command.h"
@@ -49,6 +52,9 @@ int run_cli(int argc, char** argv) {
   add_sample_command(app, code);
   add_report_command(app, code);
   add_ls_command(app, code);
+  add_export_command(app, code);
+  add_generate_command(app, code);
+  add_predict_command(app, code);
   add_doctor_command(app, code);
   add_trial_command(app, code);
   try {

@@ -1,0 +1,52 @@
+#pragma once
+// `mctsnas export RUN_DIR [--rank K] [--out DIR] [--retrain-steps N]`: the K-th best
+// ok trial of a run, as files a user takes home, in RUN_DIR/best/ (or DIR):
+//   architecture.yaml, cells.dot, cells.svg (when Graphviz `dot` is installed),
+//   metrics.json, and for LibTorch tasks the model retrained in this process
+//   (trials keep no weights): weights.pt, model.json, model.py (export_model.h).
+// A table run has no model: only the architecture files and metrics are written.
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "app/run_options.h"
+#include "app/run_reader.h"
+
+namespace CLI {
+class App;
+}
+
+namespace mctsnas {
+
+struct ExportOptions {
+  std::filesystem::path run_dir;
+  int rank = 1;                                // 1 = the best ok trial
+  std::optional<std::filesystem::path> out;    // default RUN_DIR/best
+  std::optional<int64_t> retrain_steps;        // default: the run's train.steps
+};
+
+struct ExportOutcome {
+  std::filesystem::path dir;
+  int64_t trial_id = 0;
+  bool has_model = false;                      // weights + model.py written
+};
+
+// The run's config (config.resolved.yaml); Error naming the file when it is missing.
+RunOptions load_run_config(const std::filesystem::path& run_dir);
+
+// The rank-th best (1-based) ok trial with a score, by objective.goal; ties go to
+// the earlier trial. Error when there is none or rank is out of range.
+const TrialRecord& ranked_trial(const RunData& run, bool minimize, int rank);
+
+// Throws Error on bad input; progress lines go to `out`.
+ExportOutcome run_export(const ExportOptions& options, std::ostream& out);
+
+// RUN_DIR/best (checked to hold an exported model) for generate/predict; Error for a
+// table run or a run not exported yet.
+std::filesystem::path exported_model_dir(const std::filesystem::path& run_dir);
+
+void add_export_command(CLI::App& app, int& code);
+
+}  // namespace mctsnas
