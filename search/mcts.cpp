@@ -145,28 +145,129 @@ void Mcts::normalize(const std::vector<double>& values, double parent_value, std
 }
 
 std::vector<Mcts::ChildScore> Mcts::child_scores(uint32_t node) const {
-  if (edit_tree_) return scores(node, {});
-  return scores(node, arch_of(node).choices);
+  if (!edit_tree_) return scores(node, arch_of(node).choices);
+  MCTSNAS_CHECK(node < nodes_.size(), "child_scores: node out of range");
+  std::vector<EditKid> kids;
+  const NeighbourList& l = edit_kids(node, kids);
+  std::vector<ChildScore> out;
+  for (const EditKid& k : kids) {
+    ChildScore cs;
+    if (k.node != NodeIndex::kNone) cs.node = k.node;
+    cs.arch.choices.assign(l.arch(k.nbr, decisions_), l.arch(k.nbr, decisions_) + decisions_);
+    cs.q = k.q;
+    cs.prior = k.prior;
+    cs.visits = k.visits;
+    cs.score = k.score;
+    out.push_back(std::move(cs));
+  }
+  return out;
+}
+
+Mcts::NeighbourList& Mcts::neighbours_of(uint32_t node) const {
+  constexpr size_t kSlots = 1024;  // descents stay near the best node: few distinct nodes between re-roots
+  if (nbr_cache_.empty()) nbr_cache_.resize(kSlots);
+  NeighbourList& l = nbr_cache_[node & (kSlots - 1)];
+  if (l.node == node) return l;
+  l.node = node;
+  l.choices.clear();
+  l.keys.clear();
+  for (const auto& a : space_.neighbours(arch_of(node))) {
+    l.choices.insert(l.choices.end(), a.choices.begin(), a.choices.end());
+    l.keys.push_back(key_of(a));
+  }
+  l.pred.assign(l.keys.size(), 0.0);
+  l.pred_version.assign(l.keys.size(), 0);  // 0: never current (versions start at 1)
+  return l;
+}
+
+void Mcts::ensure_pred(NeighbourList& l, const std::vector<uint32_t>& which) const {
+  score_archs_.clear();
+  score_idx_.clear();
+  for (uint32_t i : which)
+    if (l.pred_version[i] != surrogate_version_) {
+      score_idx_.push_back(i);
+      score_archs_.push_back(l.arch(i, decisions_));
+    }
+  if (score_idx_.empty()) return;
+  score_out_.resize(score_idx_.size());
+  if (surrogate_)
+    surrogate_->predict_ucb(score_archs_, static_cast<size_t>(decisions_), options_.ucb_beta, score_out_.data());
+  else
+    std::fill(score_out_.begin(), score_out_.end(), 0.0);
+  for (size_t j = 0; j < score_idx_.size(); ++j) {
+    l.pred[score_idx_[j]] = score_out_[j];
+    l.pred_version[score_idx_[j]] = surrogate_version_;
+  }
+}
+
+const Mcts::NeighbourList& Mcts::edit_kids(uint32_t node, std::vector<EditKid>& out) const {
+  // Same arithmetic, in the same order, as scores() did for the edit tree.
+  NeighbourList& l = neighbours_of(node);
+  out.clear();
+  for (uint32_t i = 0; i < l.size(); ++i) {
+    const uint32_t idx = index_.find(l.keys[i], nodes_);
+    if (idx != NodeIndex::kNone) {
+      const Node& c = nodes_[idx];
+      if (idx == node || c.has(Node::kPending) || c.has(Node::kFailed) || c.visits == 0) continue;
+    }
+    out.push_back(EditKid{i, idx, 0, 0, 0, 0});
+  }
+  const size_t n = out.size();
+  if (n == 0) return l;
+  for (EditKid& k : out) k.prior = 1.0 / static_cast<double>(n);
+  if (surrogate_ && surrogate_->num_observations() > 0) {
+    s_which_.clear();
+    for (const EditKid& k : out) s_which_.push_back(k.nbr);
+    ensure_pred(l, s_which_);
+    s_pred_.resize(n);
+    s_order_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      s_pred_[i] = l.pred[out[i].nbr];
+      s_order_[i] = i;
+    }
+    std::stable_sort(s_order_.begin(), s_order_.end(), [&](size_t a, size_t b) { return s_pred_[a] > s_pred_[b]; });
+    double w = 1.0, sum = 0;
+    for (size_t r = 0; r < n; ++r) {
+      out[s_order_[r]].prior = w;
+      sum += w;
+      w *= options_.prior_decay;
+    }
+    for (EditKid& k : out) k.prior /= sum;
+  }
+  s_values_.clear();
+  for (const EditKid& k : out)
+    if (k.node != NodeIndex::kNone && nodes_[k.node].visits > 0) s_values_.push_back(value_of(nodes_[k.node]));
+  const Node& parent = nodes_[node];
+  const double parent_value = parent.visits > 0 ? value_of(parent) : kNegInf;
+  normalize(s_values_, parent_value, s_qs_);
+  const double vl = options_.virtual_loss;
+  const double np = parent.visits + vl * parent.in_flight;
+  size_t vi = 0;
+  for (EditKid& cs : out) {
+    double q = options_.first_play, nv = 0;
+    if (cs.node != NodeIndex::kNone) {
+      const Node& c = nodes_[cs.node];
+      nv = c.visits + vl * c.in_flight;
+      if (c.visits > 0)
+        q = s_qs_[vi++] * c.visits / nv;
+      else if (nv > 0)
+        q = 0;
+    }
+    cs.q = q;
+    cs.visits = nv;
+    cs.score = use_puct_ ? puct_score(q, cs.prior, np, nv, options_.exploration)
+                         : uct_score(q, np, nv, options_.exploration);
+    if (cs.node != NodeIndex::kNone && nodes_[cs.node].has(Node::kExhausted)) cs.score = kNegInf;
+  }
+  return l;
 }
 
 std::vector<Mcts::ChildScore> Mcts::scores(uint32_t node, const std::vector<Choice>& node_prefix) const {
   std::vector<ChildScore> out;
   const Node& parent = nodes_.at(node);
   std::vector<Architecture> archs;
-  if (edit_tree_) {
-    for (auto& a : space_.neighbours(arch_of(node))) {
-      ChildScore cs;
-      uint32_t idx = index_.find(key_of(a), nodes_);
-      if (idx != NodeIndex::kNone) {
-        const Node& c = nodes_[idx];
-        if (idx == node || c.has(Node::kPending) || c.has(Node::kFailed) || c.visits == 0) continue;
-        cs.node = idx;
-      }
-      cs.arch = std::move(a);
-      out.push_back(std::move(cs));
-    }
-    for (auto& cs : out) archs.push_back(cs.arch);
-  } else {
+  MCTSNAS_CHECK(!edit_tree_, "scores() is the prefix tree's; the edit tree uses edit_kids()");
+  {
     std::vector<Choice> prefix = node_prefix;
     for (uint32_t i = 0; i < parent.num_children; ++i) {
       ChildScore cs;
@@ -218,7 +319,8 @@ std::vector<Mcts::ChildScore> Mcts::scores(uint32_t node, const std::vector<Choi
 
 namespace {
 // Highest score; ties go to the higher prior, then to the earlier child.
-size_t argmax_score(const std::vector<Mcts::ChildScore>& v) {
+template <class Kid>
+size_t argmax_score(const std::vector<Kid>& v) {
   size_t best = 0;
   for (size_t i = 1; i < v.size(); ++i)
     if (v[i].score > v[best].score || (v[i].score == v[best].score && v[i].prior > v[best].prior)) best = i;
@@ -265,24 +367,26 @@ std::optional<Proposal> Mcts::propose_edit() {
   }
   std::vector<uint32_t> path{best_node_};
   uint32_t cur = best_node_;
+  auto& kids = kids_;
   for (int depth = 0;; ++depth) {
-    auto kids = scores(cur, {});
+    const NeighbourList& l = edit_kids(cur, kids);
     // No node twice on one path.
-    std::erase_if(kids, [&](const ChildScore& c) {
-      return c.node && std::find(path.begin(), path.end(), *c.node) != path.end();
+    std::erase_if(kids, [&](const EditKid& c) {
+      return c.node != NodeIndex::kNone && std::find(path.begin(), path.end(), c.node) != path.end();
     });
     if (kids.empty()) break;
     size_t pick = argmax_score(kids);
-    if (kids[pick].node && depth + 1 >= options_.max_depth) {
+    if (kids[pick].node != NodeIndex::kNone && depth + 1 >= options_.max_depth) {
       // Depth cap: the best-prior child never evaluated, if any.
       std::optional<size_t> alt;
       for (size_t i = 0; i < kids.size(); ++i)
-        if (!kids[i].node && (!alt || kids[i].prior > kids[*alt].prior)) alt = i;
+        if (kids[i].node == NodeIndex::kNone && (!alt || kids[i].prior > kids[*alt].prior)) alt = i;
       if (!alt) break;
       pick = *alt;
     }
-    if (!kids[pick].node) {
-      Architecture a = std::move(kids[pick].arch);
+    if (kids[pick].node == NodeIndex::kNone) {
+      const Choice* c = l.arch(kids[pick].nbr, decisions_);
+      Architecture a{std::vector<Choice>(c, c + decisions_)};
       const uint64_t key = key_of(a);
       uint32_t n = new_node(key, static_cast<uint8_t>(std::min(depth + 1, 255)));
       index_.insert(key, n, nodes_);
@@ -290,7 +394,7 @@ std::optional<Proposal> Mcts::propose_edit() {
       path.push_back(n);
       return emit(std::move(a), std::move(path));
     }
-    cur = *kids[pick].node;
+    cur = kids[pick].node;
     path.push_back(cur);
   }
   return propose_frontier();
@@ -307,14 +411,18 @@ std::optional<Proposal> Mcts::propose_frontier() {
       open_.pop_back();
       continue;
     }
+    NeighbourList& l = neighbours_of(from);
+    std::vector<uint32_t> unseen;
+    for (uint32_t i = 0; i < l.size(); ++i)
+      if (index_.find(l.keys[i], nodes_) == NodeIndex::kNone) unseen.push_back(i);
+    ensure_pred(l, unseen);
     std::optional<Architecture> best;
     double best_pred = kNegInf;
-    for (auto& a : space_.neighbours(arch_of(from))) {
-      if (index_.find(key_of(a), nodes_) != NodeIndex::kNone) continue;
-      double p = predict(a);
+    for (uint32_t i : unseen) {
+      const double p = l.pred[i];
       if (!best || p > best_pred) {
         best_pred = p;
-        best = std::move(a);
+        best = Architecture{std::vector<Choice>(l.arch(i, decisions_), l.arch(i, decisions_) + decisions_)};
       }
     }
     if (!best) {
@@ -463,7 +571,10 @@ void Mcts::observe(const Proposal& p, double reward) {
         push_open(path[j]);
     }
   if (std::isfinite(reward)) {
-    if (surrogate_) surrogate_->observe(p.arch, reward);
+    if (surrogate_) {
+      surrogate_->observe(p.arch, reward);
+      ++surrogate_version_;
+    }
     if (best_node_ == NodeIndex::kNone || reward > best_reward_) {
       best_node_ = leaf;
       best_reward_ = reward;
@@ -615,6 +726,8 @@ void Mcts::load(ByteReader& in) {
   const bool has_surrogate = in.get<uint8_t>() != 0;
   if (has_surrogate != (surrogate_ != nullptr)) in.fail("MCTS surrogate setting differs from the config's");
   if (surrogate_) surrogate_->load(in);
+  nbr_cache_.clear();
+  ++surrogate_version_;
 }
 
 }  // namespace mctsnas

@@ -78,6 +78,39 @@ class Mcts final : public Searcher {
   double value_of(const Node& n) const;
 
   std::vector<ChildScore> scores(uint32_t node, const std::vector<Choice>& node_prefix) const;
+
+  // Edit tree hot path. A node's neighbours (choices and keys) are cached in a
+  // small direct-mapped table, and their surrogate scores with the surrogate
+  // version they were computed at: descents revisit the same nodes near the root
+  // many times, and between two observations (propose(k), k > 1) nothing needs
+  // rescoring. Pure caches: not saved, and results are bit-identical without them.
+  struct NeighbourList {
+    uint32_t node = NodeIndex::kNone;
+    std::vector<Choice> choices;       // count x decisions
+    std::vector<uint64_t> keys;        // transposition keys
+    std::vector<double> pred;          // predict() per neighbour, valid where pred_version matches
+    std::vector<uint64_t> pred_version;
+    size_t size() const { return keys.size(); }
+    const Choice* arch(size_t i, int d) const { return choices.data() + i * static_cast<size_t>(d); }
+  };
+  struct EditKid {
+    uint32_t nbr;   // index in the node's NeighbourList
+    uint32_t node;  // NodeIndex::kNone: never evaluated
+    double q, prior, visits, score;
+  };
+  NeighbourList& neighbours_of(uint32_t node) const;
+  // Children of an edit-tree node as the selection rule sees them, in neighbour
+  // order (what scores() gave). The list stays valid until the next neighbours_of.
+  const NeighbourList& edit_kids(uint32_t node, std::vector<EditKid>& out) const;
+  // Makes list.pred current for the neighbours at `which` (predict()'s values).
+  void ensure_pred(NeighbourList& list, const std::vector<uint32_t>& which) const;
+  mutable std::vector<NeighbourList> nbr_cache_;
+  mutable std::vector<const Choice*> score_archs_;
+  mutable std::vector<uint32_t> score_idx_, s_which_;
+  mutable std::vector<double> score_out_, s_pred_, s_values_, s_qs_;
+  mutable std::vector<size_t> s_order_;
+  std::vector<EditKid> kids_;
+  uint64_t surrogate_version_ = 1;  // bumped whenever the surrogate changes
   std::optional<Proposal> propose_one();
   std::optional<Proposal> propose_edit();
   std::optional<Proposal> propose_prefix();

@@ -1,5 +1,6 @@
 #include "search/surrogate.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -27,11 +28,20 @@ DecisionPairFeatures::DecisionPairFeatures(const SearchSpace& space, size_t max_
   size_ = off;
 }
 
-void DecisionPairFeatures::active(const Architecture& a, std::vector<uint32_t>& out) const {
+void DecisionPairFeatures::active(std::span<const Choice> a, std::vector<uint32_t>& out) const {
   out.clear();
-  for (size_t i = 0; i < single_offset_.size(); ++i) out.push_back(single_offset_[i] + a.choices[i]);
-  for (const Pair& p : pairs_)
-    out.push_back(p.offset + a.choices[p.i] * width_[p.j] + a.choices[p.j]);
+  for (size_t i = 0; i < single_offset_.size(); ++i) out.push_back(single_offset_[i] + a[i]);
+  for (const Pair& p : pairs_) out.push_back(p.offset + a[p.i] * width_[p.j] + a[p.j]);
+}
+
+void Surrogate::predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta, double* out) const {
+  Architecture a;
+  for (size_t i = 0; i < archs.size(); ++i) {
+    a.choices.assign(archs[i], archs[i] + decisions);
+    double v = predict(a);
+    if (beta != 0) v += beta * uncertainty(a);
+    out[i] = v;
+  }
 }
 
 RidgeSurrogate::RidgeSurrogate(std::unique_ptr<FeatureMap> features, double lambda)
@@ -95,6 +105,77 @@ double RidgeSurrogate::uncertainty(const Architecture& a) const {
   }
   const double noise = n_ > 0 ? sq_err_sum_ / static_cast<double>(n_) : 1.0;
   return std::sqrt(std::max(v, 0.0) * noise);
+}
+
+void RidgeSurrogate::predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta,
+                                 double* out) const {
+  // The same sums as predict() and uncertainty(), term by term in the same order
+  // (so the results are bit-identical and rankings never change), but the x'Px
+  // sums of four candidates are interleaved: each is a chain of dependent adds,
+  // so one at a time runs at add latency; four at once run at load throughput.
+  const size_t m = archs.size();
+  batch_active_.clear();
+  batch_begin_.clear();
+  for (size_t i = 0; i < m; ++i) {
+    batch_begin_.push_back(static_cast<uint32_t>(batch_active_.size()));
+    features_->active(std::span<const Choice>(archs[i], decisions), scratch_);
+    batch_active_.insert(batch_active_.end(), scratch_.begin(), scratch_.end());
+    batch_active_.push_back(static_cast<uint32_t>(dim_ - 1));  // the intercept, last
+  }
+  batch_begin_.push_back(static_cast<uint32_t>(batch_active_.size()));
+  const double noise = n_ > 0 ? sq_err_sum_ / static_cast<double>(n_) : 1.0;
+  auto finish = [&](size_t i, double v) {
+    const uint32_t* a = &batch_active_[batch_begin_[i]];
+    const size_t len = batch_begin_[i + 1] - batch_begin_[i];
+    double s = w_[dim_ - 1];
+    for (size_t t = 0; t + 1 < len; ++t) s += w_[a[t]];
+    double r = s + offset_;
+    if (beta != 0) r += beta * std::sqrt(std::max(v, 0.0) * noise);
+    out[i] = r;
+  };
+  const double* p = p_.data();
+  size_t i = 0;
+  if (beta != 0) {
+    for (; i + 4 <= m; i += 4) {
+      const size_t len = batch_begin_[i + 1] - batch_begin_[i];
+      bool same = true;
+      for (size_t j = 1; j < 4; ++j) same &= batch_begin_[i + j + 1] - batch_begin_[i + j] == len;
+      if (!same) break;
+      const uint32_t* a0 = &batch_active_[batch_begin_[i]];
+      const uint32_t* a1 = &batch_active_[batch_begin_[i + 1]];
+      const uint32_t* a2 = &batch_active_[batch_begin_[i + 2]];
+      const uint32_t* a3 = &batch_active_[batch_begin_[i + 3]];
+      double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+      for (size_t t = 0; t < len; ++t) {
+        const double* r0 = p + size_t{a0[t]} * dim_;
+        const double* r1 = p + size_t{a1[t]} * dim_;
+        const double* r2 = p + size_t{a2[t]} * dim_;
+        const double* r3 = p + size_t{a3[t]} * dim_;
+        for (size_t u = 0; u < len; ++u) {
+          v0 += r0[a0[u]];
+          v1 += r1[a1[u]];
+          v2 += r2[a2[u]];
+          v3 += r3[a3[u]];
+        }
+      }
+      finish(i, v0);
+      finish(i + 1, v1);
+      finish(i + 2, v2);
+      finish(i + 3, v3);
+    }
+  }
+  for (; i < m; ++i) {
+    double v = 0;
+    if (beta != 0) {
+      const uint32_t* a = &batch_active_[batch_begin_[i]];
+      const size_t len = batch_begin_[i + 1] - batch_begin_[i];
+      for (size_t t = 0; t < len; ++t) {
+        const double* row = p + size_t{a[t]} * dim_;
+        for (size_t u = 0; u < len; ++u) v += row[a[u]];
+      }
+    }
+    finish(i, v);
+  }
 }
 
 void RidgeSurrogate::save(ByteWriter& out) const {

@@ -8,6 +8,7 @@
 // FeatureMap without touching the regression.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@ class FeatureMap {
  public:
   virtual ~FeatureMap() = default;
   virtual size_t size() const = 0;
-  virtual void active(const Architecture& a, std::vector<uint32_t>& out) const = 0;
+  virtual void active(std::span<const Choice> choices, std::vector<uint32_t>& out) const = 0;
+  void active(const Architecture& a, std::vector<uint32_t>& out) const { active(std::span<const Choice>(a.choices), out); }
 };
 
 // One-hot per decision, plus one-hot per pair of decisions (i, j): all pairs while
@@ -30,8 +32,9 @@ class FeatureMap {
 class DecisionPairFeatures final : public FeatureMap {
  public:
   explicit DecisionPairFeatures(const SearchSpace& space, size_t max_features = 2048);
+  using FeatureMap::active;
   size_t size() const override { return size_; }
-  void active(const Architecture& a, std::vector<uint32_t>& out) const override;
+  void active(std::span<const Choice> choices, std::vector<uint32_t>& out) const override;
   bool all_pairs() const { return all_pairs_; }
 
  private:
@@ -52,6 +55,11 @@ class Surrogate {
   virtual double predict(const Architecture& a) const = 0;
   // Standard deviation of the prediction (model uncertainty x noise level); 0 when unknown.
   virtual double uncertainty(const Architecture& a) const { (void)a; return 0.0; }
+  // out[i] = predict(a_i) + beta * uncertainty(a_i) (predict alone when beta == 0),
+  // bit for bit what those calls return; archs[i] points at `decisions` choices.
+  // The tree scores every child of every node on a descent this way, so a
+  // surrogate may override it with a faster batch computation.
+  virtual void predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta, double* out) const;
   virtual int64_t num_observations() const = 0;
   virtual void save(ByteWriter& out) const = 0;
   virtual void load(ByteReader& in) = 0;
@@ -68,6 +76,7 @@ class RidgeSurrogate final : public Surrogate {
   void observe(const Architecture& a, double reward) override;
   double predict(const Architecture& a) const override;
   double uncertainty(const Architecture& a) const override;
+  void predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta, double* out) const override;
   int64_t num_observations() const override { return n_; }
   void save(ByteWriter& out) const override;
   void load(ByteReader& in) override;
@@ -82,6 +91,8 @@ class RidgeSurrogate final : public Surrogate {
   int64_t n_ = 0;
   double sq_err_sum_ = 0;     // sum of e^2 / (1 + x'Px): estimates the noise variance
   mutable std::vector<uint32_t> scratch_;
+  mutable std::vector<uint32_t> batch_active_;
+  mutable std::vector<uint32_t> batch_begin_;
   std::vector<double> px_;
 };
 
