@@ -44,6 +44,44 @@ void Surrogate::predict_ucb(std::span<const Choice* const> archs, size_t decisio
   }
 }
 
+namespace {
+
+// row r -= (px_r / denom) px, element by element: a multiply, then a subtract,
+// never fused into an FMA (GCC fuses by default in C++, which would change the
+// bits and so the search), so every vector width gives the same result.
+// This is the O(F^2) cost of an exact update; AVX-512 where the CPU has it.
+#define MCTSNAS_RANK_ONE_ROWS                                \
+  for (size_t r = 0; r < n; ++r) {                           \
+    const double f = px[r] / denom;                          \
+    if (f == 0) continue;                                    \
+    double* row = p + r * n;                                 \
+    for (size_t c = 0; c < n; ++c) row[c] -= f * px[c];      \
+  }
+
+__attribute__((optimize("fp-contract=off"))) void rank_one_rows(double* p, const double* px, size_t n,
+                                                                 double denom) {
+  MCTSNAS_RANK_ONE_ROWS
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+__attribute__((target("avx512f"), optimize("fp-contract=off"))) void rank_one_rows_avx512(double* p,
+                                                                                         const double* px,
+                                                                                         size_t n, double denom) {
+  MCTSNAS_RANK_ONE_ROWS
+}
+#endif
+#undef MCTSNAS_RANK_ONE_ROWS
+
+void rank_one_update(double* p, const double* px, size_t n, double denom) {
+#if defined(__GNUC__) && defined(__x86_64__)
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512) return rank_one_rows_avx512(p, px, n, denom);
+#endif
+  rank_one_rows(p, px, n, denom);
+}
+
+}  // namespace
+
 RidgeSurrogate::RidgeSurrogate(std::unique_ptr<FeatureMap> features, double lambda)
     : features_(std::move(features)) {
   MCTSNAS_CHECK(lambda > 0, "ridge lambda must be positive");
@@ -64,10 +102,33 @@ void RidgeSurrogate::observe(const Architecture& a, double reward) {
   scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
   // Sherman-Morrison: P x (x binary, sparse), gain k = P x / (1 + x'P x).
   const size_t n = dim_;
-  for (size_t r = 0; r < n; ++r) {
+  // Row sums over the active columns, four rows at a time: independent add
+  // chains (each row's sum keeps its order, so P x is bit-identical).
+  const size_t m = scratch_.size();
+  const uint32_t* act = scratch_.data();
+  size_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const double* r0 = &p_[r * n];
+    const double* r1 = r0 + n;
+    const double* r2 = r1 + n;
+    const double* r3 = r2 + n;
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (size_t t = 0; t < m; ++t) {
+      const uint32_t c = act[t];
+      s0 += r0[c];
+      s1 += r1[c];
+      s2 += r2[c];
+      s3 += r3[c];
+    }
+    px_[r] = s0;
+    px_[r + 1] = s1;
+    px_[r + 2] = s2;
+    px_[r + 3] = s3;
+  }
+  for (; r < n; ++r) {
     const double* row = &p_[r * n];
     double s = 0;
-    for (uint32_t c : scratch_) s += row[c];
+    for (size_t t = 0; t < m; ++t) s += row[act[t]];
     px_[r] = s;
   }
   double xpx = 0;
@@ -78,13 +139,8 @@ void RidgeSurrogate::observe(const Architecture& a, double reward) {
   const double err = (reward - offset_) - pred;
   sq_err_sum_ += err * err / denom;
   for (size_t r = 0; r < n; ++r) w_[r] += px_[r] * err / denom;
-  // P -= (P x)(P x)' / denom; P stays symmetric.
-  for (size_t r = 0; r < n; ++r) {
-    const double f = px_[r] / denom;
-    if (f == 0) continue;
-    double* row = &p_[r * n];
-    for (size_t c = 0; c < n; ++c) row[c] -= f * px_[c];
-  }
+  // P -= (P x)(P x)' / denom (symmetric up to rounding).
+  rank_one_update(p_.data(), px_.data(), n, denom);
   ++n_;
 }
 
