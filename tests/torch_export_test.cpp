@@ -295,8 +295,23 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       for (size_t i = 0; i < py_out.size(); ++i) max_diff = std::max(max_diff, std::abs(py_out[i] - e[i]));
       INFO("max |python - C++| = " << max_diff);
       CHECK(max_diff <= 1e-5);
-      // A meaningful comparison: the outputs are not all (near) zero.
+      // A meaningful comparison: the outputs are not all (near) zero, and a model.py
+      // that differs slightly (tanh-approximated GELU) is caught.
       CHECK(expected.abs().max().item<double>() > 1e-2);
+      if (c.task == "g2p") {
+        std::ifstream src_in(d.path / "model.py");
+        std::string src((std::istreambuf_iterator<char>(src_in)), {});
+        const auto at = src.find("return F.gelu(h)");
+        REQUIRE(at != std::string::npos);
+        src.replace(at, 16, "return F.gelu(h, approximate='tanh')");
+        std::ofstream(d.path / "model.py") << src;
+        REQUIRE(std::system(cmd.c_str()) == 0);
+        std::vector<double> mutated;
+        flatten(nlohmann::json::parse(std::ifstream(d.path / "out.json")).at("out"), mutated);
+        double diff = 0;
+        for (size_t i = 0; i < mutated.size(); ++i) diff = std::max(diff, std::abs(mutated[i] - e[i]));
+        CHECK(diff > 1e-5);
+      }
     }
   }
 }
