@@ -17,7 +17,7 @@ namespace mctsnas {
 void run_generate(const GenerateCommandOptions& o, std::ostream& out) {
   if (o.tokens < 0) throw Error("--tokens must be >= 0, got " + std::to_string(o.tokens));
   if (o.temperature < 0) throw Error("--temperature must be >= 0, got " + std::to_string(o.temperature));
-  const auto dir = exported_model_dir(o.run_dir);
+  [[maybe_unused]] const auto dir = exported_model_dir(o.run_dir);
 #ifdef MCTSNAS_HAVE_TORCH
   auto model = torchnas::load_exported_model(dir);
   torchnas::GenerateOptions g;

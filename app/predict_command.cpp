@@ -16,7 +16,7 @@
 namespace mctsnas {
 
 void run_predict(const std::filesystem::path& run_dir, const std::vector<std::string>& inputs, std::ostream& out) {
-  const auto dir = exported_model_dir(run_dir);
+  [[maybe_unused]] const auto dir = exported_model_dir(run_dir);
 #ifdef MCTSNAS_HAVE_TORCH
   auto model = torchnas::load_exported_model(dir);
   if (model.info.task == "lm")
