@@ -133,7 +133,7 @@ template <class V> void bind_fields(V& v, ConstraintOptions& o) {
 }
 template <class V> void bind_fields(V& v, ObjectiveOptions& o) {
   v.field("metric", o.metric);   // "" = the task's default (filled in below for tables)
-  v.field("goal", o.goal, one_of({"maximize", "minimize"}));
+  v.field("goal", o.goal, one_of({"auto", "maximize", "minimize"}));
   v.field("constraints", o.constraints);
 }
 
@@ -198,8 +198,20 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
                 "must be <= search.evolution.population (" +
                     std::to_string(o.search.evolution.population) + "), got " +
                     std::to_string(o.search.evolution.tournament));
-  if (o.objective.metric.empty() && o.task.kind == "table")
-    o.objective.metric = o.task.score_column;
+  // Defaults that depend on other sections: the task's own metric, and whether
+  // lower is better for it (error rates, bits per character, sizes, latencies).
+  if (o.objective.metric.empty()) {
+    if (o.task.kind == "table") o.objective.metric = o.task.score_column;
+    if (o.task.kind == "lm") o.objective.metric = "val_bpc";
+    if (o.task.kind == "g2p") o.objective.metric = "val_per";
+    if (o.task.kind == "classify") o.objective.metric = "val_accuracy";
+  }
+  if (o.objective.goal == "auto") {
+    static const char* lower_is_better[] = {"per", "bpc", "loss", "error", "latency", "params", "flops", "wer"};
+    bool minimize = false;
+    for (const char* w : lower_is_better) minimize |= o.objective.metric.find(w) != std::string::npos;
+    o.objective.goal = minimize ? "minimize" : "maximize";
+  }
 }
 
 bool is_key_char(char ch) {

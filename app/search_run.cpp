@@ -55,6 +55,10 @@ class SearchLoop {
   // logged_bytes: set when the trial's line is already in trials.jsonl (resume).
   void observe(TrialOutcome o, std::optional<size_t> logged_bytes);
   void write_checkpoint_now();
+  // Trains the evaluator's reference model like the best architecture, once per
+  // best, into baseline.json; summary.json and the report show it beside the best.
+  void run_baseline();
+  void load_baseline();
   void write_summary(const std::string& state) const;
   // report.html, trials.csv and search_stats.json: refreshed every few minutes and
   // at the end. A failure here is a warning; it never stops the search.
@@ -96,7 +100,10 @@ class SearchLoop {
   std::map<uint64_t, size_t> ready_logged_;      // of those, already in trials.jsonl: line bytes
   std::map<uint64_t, LoggedTrial> recorded_;     // resume: finished after the checkpoint
   std::optional<Progress> progress_;
+  std::optional<nlohmann::json> baseline_;       // baseline.json
 };
+
+constexpr uint64_t kBaselineId = ~uint64_t{0};
 
 double SearchLoop::reward_of(const TrialResult& r) const {
   if (!has_score(r.status) || !std::isfinite(r.score)) return std::nan("");
@@ -285,6 +292,7 @@ void SearchLoop::write_summary(const std::string& state) const {
     j["best"] = nullptr;
   j["wall_seconds"] = elapsed();
   j["state"] = state;
+  if (baseline_) j["baseline"] = (*baseline_)["summary"];
   j["mctsnas_version"] = MCTSNAS_VERSION;
   write_file_atomically(dir_ / "summary.json", j.dump(2) + "\n");
 }
@@ -308,6 +316,52 @@ void SearchLoop::write_outputs(const std::string& state) {
   }
 }
 
+void SearchLoop::load_baseline() {
+  fs::path p = dir_ / "baseline.json";
+  if (!fs::exists(p)) return;
+  try {
+    baseline_ = nlohmann::json::parse(read_file(p));
+    (void)baseline_->at("like").get<std::vector<Choice>>();
+    (void)baseline_->at("summary").at("score");
+  } catch (const std::exception& e) {
+    warn(p.string() + ": unreadable (" + e.what() + "); the baseline will be trained again");
+    baseline_.reset();
+  }
+}
+
+void SearchLoop::run_baseline() {
+  if (!best_id_ || !evaluator_->has_baseline() || !cfg_.task.baseline) return;
+  if (baseline_ && (*baseline_)["like"].get<std::vector<Choice>>() == best_arch_.choices) return;
+  if (o_.out) *o_.out << "training the reference baseline (same width and depth as the best)\n" << std::flush;
+  pool_->submit(TrialRequest{kBaselineId, best_arch_, /*baseline=*/true});
+  std::optional<TrialOutcome> got;
+  bool stopping = false;
+  double deadline = 0;
+  while (!got) {
+    if (!stopping && stop_requested()) {
+      stopping = true;
+      deadline = run_clock_seconds() + o_.grace_seconds;
+      pool_->stop(o_.grace_seconds);
+    }
+    if (stopping && ((o_.stop_now && o_.stop_now->load()) || run_clock_seconds() > deadline)) return;
+    for (auto& out : pool_->wait(0.5))
+      if (out.id == kBaselineId) got = std::move(out);
+    if (!got && pool_->in_flight() == 0) return;
+  }
+  nlohmann::json summary = nlohmann::json::parse(trial_line(*space_, *got, reward_of(got->result)));
+  summary["arch"] = "transformer (full attention), width and depth of trial " + std::to_string(*best_id_);
+  nlohmann::json j;
+  j["like"] = best_arch_.choices;
+  j["summary"] = summary;
+  write_file_atomically(dir_ / "baseline.json", j.dump(2) + "\n");
+  baseline_ = j;
+  if (o_.out) {
+    *o_.out << "baseline: " << to_string(got->result.status);
+    if (has_score(got->result.status)) *o_.out << ", " << cfg_.objective.metric << " = " << got->result.score;
+    *o_.out << '\n';
+  }
+}
+
 SearchRunResult SearchLoop::run() {
   dir_ = o_.run_dir;
   space_ = make_space(cfg_.space);
@@ -325,6 +379,7 @@ SearchRunResult SearchLoop::run() {
   if (o_.resume) {
     if (!fs::is_directory(dir_)) throw Error(dir_.string() + ": no such run directory");
     open_resumed();
+    load_baseline();
   } else {
     open_fresh();
   }
@@ -359,6 +414,8 @@ SearchRunResult SearchLoop::run() {
     for (auto& out : pool_->wait(0.25)) ready_[out.id] = std::move(out);
   }
   if (progress_) progress_->finish();
+  bool done = observed_ >= target_ || (exhausted_ && in_flight_.empty());
+  if (done && !stop_requested()) run_baseline();
 
   bool finished = observed_ >= target_ || (exhausted_ && in_flight_.empty());
   write_outputs(finished ? "finished" : "interrupted");

@@ -1,10 +1,20 @@
 #include "evaluator/evaluator.h"
 
+#include <cmath>
+
 namespace mctsnas {
 
 namespace {
 constexpr const char* kNames[] = {"ok",      "timeout", "oom_host",   "oom_gpu",      "diverged",
                                   "crashed", "invalid", "infeasible", "stopped_early"};
+}
+
+TrialResult Evaluator::evaluate_baseline(const Architecture&, const TrialBudget&, const StopToken&) {
+  TrialResult r;
+  r.status = TrialStatus::invalid;
+  r.score = std::nan("");
+  r.error = "this evaluator has no reference baseline";
+  return r;
 }
 
 const char* to_string(TrialStatus s) { return kNames[static_cast<int>(s)]; }

@@ -80,6 +80,13 @@ class Evaluator {
                                const StopToken& stop, ProgressSink* progress = nullptr) = 0;
   // Whether evaluate() is cheap and safe to run in-process many times at once.
   virtual bool thread_safe() const { return false; }
+
+  // A reference model (e.g. a standard Transformer) with the width and depth of
+  // `like`, trained and scored exactly as a trial, so a report can say how the
+  // found architecture compares at equal budget. Evaluators without one (tables)
+  // answer has_baseline() == false.
+  virtual bool has_baseline() const { return false; }
+  virtual TrialResult evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop);
 };
 
 }  // namespace mctsnas

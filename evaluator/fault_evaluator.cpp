@@ -106,7 +106,7 @@ TrialResult FaultEvaluator::evaluate(const Architecture& arch, const TrialBudget
     }
     r.metrics["allocated_bytes"] = static_cast<double>(blocks.size()) * kBlock;
   } else if (b == "sleep") {
-    double secs = budget.wall_seconds > 0 ? 3 * budget.wall_seconds + 1 : 1.0;
+    double secs = budget.wall_seconds > 0 ? 3 * budget.wall_seconds + 1 : 10.0;
     while (std::chrono::duration<double>(Clock::now() - t0).count() < secs && !stop.stop_requested())
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } else if (b == "nan") {

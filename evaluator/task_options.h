@@ -45,7 +45,7 @@ struct ConstraintOptions {
 
 struct ObjectiveOptions {
   std::string metric;             // default: task.score_column for tables, else the task's metric
-  std::string goal = "maximize";  // maximize | minimize
+  std::string goal = "auto";      // auto | maximize | minimize (auto: minimize error rates, bpc, loss, latency, size)
   ConstraintOptions constraints;
 };
 

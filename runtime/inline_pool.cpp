@@ -32,7 +32,9 @@ TrialOutcome InlinePool::run_one(const TrialRequest& request) {
   out.device = "cpu";
   out.started_at = run_clock_seconds();
   try {
-    out.result = evaluator_.evaluate(request.arch, options_.budget, StopToken(options_.stop_flag));
+    StopToken stop(options_.stop_flag);
+    out.result = request.baseline ? evaluator_.evaluate_baseline(request.arch, options_.budget, stop)
+                                  : evaluator_.evaluate(request.arch, options_.budget, stop);
   } catch (const std::exception& e) {
     // In-process there is no isolation: an exception is the closest thing to a crash.
     out.result.status = TrialStatus::crashed;

@@ -121,7 +121,7 @@ void ProcessPool::start(TrialRequest request, Slot slot) {
 
   // The request goes into the pipe before the worker exists: a small line fits the
   // pipe buffer, and a worker that dies at once cannot turn this write into EPIPE.
-  WorkerRequest wr{request.id, request.arch, slot.budget};
+  WorkerRequest wr{request.id, request.arch, slot.budget, request.baseline};
   std::string line = to_json(wr).dump() + "\n";
   if (::write(in_pipe[1], line.data(), line.size()) != static_cast<ssize_t>(line.size()))
     throw Error("cannot write the trial request to the worker pipe");

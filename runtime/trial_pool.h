@@ -15,6 +15,7 @@ namespace mctsnas {
 struct TrialRequest {
   uint64_t id = 0;
   Architecture arch;
+  bool baseline = false;    // run Evaluator::evaluate_baseline(arch) instead
 };
 
 struct TrialOutcome {

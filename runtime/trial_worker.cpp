@@ -17,7 +17,7 @@
 namespace mctsnas {
 
 nlohmann::json to_json(const WorkerRequest& r) {
-  return {{"id", r.id}, {"choices", r.arch.choices}, {"budget", to_json(r.budget)}};
+  return {{"id", r.id}, {"choices", r.arch.choices}, {"budget", to_json(r.budget)}, {"baseline", r.baseline}};
 }
 
 WorkerRequest worker_request_from_json(const nlohmann::json& j, const std::string& where) {
@@ -26,6 +26,7 @@ WorkerRequest worker_request_from_json(const nlohmann::json& j, const std::strin
   try {
     r.id = j.at("id").get<uint64_t>();
     r.arch.choices = j.at("choices").get<std::vector<Choice>>();
+    r.baseline = j.value("baseline", false);
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": bad trial request: " + e.what());
   }
@@ -119,7 +120,8 @@ int run_trial_worker(const EvaluatorFactory& make, int in_fd, int out_fd) {
     applied = apply_budget(req.budget);
     for (const auto& n : applied.notes) std::cerr << "mctsnas trial: budget: " << n << "\n";
     std::unique_ptr<Evaluator> evaluator = make();
-    result = evaluator->evaluate(req.arch, req.budget, StopToken(&g_worker_stop));
+    result = req.baseline ? evaluator->evaluate_baseline(req.arch, req.budget, StopToken(&g_worker_stop))
+                          : evaluator->evaluate(req.arch, req.budget, StopToken(&g_worker_stop));
     mark_non_finite_as_diverged(result);
   } catch (const std::exception& e) {
     result = result_from_exception(e);

@@ -18,6 +18,7 @@ struct WorkerRequest {
   uint64_t id = 0;
   Architecture arch;
   TrialBudget budget;
+  bool baseline = false;    // Evaluator::evaluate_baseline instead of evaluate
 };
 
 nlohmann::json to_json(const WorkerRequest& r);

@@ -95,7 +95,7 @@ TEST_CASE("config: bad enum values list the allowed ones", "[config]") {
         "bad.yaml:2:14: search.algorithm: unknown value 'mtcs' (expected one of: mcts, random, "
         "evolution, local); did you mean 'mcts'?");
   CHECK(error_of("objective: {goal: up}\n") ==
-        "bad.yaml:1:19: objective.goal: unknown value 'up' (expected one of: maximize, minimize)");
+        "bad.yaml:1:19: objective.goal: unknown value 'up' (expected one of: auto, maximize, minimize)");
   CHECK(error_of("search: {transposition: canon}\n") ==
         "bad.yaml:1:25: search.transposition: unknown value 'canon' (expected one of: exact, "
         "canonical)");
@@ -380,6 +380,7 @@ TEST_CASE("config: resolved_yaml round-trips", "[config]") {
   }
   SECTION("every section changed, awkward strings and numbers") {
     RunOptions o;
+    o.objective.goal = "minimize";  // "auto" is resolved on load, so it does not round-trip
     o.name = "n.1";
     o.seed = 18446744073709551615ull;
     o.space.kind = "categorical";
@@ -427,4 +428,20 @@ TEST_CASE("config: every file in configs/ loads and round-trips", "[config]") {
     }
   }
   if (n == 0) WARN("no configs/*.yaml yet");
+}
+
+TEST_CASE("objective defaults follow the task: metric and goal", "[config]") {
+  auto g2p = load_config_text("task: {kind: g2p}\n", "c.yaml");
+  CHECK(g2p.objective.metric == "val_per");
+  CHECK(g2p.objective.goal == "minimize");
+  auto lm = load_config_text("task: {kind: lm}\n", "c.yaml");
+  CHECK(lm.objective.metric == "val_bpc");
+  CHECK(lm.objective.goal == "minimize");
+  auto cls = load_config_text("task: {kind: classify}\n", "c.yaml");
+  CHECK(cls.objective.metric == "val_accuracy");
+  CHECK(cls.objective.goal == "maximize");
+  auto lat = load_config_text("task: {kind: g2p}\nobjective: {metric: latency_ms_b1}\n", "c.yaml");
+  CHECK(lat.objective.goal == "minimize");
+  auto forced = load_config_text("task: {kind: g2p}\nobjective: {metric: val_per, goal: maximize}\n", "c.yaml");
+  CHECK(forced.objective.goal == "maximize");
 }

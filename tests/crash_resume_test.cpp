@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -63,17 +64,27 @@ TEST_CASE("SIGKILL at random moments, then resume: trials.jsonl equals an uninte
     REQUIRE(WEXITSTATUS(wait_exit(spawn(search_args(ref, parallel)))) == 0);
     fs::path dir = tmp / ("killed" + std::to_string(round));
     bool finished = false;
+    // On a loaded machine start-up alone can outlast a short delay: every kill that
+    // made no progress doubles the delays, so the run always moves forward.
+    int64_t scale = 1;
+    size_t lines_before = 0;
     while (!finished) {
       std::vector<std::string> args = fs::exists(dir / "tree.ckpt")
                                           ? std::vector<std::string>{test::mctsnas_binary(), "resume", dir.string()}
                                           : search_args(dir, parallel);
       const std::string err_file = (tmp / "stderr.txt").string();
       pid_t pid = spawn(args, err_file);
-      std::this_thread::sleep_for(std::chrono::milliseconds(30 + rng.below(300)));
-      ::kill(pid, SIGKILL);
+      if (kills < 20) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(scale * (30 + static_cast<int64_t>(rng.below(300)))));
+        ::kill(pid, SIGKILL);
+      }
       int st = wait_exit(pid);
       if (WIFSIGNALED(st)) {
         ++kills;
+        std::string log = fs::exists(dir / "trials.jsonl") ? read_file(dir / "trials.jsonl") : std::string();
+        size_t lines = static_cast<size_t>(std::count(log.begin(), log.end(), '\n'));
+        scale = lines > lines_before ? 1 : std::min<int64_t>(scale * 2, 64);
+        lines_before = lines;
       } else {
         INFO("stderr: " << read_file(err_file));
         REQUIRE(WEXITSTATUS(st) == 0);

@@ -31,7 +31,8 @@ class TorchEvaluator : public Evaluator {
                        ProgressSink* progress = nullptr) override;
   // The reference: a standard Transformer (full attention) with the width and depth
   // of `like`, trained and scored exactly as a trial.
-  TrialResult evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop);
+  bool has_baseline() const override { return true; }
+  TrialResult evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop) override;
   // Any model spec (tests, bench, export).
   TrialResult evaluate_spec(const ModelSpec& spec, uint64_t trial_seed, const TrialBudget& budget,
                             const StopToken& stop, ProgressSink* progress);
