@@ -20,7 +20,7 @@ bin=/tmp/b/app/mctsnas
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits -lms 1000 > "$out/util.csv" &
 smi=$!
-timeout 420 $bin search configs/g2p_gpu.yaml --run-dir /tmp/run --set search.trials=$trials \
+timeout ${SEARCH_TIMEOUT:-420} $bin search configs/g2p_gpu.yaml --run-dir /tmp/run --set search.trials=$trials \
   --set train.steps=$steps --set train.eval_every=$(( steps / 3 )) --set search.parallel=8 > "$out/search.log" 2>&1
 echo "search rc=$?"
 kill $smi

@@ -46,6 +46,12 @@ TEST_CASE("splits are fixed 90/5/5 by record index", "[torch][data]") {
   CHECK(split_of(19) == Split::test);
 }
 
+TEST_CASE("CMUdict entries with a trailing comment read (the full dictionary has them)", "[torch][data]") {
+  auto words = read_cmudict(write_temp("comment.tsv", "aalborg\tAO1 L B AO0 R G # place, danish\n"));
+  REQUIRE(words.size() == 1);
+  CHECK(words[0].phones == std::vector<std::string>{"AO", "L", "B", "AO", "R", "G"});
+}
+
 TEST_CASE("the shipped samples read", "[torch][data]") {
   auto verses = read_kjv(kSamples + "/kjv.txt");
   CHECK(verses.size() > 900);

@@ -90,6 +90,8 @@ std::vector<Pronunciation> read_cmudict(const std::string& path) {
   while (std::getline(in, line)) {
     ++n;
     strip_cr(line);
+    // CMUdict annotates some entries with a trailing comment: "aalborg\tAO1 L B AO0 R G # place, danish".
+    if (auto hash = line.find(" #"); hash != std::string::npos) line.resize(hash);
     const auto tab = line.find('\t');
     if (tab == std::string::npos || tab == 0) bad_line(path, n, "expected word<TAB>phonemes");
     Pronunciation p;
