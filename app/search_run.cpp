@@ -7,7 +7,6 @@
 #include <ctime>
 #include <iostream>
 #include <map>
-#include <set>
 
 #include "app/checkpoint.h"
 #include "app/evaluator_factory.h"

@@ -17,7 +17,6 @@ std::string hex(uint64_t v) {
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return buf;
 }
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 }  // namespace
 
 std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double reward) {
@@ -28,7 +27,7 @@ std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double r
   j["arch"] = space.key(o.arch);
   j["status"] = r["status"];
   j["score"] = r["score"];
-  j["reward"] = number(reward);
+  j["reward"] = json_number(reward);
   j["metrics"] = r["metrics"];
   if (r.contains("error")) j["error"] = r["error"];
   j["seconds"] = r["seconds"];

@@ -6,9 +6,9 @@
 
 namespace mctsnas {
 
+nlohmann::json json_number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
 namespace {
-// JSON has no NaN/inf: non-finite numbers are written as null.
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 double get_number(const nlohmann::json& j, const char* key, const std::string& where) {
   auto it = j.find(key);
   if (it == j.end()) throw Error(where + ": missing field '" + key + "'");
@@ -21,12 +21,12 @@ double get_number(const nlohmann::json& j, const char* key, const std::string& w
 nlohmann::json to_json(const TrialResult& r) {
   nlohmann::json j;
   j["status"] = to_string(r.status);
-  j["score"] = number(r.score);
+  j["score"] = json_number(r.score);
   nlohmann::json m = nlohmann::json::object();
-  for (const auto& [k, v] : r.metrics) m[k] = number(v);
+  for (const auto& [k, v] : r.metrics) m[k] = json_number(v);
   j["metrics"] = m;
   if (!r.error.empty()) j["error"] = r.error;
-  j["seconds"] = number(r.seconds);
+  j["seconds"] = json_number(r.seconds);
   return j;
 }
 

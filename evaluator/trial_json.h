@@ -7,6 +7,9 @@
 
 namespace mctsnas {
 
+// JSON has no NaN/inf: non-finite numbers are written as null.
+nlohmann::json json_number(double v);
+
 nlohmann::json to_json(const TrialResult& r);
 // Throws Error naming `where` when a field is missing or of the wrong type.
 TrialResult trial_result_from_json(const nlohmann::json& j, const std::string& where);
