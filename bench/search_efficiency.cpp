@@ -143,7 +143,7 @@ int main(int argc, char** argv) try {
   }
   if (variants.empty()) {
     for (const char* spec : {"mcts:mcts:1", "mcts_k8:mcts:8", "random:random:1", "evolution:evolution:1",
-                             "local:local:1"})
+                             "evolution_t5:evolution:1:tournament=5", "local:local:1"})
       variants.push_back(parse_variant(spec));
   }
   if (!only.empty())

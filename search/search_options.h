@@ -30,7 +30,10 @@ struct MctsOptions {
 
 struct EvolutionOptions {
   int population = 10;
-  int tournament = 5;
+  // The whole population: on the NB201 table the strongest of a sweep of
+  // population 10..50 x tournament 3..25 (bench/results/search_efficiency.md),
+  // so the baseline MCTS is compared against is not a weak one.
+  int tournament = 10;
 };
 
 struct LocalSearchOptions {
