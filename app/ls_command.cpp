@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "app/run_lock.h"
 #include "app/run_reader.h"
 #include "common/error.h"
 
@@ -32,7 +33,9 @@ RunListing listing_of(const fs::path& dir) {
       l.best_score = s.best->score;
       l.best_id = s.best->id;
     }
-    if (s.state == "finished") {
+    if (auto pid = RunLock::holder(dir)) {
+      l.state = "running (pid " + std::to_string(*pid) + ")";
+    } else if (s.state == "finished") {
       l.state = "finished";
     } else if (run.has_checkpoint) {
       l.state = "resumable";

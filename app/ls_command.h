@@ -22,9 +22,8 @@ struct RunListing {
   std::string metric;
   std::optional<double> best_score;
   std::optional<int64_t> best_id;
-  // finished | resumable (not finished, has tree.ckpt) | interrupted (neither).
-  // A run still in progress also shows as resumable: the directory holds no
-  // sign of a live process.
+  // running (pid N) (a live process holds its run.lock) | finished |
+  // resumable (not finished, has tree.ckpt) | interrupted (neither).
   std::string state;
   std::string error;        // non-empty: the directory could not be read
 };

@@ -13,6 +13,7 @@
 #include "app/pool_factory.h"
 #include "app/progress.h"
 #include "app/report.h"
+#include "app/run_lock.h"
 #include "app/trials_csv.h"
 #include "app/trial_log.h"
 #include "common/atomic_file.h"
@@ -375,8 +376,10 @@ SearchRunResult SearchLoop::run() {
   started_ = run_clock_seconds();
   if (o_.out) progress_.emplace(*o_.out, o_.tty);
 
+  if (o_.resume && !fs::is_directory(dir_)) throw Error(dir_.string() + ": no such run directory");
+  fs::create_directories(dir_);
+  RunLock lock = RunLock::acquire(dir_);  // held until the run returns
   if (o_.resume) {
-    if (!fs::is_directory(dir_)) throw Error(dir_.string() + ": no such run directory");
     open_resumed();
     load_baseline();
   } else {

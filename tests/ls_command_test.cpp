@@ -1,10 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 
 #include "app/ls_command.h"
+#include "app/run_lock.h"
 #include "common/error.h"
 #include "run_dir_fixture.h"
 
@@ -65,6 +68,16 @@ TEST_CASE("list_runs reads name, algorithm, trials, best and state of each run",
   CHECK(runs[3].state == "resumable");
   CHECK(runs[4].dir == "e-broken");
   CHECK_THAT(runs[4].error, Catch::Contains("summary.json") && Catch::Contains("'state'"));
+}
+
+TEST_CASE("ls tells a run in progress (its lock held) from a resumable one", "[ls]") {
+  TempDir tmp("ls");
+  make_root(tmp.path);
+  RunLock live = RunLock::acquire(tmp.path / "d-killed-20260101-000000");
+  auto runs = list_runs(tmp.path);
+  REQUIRE(runs.size() == 5);
+  CHECK(runs[1].state == "resumable");
+  CHECK(runs[3].state == "running (pid " + std::to_string(getpid()) + ")");
 }
 
 TEST_CASE("run_ls prints one aligned line per run", "[ls]") {

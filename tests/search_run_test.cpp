@@ -1,11 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "app/checkpoint.h"
+#include "app/run_lock.h"
 #include "app/search_run.h"
 #include "common/atomic_file.h"
 #include "test_util.h"
@@ -147,6 +150,25 @@ TEST_CASE("resume errors are clear", "[search_run]") {
   CHECK_THROWS_WITH(run(other, d / "r", true), Catch::Contains("was written by algorithm 'random'"));
   test::write_text(d / "r" / "tree.ckpt", "garbage");
   CHECK_THROWS_WITH(run(cfg, d / "r", true), Catch::Contains("tree.ckpt: checkpoint truncated"));
+}
+
+TEST_CASE("a run directory held by a live process is refused, and freed when it ends", "[search_run]") {
+  test::TempDir d;
+  auto cfg = nb201_options("random", 1, 6);
+  run(cfg, d / "r", false, 3);  // stopped after 3: resumable
+  const std::string log_before = read_file(d / "r" / "trials.jsonl");
+  {
+    RunLock other = RunLock::acquire(d / "r");  // stands in for a second mctsnas process
+    const std::string pid = "(pid " + std::to_string(getpid()) + ")";
+    CHECK_THROWS_WITH(run(cfg, d / "r", true), Catch::Contains("in use by another mctsnas process " + pid));
+    CHECK_THROWS_WITH(run(cfg, d / "r", false), Catch::Contains("in use by another mctsnas process " + pid));
+    CHECK(RunLock::holder(d / "r") == static_cast<long>(getpid()));
+    CHECK(read_file(d / "r" / "trials.jsonl") == log_before);  // the refused runs wrote nothing
+  }
+  CHECK_FALSE(RunLock::holder(d / "r").has_value());
+  auto res = run(cfg, d / "r", true);
+  CHECK(res.finished);
+  CHECK(res.trials == 6);
 }
 
 TEST_CASE("summary.json and the run directory", "[search_run]") {
