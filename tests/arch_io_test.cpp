@@ -10,23 +10,13 @@
 #include "space/arch_io.h"
 #include "space/cell_space.h"
 #include "space/nb201_space.h"
+#include "test_util.h"
 
 using namespace mctsnas;
 using Catch::Matchers::Contains;
 
 namespace {
 
-CellSpaceOptions seq2seq() {
-  CellSpaceOptions o;
-  o.model = "encoder_decoder";
-  o.encoder = {4, {"conv3", "conv5", "dilated_conv3", "local_attention_w8", "glu", "ffn", "identity", "zero"}, "sum"};
-  o.decoder = {4,
-               {"causal_conv3", "causal_conv5", "causal_local_attention_w8", "cross_attention", "glu", "ffn",
-                "identity", "zero"},
-               "sum"};
-  o.macro = {{64, 128, 256}, {1, 2, 4}, {1, 2, 4}};
-  return o;
-}
 
 CellSpaceOptions lm() {
   CellSpaceOptions o;
@@ -50,7 +40,7 @@ bool have_dot() { return std::system("dot -V > /dev/null 2>&1") == 0; }
 }  // namespace
 
 TEST_CASE("arch_io: YAML and JSON round-trip exactly for random architectures", "[arch_io]") {
-  CellSpace s2s(seq2seq()), dec(lm());
+  CellSpace s2s(test::seq2seq_cell_options()), dec(lm());
   Nb201Space nb;
   Rng rng(17);
   for (const SearchSpace* s : std::initializer_list<const SearchSpace*>{&s2s, &dec, &nb})
@@ -158,7 +148,7 @@ decoder:
 }
 
 TEST_CASE("arch_io: a cell architecture file loads from disk by extension", "[arch_io]") {
-  CellSpace s(seq2seq());
+  CellSpace s(test::seq2seq_cell_options());
   Rng rng(8);
   Architecture a = s.random(rng);
   auto dir = std::filesystem::temp_directory_path() / ("mctsnas_arch_io_" + std::to_string(::getpid()));
@@ -174,7 +164,7 @@ TEST_CASE("arch_io: a cell architecture file loads from disk by extension", "[ar
 }
 
 TEST_CASE("arch_io: DOT output has ops as edge labels and parses with Graphviz", "[arch_io]") {
-  CellSpace s2s(seq2seq()), dec(lm());
+  CellSpace s2s(test::seq2seq_cell_options()), dec(lm());
   Nb201Space nb;
   Rng rng(4);
   Architecture a = s2s.random(rng);

@@ -9,22 +9,12 @@
 #include "space/cell_graph.h"
 #include "space/cell_space.h"
 #include "space/space_options.h"
+#include "test_util.h"
 
 using namespace mctsnas;
 
 namespace {
 
-CellSpaceOptions seq2seq_options() {
-  CellSpaceOptions o;
-  o.model = "encoder_decoder";
-  o.encoder = {4, {"conv3", "conv5", "dilated_conv3", "local_attention_w8", "glu", "ffn", "identity", "zero"}, "sum"};
-  o.decoder = {4,
-               {"causal_conv3", "causal_conv5", "causal_local_attention_w8", "cross_attention", "glu", "ffn",
-                "identity", "zero"},
-               "sum"};
-  o.macro = {{64, 128, 256}, {1, 2, 4}, {1, 2, 4}};
-  return o;
-}
 
 CellSpaceOptions lm_options() {
   CellSpaceOptions o;
@@ -105,7 +95,7 @@ uint64_t enumerate(const SearchSpace& space, const std::function<void(const Arch
 }  // namespace
 
 TEST_CASE("cells: decision sequence is macro then in0/op0/in1/op1 per node", "[cells]") {
-  CellSpace s(seq2seq_options());
+  CellSpace s(test::seq2seq_cell_options());
   REQUIRE(s.num_decisions() == 3 + 2 * 4 * 4);
   CHECK(s.decision(0).name == "d_model");
   CHECK(s.decision(1).name == "encoder_layers");
@@ -132,7 +122,7 @@ TEST_CASE("cells: decision sequence is macro then in0/op0/in1/op1 per node", "[c
 }
 
 TEST_CASE("cells: 100k random walks give legal architectures that round-trip", "[cells]") {
-  CellSpace s2s(seq2seq_options());
+  CellSpace s2s(test::seq2seq_cell_options());
   CellSpace lm(lm_options());
   Rng rng(12345);
   for (int i = 0; i < 100000; ++i) {
@@ -151,7 +141,7 @@ TEST_CASE("cells: 100k random walks give legal architectures that round-trip", "
 }
 
 TEST_CASE("cells: the cross-attention rule bites only at the last decoder node", "[cells]") {
-  CellSpaceOptions o = seq2seq_options();
+  CellSpaceOptions o = test::seq2seq_cell_options();
   o.decoder = {2, {"causal_conv3", "cross_attention", "zero"}, "sum"};
   CellSpace s(o);
   // Decoder: n0 = causal_conv3(prev); n1 = causal_conv3(prev) + ? -> only cross_attention keeps it legal.
@@ -186,7 +176,7 @@ TEST_CASE("cells: the cross-attention rule bites only at the last decoder node",
 }
 
 TEST_CASE("cells: neighbours are legal one-edit moves of every kind", "[cells]") {
-  CellSpace s(seq2seq_options());
+  CellSpace s(test::seq2seq_cell_options());
   Rng rng(7);
   for (int t = 0; t < 50; ++t) {
     Architecture a = s.random(rng);
@@ -303,7 +293,7 @@ TEST_CASE("cells: size is exact and matches enumeration for two small configs", 
     CHECK(static_cast<double>(enumerate(s)) == expected);
   }
   SECTION("large spaces are estimates") {
-    CellSpaceOptions o = seq2seq_options();
+    CellSpaceOptions o = test::seq2seq_cell_options();
     o.encoder.nodes = o.decoder.nodes = 8;
     SpaceSize size = CellSpace(o).size();
     CHECK(!size.exact);
@@ -325,23 +315,23 @@ TEST_CASE("cells: inconsistent options are one-line errors naming the key", "[ce
     return std::string("no error");
   };
   using Catch::Matchers::Contains;
-  auto o = seq2seq_options();
+  auto o = test::seq2seq_cell_options();
   o.encoder.ops[1] = "conv4";
   CHECK_THAT(err(o), Contains("space.encoder.ops[1]") && Contains("unknown op 'conv4'") &&
                          Contains("did you mean 'conv3'"));
-  o = seq2seq_options();
+  o = test::seq2seq_cell_options();
   o.encoder.ops[0] = "causal_conv3";
   CHECK_THAT(err(o), Contains("space.encoder.ops[0]") && Contains("causal"));
-  o = seq2seq_options();
+  o = test::seq2seq_cell_options();
   o.encoder.ops[0] = "cross_attention";
   CHECK_THAT(err(o), Contains("space.encoder.ops[0]") && Contains("decoder cell"));
-  o = seq2seq_options();
+  o = test::seq2seq_cell_options();
   o.decoder.ops[0] = "conv3";
   CHECK_THAT(err(o), Contains("space.decoder.ops[0]") && Contains("causal_conv3"));
-  o = seq2seq_options();
+  o = test::seq2seq_cell_options();
   o.decoder.ops[3] = "glu";
   CHECK_THAT(err(o), Contains("listed twice"));
-  o = seq2seq_options();
+  o = test::seq2seq_cell_options();
   o.decoder.ops.erase(o.decoder.ops.begin() + 3);
   CHECK_THAT(err(o), Contains("require_cross_attention"));
   o.require_cross_attention = false;
@@ -349,19 +339,19 @@ TEST_CASE("cells: inconsistent options are one-line errors naming the key", "[ce
   auto l = lm_options();
   l.decoder.ops.push_back("cross_attention");
   CHECK_THAT(err(l), Contains("decoder_only"));
-  o = seq2seq_options();
+  o = test::seq2seq_cell_options();
   o.encoder.ops.push_back("local_attention_w8_h4");
   CHECK_THAT(err(o), Contains("listed twice"));
-  o = seq2seq_options();
+  o = test::seq2seq_cell_options();
   o.macro.d_model = {30};
   CHECK_THAT(err(o), Contains("heads") && Contains("d_model 30"));
-  o = seq2seq_options();
+  o = test::seq2seq_cell_options();
   o.encoder.nodes = 0;
   CHECK_THAT(err(o), Contains("space.encoder.nodes"));
-  o = seq2seq_options();
+  o = test::seq2seq_cell_options();
   o.decoder.ops = {"zero"};
   CHECK_THAT(err(o), Contains("every op is `zero`"));
-  o = seq2seq_options();
+  o = test::seq2seq_cell_options();
   o.macro.encoder_layers = {};
   CHECK_THAT(err(o), Contains("space.macro.encoder_layers"));
   // decoder_only ignores the (absent) encoder's options.
@@ -371,7 +361,7 @@ TEST_CASE("cells: inconsistent options are one-line errors naming the key", "[ce
 }
 
 TEST_CASE("cells: encode names the node or edge at fault", "[cells]") {
-  CellSpace s(seq2seq_options());
+  CellSpace s(test::seq2seq_cell_options());
   Rng rng(5);
   CellArchitecture good = s.decode(s.random(rng));
   auto err = [&](const CellArchitecture& c) {

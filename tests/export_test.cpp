@@ -28,18 +28,9 @@ namespace fs = std::filesystem;
 namespace {
 
 RunOptions nb201_options(const std::string& goal, int64_t trials) {
-  RunOptions o;
+  RunOptions o = test::nb201_run_options("random", 4, trials);
   o.name = "exp";
-  o.seed = 4;
-  o.space.kind = "nb201";
-  o.task.kind = "table";
-  o.task.table = test::nb201_table().string();
-  o.task.key_column = "arch";
-  o.task.score_column = "test_accuracy";
-  o.objective.metric = "test_accuracy";
   o.objective.goal = goal;
-  o.search.algorithm = "random";
-  o.search.trials = trials;
   return o;
 }
 

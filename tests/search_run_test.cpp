@@ -19,18 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 RunOptions nb201_options(const std::string& algorithm, uint64_t seed, int64_t trials, int parallel = 1) {
-  RunOptions o;
-  o.name = "t";
-  o.seed = seed;
-  o.space.kind = "nb201";
-  o.task.kind = "table";
-  o.task.table = test::nb201_table().string();
-  o.task.key_column = "arch";
-  o.task.score_column = "test_accuracy";
-  o.objective.metric = "test_accuracy";
-  o.objective.goal = "maximize";
-  o.search.algorithm = algorithm;
-  o.search.trials = trials;
+  RunOptions o = test::nb201_run_options(algorithm, seed, trials);
   o.search.parallel = parallel;
   return o;
 }

@@ -24,6 +24,34 @@ std::filesystem::path source_dir() { return MCTSNAS_SOURCE_DIR; }
 std::filesystem::path nb201_table() { return source_dir() / "data" / "nb201_cifar10.csv"; }
 std::string mctsnas_binary() { return MCTSNAS_BINARY; }
 
+RunOptions nb201_run_options(const std::string& algorithm, uint64_t seed, int64_t trials) {
+  RunOptions o;
+  o.name = "t";
+  o.seed = seed;
+  o.space.kind = "nb201";
+  o.task.kind = "table";
+  o.task.table = nb201_table().string();
+  o.task.key_column = "arch";
+  o.task.score_column = "test_accuracy";
+  o.objective.metric = "test_accuracy";
+  o.objective.goal = "maximize";
+  o.search.algorithm = algorithm;
+  o.search.trials = trials;
+  return o;
+}
+
+CellSpaceOptions seq2seq_cell_options() {
+  CellSpaceOptions o;
+  o.model = "encoder_decoder";
+  o.encoder = {4, {"conv3", "conv5", "dilated_conv3", "local_attention_w8", "glu", "ffn", "identity", "zero"}, "sum"};
+  o.decoder = {4,
+               {"causal_conv3", "causal_conv5", "causal_local_attention_w8", "cross_attention", "glu", "ffn",
+                "identity", "zero"},
+               "sum"};
+  o.macro = {{64, 128, 256}, {1, 2, 4}, {1, 2, 4}};
+  return o;
+}
+
 std::vector<std::string> trial_lines_without_times(const std::filesystem::path& trials_jsonl) {
   std::ifstream in(trials_jsonl);
   std::vector<std::string> out;

@@ -1,8 +1,11 @@
 #pragma once
 // Helpers shared by tests: temp directories, source paths, trial logs without timings.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "app/run_options.h"
 
 namespace mctsnas::test {
 
@@ -23,6 +26,13 @@ class TempDir {
 std::filesystem::path source_dir();          // the repository root
 std::filesystem::path nb201_table();         // data/nb201_cifar10.csv
 std::string mctsnas_binary();                // the built CLI
+
+// A run on the vendored NB201 table (key arch, metric test_accuracy, maximize).
+RunOptions nb201_run_options(const std::string& algorithm, uint64_t seed, int64_t trials);
+
+// An encoder-decoder cell space: 4-node cells, 8 ops each, widths 64/128/256,
+// 1/2/4 layers.
+CellSpaceOptions seq2seq_cell_options();
 
 // trials.jsonl lines with the wall-clock fields (seconds, started_at, finished_at)
 // removed: what must be identical between two runs of the same seed.
