@@ -11,7 +11,8 @@
 
 namespace mctsnas {
 namespace {
-constexpr uint32_t kStateVersion = 1;
+// 2: the ridge surrogate stores P as a flushed matrix plus pending rank-one terms.
+constexpr uint32_t kStateVersion = 2;
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 }  // namespace
 
@@ -177,6 +178,7 @@ Mcts::NeighbourList& Mcts::neighbours_of(uint32_t node) const {
   }
   l.pred.assign(l.keys.size(), 0.0);
   l.pred_version.assign(l.keys.size(), 0);  // 0: never current (versions start at 1)
+  l.memo.reset(l.keys.size());
   return l;
 }
 
@@ -191,7 +193,8 @@ void Mcts::ensure_pred(NeighbourList& l, const std::vector<uint32_t>& which) con
   if (score_idx_.empty()) return;
   score_out_.resize(score_idx_.size());
   if (surrogate_)
-    surrogate_->predict_ucb(score_archs_, static_cast<size_t>(decisions_), options_.ucb_beta, score_out_.data());
+    surrogate_->predict_ucb_memo(score_archs_, score_idx_, static_cast<size_t>(decisions_), options_.ucb_beta, l.memo,
+                                 score_out_.data());
   else
     std::fill(score_out_.begin(), score_out_.end(), 0.0);
   for (size_t j = 0; j < score_idx_.size(); ++j) {
@@ -687,7 +690,9 @@ void Mcts::save(ByteWriter& out) const {
 }
 
 void Mcts::load(ByteReader& in) {
-  if (in.get<uint32_t>() != kStateVersion) in.fail("MCTS state version is not " + std::to_string(kStateVersion));
+  if (const auto v = in.get<uint32_t>(); v != kStateVersion)
+    in.fail("MCTS state version " + std::to_string(v) + ", but this mctsnas reads version " +
+            std::to_string(kStateVersion) + " (written by another mctsnas version: start a new run)");
   if (in.get<uint8_t>() != static_cast<uint8_t>(edit_tree_)) in.fail("MCTS tree shape differs from the config's");
   if (in.get<uint32_t>() != static_cast<uint32_t>(decisions_)) in.fail("MCTS decision count differs from the space's");
   rng_.set_state(in.get<std::array<uint64_t, 4>>());

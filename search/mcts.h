@@ -90,6 +90,7 @@ class Mcts final : public Searcher {
     std::vector<uint64_t> keys;        // transposition keys
     std::vector<double> pred;          // predict() per neighbour, valid where pred_version matches
     std::vector<uint64_t> pred_version;
+    ScoreMemos memo;                   // the surrogate's per-neighbour cache (bit-identical results)
     size_t size() const { return keys.size(); }
     const Choice* arch(size_t i, int d) const { return choices.data() + i * static_cast<size_t>(d); }
   };

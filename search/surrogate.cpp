@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "common/error.h"
 
@@ -46,38 +49,156 @@ void Surrogate::predict_ucb(std::span<const Choice* const> archs, size_t decisio
 
 namespace {
 
-// row r -= (px_r / denom) px, element by element: a multiply, then a subtract,
-// never fused into an FMA (GCC fuses by default in C++, which would change the
-// bits and so the search), so every vector width gives the same result.
-// This is the O(F^2) cost of an exact update; AVX-512 where the CPU has it.
-#define MCTSNAS_RANK_ONE_ROWS                                \
-  for (size_t r = 0; r < n; ++r) {                           \
-    const double f = px[r] / denom;                          \
-    if (f == 0) continue;                                    \
-    double* row = p + r * n;                                 \
-    for (size_t c = 0; c < n; ++c) row[c] -= f * px[c];      \
+// Every multiply-add in the ridge arithmetic is a multiply, then an add, never
+// fused into an FMA: GCC fuses by default where the target has FMA, and the
+// bits (so the search) would then depend on the CPU the binary runs on. The
+// hot kernels get AVX-512 / AVX2 clones (same operations, same order per
+// element, so the same bits) picked at load time.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define MCTSNAS_KERNEL __attribute__((optimize("fp-contract=off"), target_clones("avx512f", "avx2", "default")))
+#define MCTSNAS_EXACT __attribute__((optimize("fp-contract=off")))
+#elif defined(__GNUC__) && !defined(__clang__)
+#define MCTSNAS_KERNEL __attribute__((optimize("fp-contract=off")))
+#define MCTSNAS_EXACT __attribute__((optimize("fp-contract=off")))
+#else
+#define MCTSNAS_KERNEL
+#define MCTSNAS_EXACT
+#endif
+
+// sum_t v[f[t]] in a fixed order: four interleaved chains (so it runs at load
+// throughput, not add latency), then (c0 + c1) + (c2 + c3).
+inline double sparse_sum(const double* v, const uint32_t* f, size_t len) {
+  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  size_t t = 0;
+  for (; t + 4 <= len; t += 4) {
+    a0 += v[f[t]];
+    a1 += v[f[t + 1]];
+    a2 += v[f[t + 2]];
+    a3 += v[f[t + 3]];
   }
+  for (; t < len; ++t) a0 += v[f[t]];
+  return (a0 + a1) + (a2 + a3);
+}
 
-__attribute__((optimize("fp-contract=off"))) void rank_one_rows(double* p, const double* px, size_t n,
-                                                                 double denom) {
-  MCTSNAS_RANK_ONE_ROWS
+// px = sum of the rows f[t] of p0, minus sum_j u_j * coef[j]; n a multiple of 16.
+MCTSNAS_KERNEL void px_kernel(const double* p0, size_t n, const uint32_t* f, size_t len, const double* u,
+                              const double* coef, size_t pending, double* px) {
+  for (size_t c = 0; c < n; ++c) px[c] = 0;
+  for (size_t t = 0; t < len; ++t) {
+    const double* row = p0 + size_t{f[t]} * n;
+    for (size_t c = 0; c < n; ++c) px[c] += row[c];
+  }
+  for (size_t j = 0; j < pending; ++j) {
+    const double* uj = u + j * n;
+    const double k = coef[j];
+    for (size_t c = 0; c < n; ++c) px[c] -= uj[c] * k;
+  }
+}
+
+// P0 -= sum_j v_j u_j' (v_j = u_j / d_j) on the upper triangle, mirrored, so P0
+// stays exactly symmetric; w0 += sum_j u_j g_j. Register tiles of R rows x C
+// columns accumulate all m terms before touching P0: one pass over the matrix
+// per flush, compute-bound. Every variant computes each element the same way,
+// acc = fma(v_j[r], u_j[c], acc) for j = 0..m-1 from acc = 0, then P0 - acc,
+// with a correctly rounded FMA (the instruction, or std::fma), so the bits do
+// not depend on the CPU; only the tile shape differs. n a multiple of 16.
+template <size_t R, size_t C>
+inline void store_tile(double* p0, size_t n, size_t rb, size_t cb, const double (&acc)[R][C]) {
+  for (size_t i = 0; i < R; ++i) {
+    const size_t r = rb + i;
+    double* row = p0 + r * n;
+    for (size_t c = 0; c < C; ++c) {
+      const size_t col = cb + c;
+      if (col < r) continue;
+      const double x = row[col] - acc[i][c];
+      row[col] = x;
+      p0[col * n + r] = x;
+    }
+  }
+}
+
+void flush_scalar(double* p0, size_t n, const double* u, const double* v, size_t m) {
+  constexpr size_t R = 4, C = 4;
+  for (size_t rb = 0; rb < n; rb += R)
+    for (size_t cb = rb / C * C; cb < n; cb += C) {
+      double acc[R][C] = {};
+      for (size_t j = 0; j < m; ++j)
+        for (size_t i = 0; i < R; ++i)
+          for (size_t c = 0; c < C; ++c) acc[i][c] = std::fma(v[j * n + rb + i], u[j * n + cb + c], acc[i][c]);
+      store_tile<R, C>(p0, n, rb, cb, acc);
+    }
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
-__attribute__((target("avx512f"), optimize("fp-contract=off"))) void rank_one_rows_avx512(double* p,
-                                                                                         const double* px,
-                                                                                         size_t n, double denom) {
-  MCTSNAS_RANK_ONE_ROWS
+__attribute__((target("avx2,fma"))) void flush_avx2(double* p0, size_t n, const double* u, const double* v,
+                                                   size_t m) {
+  constexpr size_t R = 4, C = 8;
+  for (size_t rb = 0; rb < n; rb += R)
+    for (size_t cb = rb / 16 * 16; cb < n; cb += C) {
+      __m256d a[R][2];
+      for (size_t i = 0; i < R; ++i) a[i][0] = a[i][1] = _mm256_setzero_pd();
+      for (size_t j = 0; j < m; ++j) {
+        const __m256d u0 = _mm256_loadu_pd(u + j * n + cb), u1 = _mm256_loadu_pd(u + j * n + cb + 4);
+        for (size_t i = 0; i < R; ++i) {
+          const __m256d b = _mm256_broadcast_sd(v + j * n + rb + i);
+          a[i][0] = _mm256_fmadd_pd(b, u0, a[i][0]);
+          a[i][1] = _mm256_fmadd_pd(b, u1, a[i][1]);
+        }
+      }
+      double acc[R][C];
+      for (size_t i = 0; i < R; ++i) {
+        _mm256_storeu_pd(acc[i], a[i][0]);
+        _mm256_storeu_pd(acc[i] + 4, a[i][1]);
+      }
+      store_tile<R, C>(p0, n, rb, cb, acc);
+    }
+}
+
+__attribute__((target("avx512f"))) void flush_avx512(double* p0, size_t n, const double* u, const double* v,
+                                                    size_t m) {
+  constexpr size_t R = 4, C = 16;
+  for (size_t rb = 0; rb < n; rb += R)
+    for (size_t cb = rb / C * C; cb < n; cb += C) {
+      __m512d a[R][2];
+      for (size_t i = 0; i < R; ++i) a[i][0] = a[i][1] = _mm512_setzero_pd();
+      for (size_t j = 0; j < m; ++j) {
+        const __m512d u0 = _mm512_loadu_pd(u + j * n + cb), u1 = _mm512_loadu_pd(u + j * n + cb + 8);
+        for (size_t i = 0; i < R; ++i) {
+          const __m512d b = _mm512_set1_pd(v[j * n + rb + i]);
+          a[i][0] = _mm512_fmadd_pd(b, u0, a[i][0]);
+          a[i][1] = _mm512_fmadd_pd(b, u1, a[i][1]);
+        }
+      }
+      double acc[R][C];
+      for (size_t i = 0; i < R; ++i) {
+        _mm512_storeu_pd(acc[i], a[i][0]);
+        _mm512_storeu_pd(acc[i] + 8, a[i][1]);
+      }
+      store_tile<R, C>(p0, n, rb, cb, acc);
+    }
 }
 #endif
-#undef MCTSNAS_RANK_ONE_ROWS
 
-void rank_one_update(double* p, const double* px, size_t n, double denom) {
+MCTSNAS_EXACT void flush_kernel(double* p0, double* w0, size_t n, const double* u, const double* v,
+                                const double* g, size_t m) {
 #if defined(__GNUC__) && defined(__x86_64__)
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
-  if (avx512) return rank_one_rows_avx512(p, px, n, denom);
+  static const int isa = __builtin_cpu_supports("avx512f")                                   ? 2
+                         : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
+                                                                                             : 0;
+  if (isa == 2)
+    flush_avx512(p0, n, u, v, m);
+  else if (isa == 1)
+    flush_avx2(p0, n, u, v, m);
+  else
+    flush_scalar(p0, n, u, v, m);
+#else
+  flush_scalar(p0, n, u, v, m);
 #endif
-  rank_one_rows(p, px, n, denom);
+  for (size_t c = 0; c < n; ++c) {
+    double acc = 0;
+    for (size_t j = 0; j < m; ++j) acc += u[j * n + c] * g[j];
+    w0[c] += acc;
+  }
 }
 
 }  // namespace
@@ -86,151 +207,151 @@ RidgeSurrogate::RidgeSurrogate(std::unique_ptr<FeatureMap> features, double lamb
     : features_(std::move(features)) {
   MCTSNAS_CHECK(lambda > 0, "ridge lambda must be positive");
   dim_ = features_->size() + 1;
-  w_.assign(dim_, 0.0);
-  p_.assign(dim_ * dim_, 0.0);
-  for (size_t i = 0; i + 1 < dim_; ++i) p_[i * dim_ + i] = 1.0 / lambda;
+  stride_ = (dim_ + 15) / 16 * 16;
+  w0_.assign(stride_, 0.0);
+  p0_.assign(stride_ * stride_, 0.0);
+  for (size_t i = 0; i + 1 < dim_; ++i) p0_[i * stride_ + i] = 1.0 / lambda;
   // The intercept is (almost) unpenalized; rewards are also offset by the first
   // one, so this large prior variance is well conditioned.
-  p_[(dim_ - 1) * dim_ + dim_ - 1] = 1e4;
-  px_.assign(dim_, 0.0);
+  p0_[(dim_ - 1) * stride_ + dim_ - 1] = 1e4;
+  u_.assign(kFlushEvery * stride_, 0.0);
+  invd_.assign(kFlushEvery, 0.0);
+  gain_.assign(kFlushEvery, 0.0);
+  px_.assign(stride_, 0.0);
+  s_.assign(kFlushEvery, 0.0);
 }
 
-void RidgeSurrogate::observe(const Architecture& a, double reward) {
+MCTSNAS_EXACT void RidgeSurrogate::base_terms(const uint32_t* f, size_t len, double& mean, double& var) const {
+  mean = sparse_sum(w0_.data(), f, len);
+  // x'P0x with P0 exactly symmetric: the diagonal plus twice the upper pairs.
+  double diag = 0, upper = 0;
+  for (size_t t = 0; t < len; ++t) {
+    const double* row = &p0_[size_t{f[t]} * stride_];
+    diag += row[f[t]];
+    upper += sparse_sum(row, f + t + 1, len - t - 1);
+  }
+  var = diag + 2.0 * upper;
+}
+
+MCTSNAS_EXACT void RidgeSurrogate::apply_pending(const uint32_t* f, size_t len, size_t from, double& mean,
+                                                 double& var) const {
+  for (size_t j = from; j < pending_; ++j) {
+    const double s = sparse_sum(&u_[j * stride_], f, len);
+    mean += s * gain_[j];
+    var -= (s * s) * invd_[j];
+  }
+}
+
+double RidgeSurrogate::ucb(double mean, double var, double beta) const {
+  double r = mean + offset_;
+  if (beta != 0) {
+    const double noise = n_ > 0 ? sq_err_sum_ / static_cast<double>(n_) : 1.0;
+    r += beta * std::sqrt(std::max(var, 0.0) * noise);
+  }
+  return r;
+}
+
+MCTSNAS_EXACT void RidgeSurrogate::observe(const Architecture& a, double reward) {
   MCTSNAS_CHECK(std::isfinite(reward), "surrogate observes finite rewards only");
   if (n_ == 0) offset_ = reward;
   features_->active(a, scratch_);
   scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
-  // Sherman-Morrison: P x (x binary, sparse), gain k = P x / (1 + x'P x).
-  const size_t n = dim_;
-  // Row sums over the active columns, four rows at a time: independent add
-  // chains (each row's sum keeps its order, so P x is bit-identical).
-  const size_t m = scratch_.size();
-  const uint32_t* act = scratch_.data();
-  size_t r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const double* r0 = &p_[r * n];
-    const double* r1 = r0 + n;
-    const double* r2 = r1 + n;
-    const double* r3 = r2 + n;
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (size_t t = 0; t < m; ++t) {
-      const uint32_t c = act[t];
-      s0 += r0[c];
-      s1 += r1[c];
-      s2 += r2[c];
-      s3 += r3[c];
-    }
-    px_[r] = s0;
-    px_[r + 1] = s1;
-    px_[r + 2] = s2;
-    px_[r + 3] = s3;
+  const uint32_t* f = scratch_.data();
+  const size_t len = scratch_.size();
+  // Sherman-Morrison: u = P x (x binary, sparse), d = 1 + x'P x.
+  double mean = sparse_sum(w0_.data(), f, len);
+  for (size_t j = 0; j < pending_; ++j) {
+    const double s = sparse_sum(&u_[j * stride_], f, len);
+    mean += s * gain_[j];   // the same terms, in the same order, as apply_pending
+    s_[j] = s * invd_[j];  // P x = P0 x - sum_j u_j (u_j'x / d_j)
   }
-  for (; r < n; ++r) {
-    const double* row = &p_[r * n];
-    double s = 0;
-    for (size_t t = 0; t < m; ++t) s += row[act[t]];
-    px_[r] = s;
-  }
-  double xpx = 0;
-  for (uint32_t c : scratch_) xpx += px_[c];
+  px_kernel(p0_.data(), stride_, f, len, u_.data(), s_.data(), pending_, px_.data());
+  const double xpx = sparse_sum(px_.data(), f, len);
   const double denom = 1.0 + xpx;
-  double pred = 0;
-  for (uint32_t c : scratch_) pred += w_[c];
-  const double err = (reward - offset_) - pred;
+  const double err = (reward - offset_) - mean;
   sq_err_sum_ += err * err / denom;
-  for (size_t r = 0; r < n; ++r) w_[r] += px_[r] * err / denom;
-  // P -= (P x)(P x)' / denom (symmetric up to rounding).
-  rank_one_update(p_.data(), px_.data(), n, denom);
+  std::copy(px_.begin(), px_.end(), u_.begin() + static_cast<std::ptrdiff_t>(pending_ * stride_));
+  invd_[pending_] = 1.0 / denom;
+  gain_[pending_] = err / denom;
+  ++pending_;
   ++n_;
+  if (pending_ == kFlushEvery) flush();
+}
+
+void RidgeSurrogate::flush() {
+  std::vector<double> v(pending_ * stride_);
+  for (size_t j = 0; j < pending_; ++j)
+    for (size_t c = 0; c < stride_; ++c) v[j * stride_ + c] = u_[j * stride_ + c] * invd_[j];
+  flush_kernel(p0_.data(), w0_.data(), stride_, u_.data(), v.data(), gain_.data(), pending_);
+  pending_ = 0;
+}
+
+std::vector<double> RidgeSurrogate::weights() const {
+  std::vector<double> w(w0_.begin(), w0_.begin() + static_cast<std::ptrdiff_t>(dim_));
+  for (size_t j = 0; j < pending_; ++j)
+    for (size_t c = 0; c < dim_; ++c) w[c] += u_[j * stride_ + c] * gain_[j];
+  return w;
 }
 
 double RidgeSurrogate::predict(const Architecture& a) const {
   features_->active(a, scratch_);
-  double s = w_[dim_ - 1];
-  for (uint32_t c : scratch_) s += w_[c];
-  return s + offset_;
+  scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
+  double mean, var;
+  base_terms(scratch_.data(), scratch_.size(), mean, var);
+  apply_pending(scratch_.data(), scratch_.size(), 0, mean, var);
+  return ucb(mean, var, 0.0);
 }
 
 double RidgeSurrogate::uncertainty(const Architecture& a) const {
   features_->active(a, scratch_);
   scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
-  double v = 0;
-  for (uint32_t r : scratch_) {
-    const double* row = &p_[r * dim_];
-    for (uint32_t c : scratch_) v += row[c];
-  }
+  double mean, var;
+  base_terms(scratch_.data(), scratch_.size(), mean, var);
+  apply_pending(scratch_.data(), scratch_.size(), 0, mean, var);
   const double noise = n_ > 0 ? sq_err_sum_ / static_cast<double>(n_) : 1.0;
-  return std::sqrt(std::max(v, 0.0) * noise);
+  return std::sqrt(std::max(var, 0.0) * noise);
 }
 
 void RidgeSurrogate::predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta,
                                  double* out) const {
-  // The same sums as predict() and uncertainty(), term by term in the same order
-  // (so the results are bit-identical and rankings never change), but the x'Px
-  // sums of four candidates are interleaved: each is a chain of dependent adds,
-  // so one at a time runs at add latency; four at once run at load throughput.
-  const size_t m = archs.size();
-  batch_active_.clear();
-  batch_begin_.clear();
-  for (size_t i = 0; i < m; ++i) {
-    batch_begin_.push_back(static_cast<uint32_t>(batch_active_.size()));
+  for (size_t i = 0; i < archs.size(); ++i) {
     features_->active(std::span<const Choice>(archs[i], decisions), scratch_);
-    batch_active_.insert(batch_active_.end(), scratch_.begin(), scratch_.end());
-    batch_active_.push_back(static_cast<uint32_t>(dim_ - 1));  // the intercept, last
+    scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
+    double mean, var;
+    base_terms(scratch_.data(), scratch_.size(), mean, var);
+    apply_pending(scratch_.data(), scratch_.size(), 0, mean, var);
+    out[i] = ucb(mean, var, beta);
   }
-  batch_begin_.push_back(static_cast<uint32_t>(batch_active_.size()));
-  const double noise = n_ > 0 ? sq_err_sum_ / static_cast<double>(n_) : 1.0;
-  auto finish = [&](size_t i, double v) {
-    const uint32_t* a = &batch_active_[batch_begin_[i]];
-    const size_t len = batch_begin_[i + 1] - batch_begin_[i];
-    double s = w_[dim_ - 1];
-    for (size_t t = 0; t + 1 < len; ++t) s += w_[a[t]];
-    double r = s + offset_;
-    if (beta != 0) r += beta * std::sqrt(std::max(v, 0.0) * noise);
-    out[i] = r;
-  };
-  const double* p = p_.data();
-  size_t i = 0;
-  if (beta != 0) {
-    for (; i + 4 <= m; i += 4) {
-      const size_t len = batch_begin_[i + 1] - batch_begin_[i];
-      bool same = true;
-      for (size_t j = 1; j < 4; ++j) same &= batch_begin_[i + j + 1] - batch_begin_[i + j] == len;
-      if (!same) break;
-      const uint32_t* a0 = &batch_active_[batch_begin_[i]];
-      const uint32_t* a1 = &batch_active_[batch_begin_[i + 1]];
-      const uint32_t* a2 = &batch_active_[batch_begin_[i + 2]];
-      const uint32_t* a3 = &batch_active_[batch_begin_[i + 3]];
-      double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
-      for (size_t t = 0; t < len; ++t) {
-        const double* r0 = p + size_t{a0[t]} * dim_;
-        const double* r1 = p + size_t{a1[t]} * dim_;
-        const double* r2 = p + size_t{a2[t]} * dim_;
-        const double* r3 = p + size_t{a3[t]} * dim_;
-        for (size_t u = 0; u < len; ++u) {
-          v0 += r0[a0[u]];
-          v1 += r1[a1[u]];
-          v2 += r2[a2[u]];
-          v3 += r3[a3[u]];
-        }
-      }
-      finish(i, v0);
-      finish(i + 1, v1);
-      finish(i + 2, v2);
-      finish(i + 3, v3);
+}
+
+void RidgeSurrogate::predict_ucb_memo(std::span<const Choice* const> archs, std::span<const uint32_t> idx,
+                                      size_t decisions, double beta, ScoreMemos& memos, double* out) const {
+  const uint64_t now = static_cast<uint64_t>(n_);
+  const uint64_t epoch = now - pending_;  // observations folded into P0, w0
+  for (size_t i = 0; i < archs.size(); ++i) {
+    const uint32_t k = idx[i];
+    if (memos.feat_begin[k] == ScoreMemos::kEmpty32) {
+      features_->active(std::span<const Choice>(archs[i], decisions), scratch_);
+      scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
+      memos.feat_begin[k] = static_cast<uint32_t>(memos.feats.size());
+      memos.feats.push_back(static_cast<uint32_t>(scratch_.size()));
+      memos.feats.insert(memos.feats.end(), scratch_.begin(), scratch_.end());
     }
-  }
-  for (; i < m; ++i) {
-    double v = 0;
-    if (beta != 0) {
-      const uint32_t* a = &batch_active_[batch_begin_[i]];
-      const size_t len = batch_begin_[i + 1] - batch_begin_[i];
-      for (size_t t = 0; t < len; ++t) {
-        const double* row = p + size_t{a[t]} * dim_;
-        for (size_t u = 0; u < len; ++u) v += row[a[u]];
-      }
+    const uint32_t* f = &memos.feats[memos.feat_begin[k]];
+    const size_t len = f[0];
+    ++f;
+    double mean = memos.mean[k], var = memos.var[k];
+    const uint64_t v = memos.version[k];
+    if (v == ScoreMemos::kEmpty || v < epoch || v > now) {
+      base_terms(f, len, mean, var);
+      apply_pending(f, len, 0, mean, var);
+    } else {
+      apply_pending(f, len, static_cast<size_t>(v - epoch), mean, var);
     }
-    finish(i, v);
+    memos.mean[k] = mean;
+    memos.var[k] = var;
+    memos.version[k] = now;
+    out[i] = ucb(mean, var, beta);
   }
 }
 
@@ -239,8 +360,12 @@ void RidgeSurrogate::save(ByteWriter& out) const {
   out.put(offset_);
   out.put(n_);
   out.put(sq_err_sum_);
-  out.put_vector(w_);
-  out.put_vector(p_);
+  out.put_vector(w0_);
+  out.put_vector(p0_);
+  out.put<uint64_t>(pending_);
+  out.put_vector(std::vector<double>(u_.begin(), u_.begin() + static_cast<std::ptrdiff_t>(pending_ * stride_)));
+  out.put_vector(std::vector<double>(invd_.begin(), invd_.begin() + static_cast<std::ptrdiff_t>(pending_)));
+  out.put_vector(std::vector<double>(gain_.begin(), gain_.begin() + static_cast<std::ptrdiff_t>(pending_)));
 }
 
 void RidgeSurrogate::load(ByteReader& in) {
@@ -248,9 +373,23 @@ void RidgeSurrogate::load(ByteReader& in) {
   offset_ = in.get<double>();
   n_ = in.get<int64_t>();
   sq_err_sum_ = in.get<double>();
-  w_ = in.get_vector<double>();
-  p_ = in.get_vector<double>();
-  if (w_.size() != dim_ || p_.size() != dim_ * dim_) in.fail("surrogate matrix has the wrong size");
+  auto w0 = in.get_vector<double>();
+  auto p0 = in.get_vector<double>();
+  if (w0.size() != stride_ || p0.size() != stride_ * stride_) in.fail("surrogate matrix has the wrong size");
+  const auto pending = in.get<uint64_t>();
+  if (pending >= kFlushEvery || n_ < 0 || pending > static_cast<uint64_t>(n_))
+    in.fail("surrogate pending update count out of range");
+  auto u = in.get_vector<double>();
+  auto invd = in.get_vector<double>();
+  auto gain = in.get_vector<double>();
+  if (u.size() != pending * stride_ || invd.size() != pending || gain.size() != pending)
+    in.fail("surrogate pending updates have the wrong size");
+  w0_ = std::move(w0);
+  p0_ = std::move(p0);
+  pending_ = pending;
+  std::copy(u.begin(), u.end(), u_.begin());
+  std::copy(invd.begin(), invd.end(), invd_.begin());
+  std::copy(gain.begin(), gain.end(), gain_.begin());
 }
 
 std::unique_ptr<Surrogate> make_surrogate(const std::string& name, const SearchSpace& space) {

@@ -46,6 +46,26 @@ class DecisionPairFeatures final : public FeatureMap {
   bool all_pairs_ = false;
 };
 
+// Per-candidate cache for Surrogate::predict_ucb_memo, owned by the caller (one
+// per candidate list) and filled by the surrogate: the candidate's active
+// features and its score terms at the surrogate state they were computed at.
+// Drop it (reset) when the candidate list changes or the surrogate is loaded.
+struct ScoreMemos {
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+  std::vector<uint64_t> version;     // surrogate state of mean/var (kEmpty: none yet)
+  std::vector<double> mean, var;
+  std::vector<uint32_t> feat_begin;  // into feats (kEmpty32: not computed yet)
+  std::vector<uint32_t> feats;
+  static constexpr uint32_t kEmpty32 = ~uint32_t{0};
+  void reset(size_t n) {
+    version.assign(n, kEmpty);
+    mean.assign(n, 0.0);
+    var.assign(n, 0.0);
+    feat_begin.assign(n, kEmpty32);
+    feats.clear();
+  }
+};
+
 class Surrogate {
  public:
   virtual ~Surrogate() = default;
@@ -60,40 +80,78 @@ class Surrogate {
   // The tree scores every child of every node on a descent this way, so a
   // surrogate may override it with a faster batch computation.
   virtual void predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta, double* out) const;
+  // The same values as predict_ucb, with memos[idx[i]] caching candidate i's
+  // work between calls (memos sized for the whole list, at least max idx + 1).
+  // The result never depends on what the memo held (bit for bit), so a cache
+  // hit or miss changes no ranking; it only makes rescoring after a few new
+  // observations cheap. The default ignores the memo.
+  virtual void predict_ucb_memo(std::span<const Choice* const> archs, std::span<const uint32_t> idx,
+                                size_t decisions, double beta, ScoreMemos& memos, double* out) const {
+    (void)idx;
+    (void)memos;
+    predict_ucb(archs, decisions, beta, out);
+  }
   virtual int64_t num_observations() const = 0;
   virtual void save(ByteWriter& out) const = 0;
   virtual void load(ByteReader& in) = 0;
 };
 
 // Ridge regression (penalty lambda on every weight but the intercept), updated
-// exactly after every observation by recursive least squares: after n
-// observations the weights equal the batch ridge solution on those n.
-// Cost per observation O(F^2) for F features, O(active) per prediction.
+// after every observation by recursive least squares: after n observations the
+// weights equal the batch ridge solution on those n (up to rounding).
+//
+// P = (X'X + Lambda)^-1 is kept as P = P0 - sum_j u_j u_j' / d_j: a flushed,
+// exactly symmetric matrix P0 plus up to kFlushEvery pending rank-one terms
+// (u_j = P x_j at observation j, d_j = 1 + x_j'P x_j). An observation costs the
+// active rows of P0 plus the pending terms; every kFlushEvery observations the
+// pending terms are folded into P0 as one blocked rank-m update of one
+// triangle (compute-bound, mirrored), instead of m dense memory-bound
+// rank-one passes. Likewise the weights: w = w0 + sum_j u_j g_j.
+// A prediction is defined as base + pending terms in order:
+//   mean(x) = offset + w0'x + sum_j (u_j'x) g_j
+//   var(x)  = x'P0 x - sum_j (u_j'x)^2 / d_j
+// so a memo computed after observation j continues with terms j+1.. and gives
+// the same bits as a fresh computation (each term is a 22-load sparse dot
+// with x binary and sparse), until the next flush changes the base.
 class RidgeSurrogate final : public Surrogate {
  public:
+  static constexpr size_t kFlushEvery = 32;
   RidgeSurrogate(std::unique_ptr<FeatureMap> features, double lambda = 1.0);
   std::string name() const override { return "ridge"; }
   void observe(const Architecture& a, double reward) override;
   double predict(const Architecture& a) const override;
   double uncertainty(const Architecture& a) const override;
   void predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta, double* out) const override;
+  void predict_ucb_memo(std::span<const Choice* const> archs, std::span<const uint32_t> idx, size_t decisions,
+                        double beta, ScoreMemos& memos, double* out) const override;
   int64_t num_observations() const override { return n_; }
   void save(ByteWriter& out) const override;
   void load(ByteReader& in) override;
-  const std::vector<double>& weights() const { return w_; }
+  // Current weights (w0 + pending terms), the last one the intercept; for tests.
+  std::vector<double> weights() const;
 
  private:
+  // Terms j in [from, pending_) applied to (mean, var) for features f.
+  void apply_pending(const uint32_t* f, size_t len, size_t from, double& mean, double& var) const;
+  void base_terms(const uint32_t* f, size_t len, double& mean, double& var) const;
+  double ucb(double mean, double var, double beta) const;
+  void flush();
+
   std::unique_ptr<FeatureMap> features_;
   size_t dim_ = 0;            // features + 1 (intercept, last)
-  std::vector<double> w_;     // dim_
-  std::vector<double> p_;     // dim_ x dim_, inverse of (X'X + Lambda), row-major
+  size_t stride_ = 0;         // dim_ rounded up to 16: rows of p0_ and pending vectors
+  std::vector<double> w0_;    // stride_ (zero padded)
+  std::vector<double> p0_;    // stride_ x stride_, row-major, exactly symmetric, zero padded
+  std::vector<double> u_;     // kFlushEvery x stride_: pending u_j
+  std::vector<double> invd_;  // kFlushEvery: 1 / d_j
+  std::vector<double> gain_;  // kFlushEvery: g_j = err_j / d_j
+  size_t pending_ = 0;
   double offset_ = 0;         // first reward: rewards are fitted relative to it
   int64_t n_ = 0;
   double sq_err_sum_ = 0;     // sum of e^2 / (1 + x'Px): estimates the noise variance
   mutable std::vector<uint32_t> scratch_;
-  mutable std::vector<uint32_t> batch_active_;
-  mutable std::vector<uint32_t> batch_begin_;
   std::vector<double> px_;
+  std::vector<double> s_;     // u_j'x per pending j (observe)
 };
 
 // "ridge" or "none" (nullptr: uniform priors). Throws Error for another name.

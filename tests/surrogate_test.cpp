@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "common/error.h"
 #include "common/rng.h"
 #include "search/surrogate.h"
 #include "search_test_util.h"
@@ -58,7 +59,9 @@ TEST_CASE("recursive least squares equals the batch ridge solution", "[surrogate
   std::vector<double> xty(d, 0.0);
   double y0 = 0;
   std::vector<uint32_t> act;
-  for (int n = 0; n < 25; ++n) {
+  // 100 observations: across several flushes of the pending rank-one terms.
+  static_assert(RidgeSurrogate::kFlushEvery < 100);
+  for (int n = 0; n < 100; ++n) {
     Architecture a = space.random(rng);
     double y = fake_reward(a) + rng.normal();
     if (n == 0) y0 = y;
@@ -82,7 +85,9 @@ TEST_CASE("recursive least squares equals the batch ridge solution", "[surrogate
         for (uint32_t i : act) pred += w[i];
         CHECK(s.predict(x) == Approx(pred).epsilon(1e-9).margin(1e-7));
       }
-  CHECK(s.num_observations() == 25);
+  CHECK(s.num_observations() == 100);
+  const auto sw = s.weights();
+  for (size_t i = 0; i < d; ++i) CHECK(sw[i] == Approx(w[i]).epsilon(1e-9).margin(1e-7));
 }
 
 TEST_CASE("uncertainty shrinks where the model has data", "[surrogate]") {
@@ -120,4 +125,83 @@ TEST_CASE("surrogate save/load restores identical predictions", "[surrogate]") {
   }
   CHECK_THROWS(make_surrogate("gp", space));
   CHECK(make_surrogate("none", space) == nullptr);
+}
+
+TEST_CASE("memoized scores equal fresh ones bit for bit, across flushes", "[surrogate]") {
+  // The tree caches scores in memos updated incrementally; a ranking must never
+  // depend on whether a memo was warm, stale across a flush, or empty.
+  Nb201Space space;
+  RidgeSurrogate s(std::make_unique<DecisionPairFeatures>(space), 1.0);
+  Rng rng(11);
+  std::vector<Architecture> cands;
+  for (int i = 0; i < 40; ++i) cands.push_back(space.random(rng));
+  std::vector<const Choice*> ptrs;
+  std::vector<uint32_t> idx;
+  for (uint32_t i = 0; i < cands.size(); ++i) {
+    ptrs.push_back(cands[i].choices.data());
+    idx.push_back(i);
+  }
+  ScoreMemos memos;
+  memos.reset(cands.size());
+  const size_t d = static_cast<size_t>(space.num_decisions());
+  std::vector<double> fresh(cands.size()), memo(cands.size());
+  int checked = 0;
+  for (int n = 0; n < 3 * static_cast<int>(RidgeSurrogate::kFlushEvery) + 5; ++n) {
+    Architecture a = space.random(rng);
+    s.observe(a, fake_reward(a) + rng.normal());
+    // Score a varying subset each time, so memos are 1..many observations stale.
+    std::vector<const Choice*> sub_ptrs;
+    std::vector<uint32_t> sub_idx;
+    for (uint32_t i = 0; i < cands.size(); ++i)
+      if ((i + static_cast<uint32_t>(n)) % (1 + i % 7) == 0) {
+        sub_ptrs.push_back(ptrs[i]);
+        sub_idx.push_back(i);
+      }
+    s.predict_ucb_memo(sub_ptrs, sub_idx, d, 4.0, memos, memo.data());
+    s.predict_ucb(sub_ptrs, d, 4.0, fresh.data());
+    for (size_t i = 0; i < sub_idx.size(); ++i) {
+      CHECK(memo[i] == fresh[i]);
+      CHECK(fresh[i] == s.predict(cands[sub_idx[i]]) + 4.0 * s.uncertainty(cands[sub_idx[i]]));
+      ++checked;
+    }
+  }
+  CHECK(checked > 500);
+}
+
+TEST_CASE("surrogate save/load with pending updates continues identically", "[surrogate]") {
+  Nb201Space space;
+  RidgeSurrogate a(std::make_unique<DecisionPairFeatures>(space), 1.0);
+  Rng rng(5);
+  const int first = static_cast<int>(RidgeSurrogate::kFlushEvery) + 7;  // 7 pending terms at save
+  for (int i = 0; i < first; ++i) {
+    Architecture x = space.random(rng);
+    a.observe(x, fake_reward(x));
+  }
+  ByteWriter w;
+  a.save(w);
+  RidgeSurrogate b(std::make_unique<DecisionPairFeatures>(space), 1.0);
+  ByteReader r(w.bytes(), "surrogate");
+  b.load(r);
+  for (int i = 0; i < 2 * static_cast<int>(RidgeSurrogate::kFlushEvery); ++i) {
+    Architecture x = space.random(rng);
+    a.observe(x, fake_reward(x));
+    b.observe(x, fake_reward(x));
+    Architecture y = space.random(rng);
+    CHECK(a.predict(y) == b.predict(y));
+    CHECK(a.uncertainty(y) == b.uncertainty(y));
+  }
+  SECTION("a state with an out-of-range pending count is an error") {
+    ByteWriter bad;
+    a.save(bad);
+    std::string bytes = bad.bytes();
+    // dim, offset, n, sq_err_sum, then w0 and P0 (each a u64 length + doubles), then pending.
+    const size_t stride = 416;
+    const size_t at = 8 * 4 + 8 + 8 * stride + 8 + 8 * stride * stride;
+    REQUIRE(bytes.size() > at + 8);
+    const uint64_t huge = 1000;
+    bytes.replace(at, 8, reinterpret_cast<const char*>(&huge), 8);
+    RidgeSurrogate c(std::make_unique<DecisionPairFeatures>(space), 1.0);
+    ByteReader rr(bytes, "tree.ckpt");
+    CHECK_THROWS_AS(c.load(rr), Error);
+  }
 }
