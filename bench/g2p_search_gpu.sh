@@ -5,19 +5,11 @@
 # trained like the best. Prints trials/hour, best val PER and the baseline's PER.
 # Usage: bench/g2p_search_gpu.sh [trials] [steps]     results and logs go to $OUT
 set -uo pipefail
-out=${OUT:-/tmp/out}; mkdir -p "$out"
+source bench/gpu_env.sh
 trials=${1:-32}; steps=${2:-3000}
-mkdir -p /tmp/p && for d in .offline/debs/*.deb; do dpkg-deb -x "$d" /tmp/p; done
-T=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
-export LD_LIBRARY_PATH=/tmp/p/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-t0=$(date +%s)
-cmake -B /tmp/b -S . -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-include cstdint" -DMCTSNAS_BUILD_TESTS=OFF -DMCTSNAS_BUILD_BENCH=OFF \
-  -DCMAKE_PREFIX_PATH="$T;/tmp/p/usr/lib/x86_64-linux-gnu/cmake;/tmp/p/usr" > "$out/build.log" 2>&1 &&
-cmake --build /tmp/b -j16 --target mctsnas >> "$out/build.log" 2>&1
-echo "build rc=$? in $(( $(date +%s) - t0 )) s"; grep -m5 -A5 "error:" "$out/build.log"
-bin=/tmp/b/app/mctsnas
-[[ -x $bin ]] || exit 1
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+gpu_machine | tee "$out/machine.txt"
+gpu_build mctsnas || exit 1
+bin=$GPU_BUILD/app/mctsnas
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits -lms 1000 > "$out/util.csv" &
 smi=$!
 timeout ${SEARCH_TIMEOUT:-420} $bin search configs/g2p_gpu.yaml --run-dir /tmp/run --set search.trials=$trials \

@@ -1,33 +1,60 @@
 #!/usr/bin/env bash
-# On the GPU machine (see shared/gpu/README.md): build the LibTorch evaluator against
-# the wheel's LibTorch (CUDA), run the torch tests ([gpu] included) and the
-# train-step benchmark, C++ vs PyTorch eager, bf16. Logs go to $OUT (or /tmp/out).
-# Usage: bench/train_step_gpu.sh [steps]
+# On the GPU machine (shared/gpu/README.md): build the LibTorch evaluator against the
+# wheel's LibTorch (CUDA), run the torch tests ([gpu] included), then the train-step
+# benchmark, C++ vs PyTorch eager of the same wheel, interleaved and repeated (the order
+# of the two alternates between repetitions):
+#   GPU: bf16 autocast, batch 64, cell and Transformer models at d 128 and 256;
+#   CPU: fp32, one thread (OMP_NUM_THREADS=1, --threads 1, both pinned to one core),
+#        batch 32, d 64 and 128.
+# Prints every run and a summary (median over repetitions); logs go to $OUT.
+# Usage: bench/train_step_gpu.sh [gpu_steps=200] [reps=3] [cpu_steps=15]
 set -uo pipefail
-out=${OUT:-/tmp/out}
-mkdir -p "$out"
-steps=${1:-100}
-mkdir -p /tmp/p && for d in .offline/debs/*.deb; do dpkg-deb -x "$d" /tmp/p; done
-T=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
-export LD_LIBRARY_PATH=/tmp/p/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; lscpu | head -15;
-  python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; date -u; } > "$out/machine.txt" 2>&1
-t0=$(date +%s)
-cmake -B /tmp/b -S . -DCMAKE_BUILD_TYPE=Release -DMCTSNAS_BUILD_BENCH=ON \
-  -DCMAKE_PREFIX_PATH="$T;/tmp/p/usr/lib/x86_64-linux-gnu/cmake;/tmp/p/usr" > "$out/build.log" 2>&1 &&
-cmake --build /tmp/b -j16 --target bench_train_step >> "$out/build.log" 2>&1
-echo "bench build rc=$? in $(( $(date +%s) - t0 )) s"
-cmake --build /tmp/b -j16 --target mctsnas_torch_tests >> "$out/build.log" 2>&1
-echo "tests build rc=$? in $(( $(date +%s) - t0 )) s"
-grep -m10 -A8 "error:" "$out/build.log"
-if [[ -x /tmp/b/tests/mctsnas_torch_tests ]]; then
-  /tmp/b/tests/mctsnas_torch_tests --durations yes > "$out/tests.log" 2>&1; echo "tests rc=$?"
-  grep -E "GPU G2P trial|val_per|test cases|assertions|FAILED|skipped|with expansion" "$out/tests.log" | head -30
-fi
-[[ -x /tmp/b/bench/bench_train_step ]] || exit 1
-for model in cell transformer; do
-  for d in 128 256; do
-    /tmp/b/bench/bench_train_step --device cuda --model $model --d $d --steps "$steps" --warmup 20
-    python3 bench/train_step.py --device cuda --model $model --d $d --steps "$steps" --warmup 20
+source bench/gpu_env.sh
+steps=${1:-200}; reps=${2:-3}; cpu_steps=${3:-15}
+gpu_machine | tee "$out/machine.txt"
+gpu_build bench_train_step mctsnas_torch_tests || exit 1
+b=$GPU_BUILD
+timeout 300 "$b/tests/mctsnas_torch_tests" --durations yes > "$out/tests.log" 2>&1
+echo "torch tests rc=$?"
+grep -E "GPU memory cap|GPU G2P trial|skipped|test cases|assertions|FAILED" "$out/tests.log" | head -30
+
+wrap=()
+pair() {  # rep, then the flags common to both sides
+  local rep=$1; shift
+  local cpp=("${wrap[@]}" "$b/bench/bench_train_step" "$@") py=("${wrap[@]}" python3 bench/train_step.py "$@")
+  if (( rep % 2 )); then timeout 120 "${cpp[@]}"; timeout 120 "${py[@]}"
+  else timeout 120 "${py[@]}"; timeout 120 "${cpp[@]}"; fi
+}
+for rep in $(seq "$reps"); do
+  for model in cell transformer; do
+    for d in 128 256; do pair "$rep" --device cuda --model $model --d $d --steps "$steps" --warmup 20; done
   done
-done 2>&1 | tee "$out/bench.txt"
+done 2>&1 | tee "$out/bench-gpu.txt"
+# CPU: both sides on the same otherwise idle core, one thread.
+wrap=(env OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 CUDA_VISIBLE_DEVICES= taskset -c $(( $(nproc) - 1 )))
+for rep in $(seq "$reps"); do
+  for model in cell transformer; do
+    for d in 64 128; do
+      pair "$rep" --device cpu --model $model --d $d --batch 32 --steps "$cpu_steps" --warmup 3 --threads 1
+    done
+  done
+done 2>&1 | tee "$out/bench-cpu.txt"
+python3 - "$out/bench-gpu.txt" "$out/bench-cpu.txt" <<'PY'
+import re, statistics as st, sys
+runs = {}
+for f in sys.argv[1:]:
+    for line in open(f):
+        m = dict(re.findall(r"(\w+)=(\S+)", line))
+        if "step_ms" not in m:
+            continue
+        impl = "cpp" if m["impl"].startswith("libtorch") else "py"
+        runs.setdefault((m["device"], m["model"], int(m["d"])), {}).setdefault(impl, []).append(float(m["step_ms"]))
+print("device model d | C++ ms/step (runs) | PyTorch ms/step (runs) | ratio of medians | per-rep ratios")
+for k, v in sorted(runs.items()):
+    c, p = v.get("cpp", []), v.get("py", [])
+    if not c or not p:
+        continue
+    reps = [f"{a / b:.2f}" for a, b in zip(c, p)]
+    print(f"{k[0]} {k[1]} {k[2]} | {st.median(c):.2f} ({', '.join(f'{x:.2f}' for x in c)}) | "
+          f"{st.median(p):.2f} ({', '.join(f'{x:.2f}' for x in p)}) | {st.median(c) / st.median(p):.3f} | {', '.join(reps)}")
+PY

@@ -87,7 +87,9 @@ int Budgeter::per_gpu_limit(const GpuState& g) const {
     footprint = static_cast<int64_t>(static_cast<double>(measured_gpu_peak_) * opt_.gpu_memory_margin) +
                 opt_.cuda_context_bytes;
   else
-    return 1;  // probe: learn a trial's size alone on the GPU first
+    // Probe: caps are enforced, so trials need not learn their size alone; each
+    // starts with a share of at least probe_min_cap_bytes.
+    footprint = opt_.probe_min_cap_bytes + opt_.cuda_context_bytes;
   int64_t n = footprint > 0 ? g.usable_bytes / footprint : 1;
   return static_cast<int>(std::clamp<int64_t>(n, 1, opt_.max_trials_per_gpu));
 }
@@ -96,12 +98,28 @@ int Budgeter::trials_per_gpu(int pos) const { return per_gpu_limit(gpus_.at(stat
 
 int64_t Budgeter::gpu_cap(const GpuState& g) const {
   if (opt_.resources.per_trial.gpu_memory > 0) return opt_.resources.per_trial.gpu_memory;
+  // The GPU split among the trials that can run on it at once: when CPUs or
+  // search.parallel allow fewer than memory would, each gets a larger share.
   int n = per_gpu_limit(g);
-  return std::max<int64_t>(0, g.usable_bytes / n - opt_.cuda_context_bytes);
+  if (opt_.resources.trials_per_gpu == "auto") {
+    const int gpus = static_cast<int>(gpus_.size());
+    n = std::min(n, (non_gpu_limit() + gpus - 1) / gpus);
+  }
+  return std::max<int64_t>(0, g.usable_bytes / std::max(1, n) - opt_.cuda_context_bytes);
 }
 
+bool Budgeter::fits(const GpuState& g) const {
+  // An explicit trials_per_gpu with an explicit per_trial.gpu_memory is the user's
+  // own packing; auto packing never promises more than the GPU's usable memory.
+  // A GPU with nothing on it always takes one trial, even one whose cap exceeds it.
+  if (opt_.resources.trials_per_gpu != "auto" || g.busy == 0) return true;
+  return g.committed_bytes + gpu_cap(g) + opt_.cuda_context_bytes <= g.usable_bytes;
+}
+
+int Budgeter::non_gpu_limit() const { return std::min({opt_.max_parallel, cpu_limit(), memory_limit()}); }
+
 int Budgeter::capacity() const {
-  int cap = std::min({opt_.max_parallel, cpu_limit(), memory_limit()});
+  int cap = non_gpu_limit();
   if (!gpus_.empty()) {
     int gpu_slots = 0;
     for (const auto& g : gpus_) gpu_slots += per_gpu_limit(g);
@@ -141,15 +159,18 @@ std::optional<Slot> Budgeter::acquire() {
   s.device = "cpu";
   int numa = -1;
   if (!gpus_.empty()) {
-    // The GPU with the most room left relative to its limit.
+    // The GPU with the most room left relative to its limit, whose memory not yet
+    // promised to busy trials holds one more cap and context.
     GpuState* best = nullptr;
     for (auto& g : gpus_)
-      if (g.busy < per_gpu_limit(g) && (!best || per_gpu_limit(g) - g.busy > per_gpu_limit(*best) - best->busy))
+      if (g.busy < per_gpu_limit(g) && fits(g) &&
+          (!best || per_gpu_limit(g) - g.busy > per_gpu_limit(*best) - best->busy))
         best = &g;
     if (!best) return std::nullopt;
     best->busy++;
     s.budget.gpu = best->index;
     s.budget.gpu_mem_bytes = gpu_cap(*best);
+    best->committed_bytes += s.budget.gpu_mem_bytes + opt_.cuda_context_bytes;
     s.device = "cuda:" + std::to_string(best->index);
     numa = best->numa_node;
   }
@@ -166,7 +187,10 @@ void Budgeter::release(const Slot& slot, const TrialResult* result) {
       if (inv_.cpu_order[i] == c) cpu_busy_[i] = false;
   if (it->budget.gpu)
     for (auto& g : gpus_)
-      if (g.index == *it->budget.gpu) g.busy--;
+      if (g.index == *it->budget.gpu) {
+        g.busy--;
+        g.committed_bytes -= it->budget.gpu_mem_bytes + opt_.cuda_context_bytes;
+      }
   busy_.erase(it);
   if (result) {
     auto m = result->metrics.find("gpu_peak_allocated_bytes");
@@ -186,7 +210,7 @@ std::vector<std::string> Budgeter::describe() const {
     out.push_back("cuda:" + std::to_string(g.index) + ": " + std::to_string(per_gpu_limit(g)) +
                   " trials" + (opt_.resources.trials_per_gpu == "auto" && opt_.resources.per_trial.gpu_memory == 0 &&
                                        measured_gpu_peak_ == 0
-                                   ? " (probing a trial's memory first)"
+                                   ? " (until a trial's memory is measured)"
                                    : "") +
                   ", " + std::to_string(gpu_cap(g) >> 20) + " MiB each");
   out.push_back("capacity: " + std::to_string(capacity()) + " trials at once (search.parallel " +

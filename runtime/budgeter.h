@@ -7,10 +7,16 @@
 // trials_per_gpu: auto packs several trials per GPU:
 //   - with per_trial.gpu_memory set: as many as fit in the GPU's free memory, each
 //     counted at its cap plus the CUDA context;
-//   - without it: one trial per GPU first (the probe); once trials report their
-//     measured peak (metric gpu_peak_allocated_bytes), as many as fit at that peak times
-//     the margin plus the context, each capped at its share so that no trial can
-//     starve a neighbour. Trials beyond capacity wait in the pool's queue.
+//   - without it, before any trial has reported its memory (the probe): trials start
+//     at once with equal shares of the GPU, at least probe_min_cap_bytes each;
+//   - once trials report their measured peak (metric gpu_peak_allocated_bytes): as many
+//     as fit at that peak times the margin plus the context.
+// Every GPU trial's share is its enforced cap (TrialBudget::gpu_mem_bytes, the CUDA
+// caching allocator's per-process fraction in the worker), and the caps of the trials
+// on a GPU, each plus the context, never add up to more than its usable memory: no
+// trial can starve a neighbour; one that outgrows its share ends as oom_gpu. Trials
+// beyond capacity, or waiting for a larger-capped (probe) trial to free its share,
+// wait in the pool's queue.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +35,8 @@ struct BudgeterOptions {
   int64_t cuda_context_bytes = int64_t{600} << 20;  // per process, beyond the allocator's peak
   double gpu_usable_fraction = 0.92;           // of the free memory at start
   int max_trials_per_gpu = 32;
+  // Probe phase: the smallest share a trial starts with before any was measured.
+  int64_t probe_min_cap_bytes = int64_t{4} << 30;
 };
 
 struct Slot {
@@ -44,6 +52,8 @@ class Budgeter {
   Budgeter(const Inventory& inventory, BudgeterOptions options);
 
   // Slots that may be busy at once now (grows as packing learns trial sizes).
+  // acquire() may still say no below it while trials started with a larger share
+  // (before the first measurement) hold the GPU memory.
   int capacity() const;
   int busy() const { return static_cast<int>(busy_.size()); }
   // A free slot, or nullopt when capacity() are busy.
@@ -62,9 +72,12 @@ class Budgeter {
     int numa_node = -1;
     int64_t usable_bytes = 0;
     int busy = 0;
+    int64_t committed_bytes = 0;   // caps + contexts of its busy trials
   };
   int cpu_limit() const;
   int memory_limit() const;
+  int non_gpu_limit() const;
+  bool fits(const GpuState& g) const;
   int per_gpu_limit(const GpuState& g) const;
   int64_t gpu_cap(const GpuState& g) const;
   std::vector<int> take_cpus(int numa_node);

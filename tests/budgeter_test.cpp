@@ -71,36 +71,82 @@ TEST_CASE("Budgeter: GPU trials get CPUs on their GPU's NUMA node", "[budgeter]"
   CHECK_FALSE(b.acquire());
 }
 
-TEST_CASE("Budgeter: trials_per_gpu auto probes one trial, then packs by measured memory",
+TEST_CASE("Budgeter: trials_per_gpu auto starts trials at once in capped shares, then packs by measured memory",
           "[budgeter]") {
   auto o = opts("cuda:0", 1, 64);
   Inventory inv = two_socket();
   for (int c = 8; c < 64; ++c) inv.allowed_cpus.push_back(c);   // plenty of CPUs
   inv.cpu_order = inv.allowed_cpus;
   inv.numa_nodes[0].cpus = inv.allowed_cpus;
+  const int64_t usable = static_cast<int64_t>(double(int64_t{80} << 30) * o.gpu_usable_fraction);
   Budgeter b(inv, o);
-  CHECK(b.capacity() == 1);   // the probe
-  auto s = b.acquire();
-  REQUIRE(s);
-  CHECK_FALSE(b.acquire());
+  // Nothing measured yet: 73.6 GiB usable / (4 GiB minimum share + 600 MiB context)
+  // = 16 trials at once, not one probe alone.
+  CHECK(b.capacity() == 16);
+  std::vector<Slot> probes;
+  int64_t committed = 0;
+  while (auto x = b.acquire()) {
+    CHECK(x->budget.gpu_mem_bytes >= o.probe_min_cap_bytes);
+    committed += x->budget.gpu_mem_bytes + o.cuda_context_bytes;
+    probes.push_back(*x);
+  }
+  CHECK(probes.size() == 16);
+  CHECK(committed <= usable);   // enforced caps: neighbours cannot run each other out of memory
+
   TrialResult r;
   r.metrics["gpu_peak_allocated_bytes"] = double(int64_t{2} << 30);   // 2 GiB measured
-  b.release(*s, &r);
-  // 80 GiB x 0.92 usable / (2 GiB x 1.5 + 600 MiB context) = 20 trials.
+  b.release(probes.back(), &r);
+  probes.pop_back();
+  // 73.6 GiB / (2 GiB x 1.5 + 600 MiB context) = 20 trials at once ...
   CHECK(b.capacity() == 20);
-  int64_t total = 0;
+  // ... but the 15 probes still hold their larger shares: only what fits beside them.
   std::vector<Slot> slots;
-  while (auto x = b.acquire()) {
-    total += x->budget.gpu_mem_bytes + o.cuda_context_bytes;
-    CHECK(x->budget.gpu_mem_bytes >= int64_t{3} << 30);   // room for its measured peak x margin
-    slots.push_back(*x);
-  }
+  while (auto x = b.acquire()) slots.push_back(*x);
+  CHECK(slots.size() == 1);
+  committed = 0;
+  for (const auto& x : probes) committed += x.budget.gpu_mem_bytes + o.cuda_context_bytes;
+  for (const auto& x : slots) committed += x.budget.gpu_mem_bytes + o.cuda_context_bytes;
+  CHECK(committed <= usable);
+  for (const auto& p : probes) b.release(p, &r);
+  while (auto x = b.acquire()) slots.push_back(*x);
   CHECK(slots.size() == 20);
-  CHECK(total <= int64_t{80} << 30);   // neighbours cannot run each other out of memory
+  int64_t total = 0;
+  for (const auto& x : slots) {
+    total += x.budget.gpu_mem_bytes + o.cuda_context_bytes;
+    CHECK(x.budget.gpu_mem_bytes >= int64_t{3} << 30);   // room for its measured peak x margin
+  }
+  CHECK(total <= usable);
   // A bigger trial measured later shrinks packing for new trials.
   r.metrics["gpu_peak_allocated_bytes"] = double(int64_t{8} << 30);
   b.release(slots.back(), &r);
   CHECK(b.capacity() < 20);
+}
+
+TEST_CASE("Budgeter: GPU shares follow the CPU limit when CPUs allow fewer trials than memory", "[budgeter]") {
+  // 8 CPUs, 1 thread each: 8 trials at most, so each gets 1/8 of the GPU (not 1/16).
+  auto o = opts("cuda:0", 1, 64);
+  Budgeter b(two_socket(), o);
+  CHECK(b.capacity() == 8);
+  const int64_t usable = static_cast<int64_t>(double(int64_t{80} << 30) * o.gpu_usable_fraction);
+  int n = 0;
+  while (auto x = b.acquire()) {
+    CHECK(x->budget.gpu_mem_bytes == usable / 8 - o.cuda_context_bytes);
+    ++n;
+  }
+  CHECK(n == 8);
+}
+
+TEST_CASE("Budgeter: a GPU smaller than one share still runs one trial", "[budgeter]") {
+  auto o = opts("cuda:0", 1, 8);
+  o.resources.per_trial.gpu_memory = int64_t{100} << 30;   // more than the 80 GiB card
+  Budgeter b(two_socket(), o);
+  CHECK(b.capacity() == 1);
+  auto s = b.acquire();
+  REQUIRE(s);
+  CHECK(s->budget.gpu_mem_bytes == int64_t{100} << 30);
+  CHECK_FALSE(b.acquire());
+  b.release(*s);
+  CHECK(b.acquire());
 }
 
 TEST_CASE("Budgeter: host memory and search.parallel bound capacity", "[budgeter]") {

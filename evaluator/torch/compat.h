@@ -6,12 +6,16 @@
 #include <torch/version.h>
 #include <ATen/autocast_mode.h>
 
+#include <algorithm>
 #include <cstdint>
 
 // MCTSNAS_TORCH_CUDA is set by CMake when this LibTorch was built with CUDA (Debian's
 // ships the c10/cuda headers without CUDA, so __has_include cannot tell).
 #if defined(MCTSNAS_TORCH_CUDA) && MCTSNAS_TORCH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAException.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <cuda_runtime_api.h>
 #define MCTSNAS_TORCH_HAS_CUDA_ALLOCATOR 1
 #else
 #define MCTSNAS_TORCH_HAS_CUDA_ALLOCATOR 0
@@ -68,6 +72,35 @@ inline void cuda_reset_peak_memory(int device) {
   c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
 #else
   (void)device;
+#endif
+}
+
+// Caps what this process's CUDA caching allocator may take from `device` (its reserved
+// memory; the CUDA context comes on top) at `bytes`, through the allocator's per-process
+// memory fraction; 0 lifts the cap. An allocation past the cap throws LibTorch's "CUDA
+// out of memory" error. Blocks cached by earlier work in this process are released
+// first, else they would count against the cap. Returns the fraction applied (of the
+// device's total memory), or -1 where this LibTorch has no CUDA allocator.
+inline double cuda_set_memory_cap(int device, int64_t bytes) {
+#if MCTSNAS_TORCH_HAS_CUDA_ALLOCATOR
+  const auto idx = static_cast<c10::DeviceIndex>(device);
+  // The allocator is initialized lazily, by the first CUDA allocation.
+  (void)torch::empty({1}, torch::TensorOptions().device(torch::kCUDA, idx));
+  c10::cuda::CUDACachingAllocator::emptyCache();
+  size_t free_bytes = 0, total_bytes = 0;
+  {
+    c10::cuda::CUDAGuard guard(idx);
+    C10_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  }
+  double fraction = 1.0;
+  if (bytes > 0 && total_bytes > 0)
+    fraction = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_bytes));
+  c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, idx);
+  return fraction;
+#else
+  (void)device;
+  (void)bytes;
+  return -1;
 #endif
 }
 

@@ -1,5 +1,6 @@
 #include "evaluator/torch/op_modules.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -44,6 +45,26 @@ AttentionOpImpl::AttentionOpImpl(int64_t d_model, int heads, int window, bool ca
   out_ = register_module("out", torch::nn::Linear(d_model, d_model));
 }
 
+torch::Tensor AttentionOpImpl::blocked(int64_t t, int64_t s, const torch::Device& device) {
+  if (!blocked_cache_.defined() || blocked_cache_.device() != device || blocked_cache_.size(0) < t ||
+      blocked_cache_.size(1) < s) {
+    const int64_t rows = blocked_cache_.defined() ? std::max(t, blocked_cache_.size(0)) : t;
+    const int64_t cols = blocked_cache_.defined() ? std::max(s, blocked_cache_.size(1)) : s;
+    torch::NoGradGuard no_grad;
+    auto opts = torch::TensorOptions().dtype(torch::kLong).device(device);
+    auto diff = torch::arange(rows, opts).unsqueeze(1) - torch::arange(cols, opts).unsqueeze(0);
+    torch::Tensor b = torch::zeros({rows, cols}, opts.dtype(torch::kBool));
+    if (causal_ && !cross_) b = b | (diff < 0);
+    if (window_ > 0) {
+      if (causal_ && !cross_) b = b | (diff >= window_);
+      else b = b | (diff.abs() > window_ / 2);
+    }
+    blocked_cache_ = b;
+  }
+  if (blocked_cache_.size(0) == t && blocked_cache_.size(1) == s) return blocked_cache_;
+  return blocked_cache_.slice(0, 0, t).slice(1, 0, s);
+}
+
 torch::Tensor AttentionOpImpl::forward(const torch::Tensor& x, const OpContext& ctx) {
   const auto& src = cross_ ? ctx.memory : x;
   const auto& src_pad = cross_ ? ctx.memory_pad : ctx.pad;
@@ -54,18 +75,7 @@ torch::Tensor AttentionOpImpl::forward(const torch::Tensor& x, const OpContext& 
   auto k = kv[0], v = kv[1];
   auto scores = torch::matmul(q, k.transpose(-2, -1)).to(torch::kFloat) / std::sqrt(double(dh));
 
-  // blocked[i, j]: query i may not read key j.
-  auto opts = torch::TensorOptions().dtype(torch::kLong).device(x.device());
-  auto qi = torch::arange(t, opts).unsqueeze(1);
-  auto kj = torch::arange(s, opts).unsqueeze(0);
-  auto diff = qi - kj;
-  torch::Tensor blocked = torch::zeros({t, s}, opts.dtype(torch::kBool));
-  if (causal_ && !cross_) blocked = blocked | (diff < 0);
-  if (window_ > 0) {
-    if (causal_ && !cross_) blocked = blocked | (diff >= window_);
-    else blocked = blocked | (diff.abs() > window_ / 2);
-  }
-  auto mask = blocked.view({1, 1, t, s});
+  auto mask = blocked(t, s, x.device()).unsqueeze(0).unsqueeze(0);   // [1, 1, T, S]
   if (src_pad.defined()) mask = mask | src_pad.view({b, 1, 1, s});
   // A finite fill: a row with every key blocked (a padded query) gets a uniform
   // average instead of NaN; its output is never used.

@@ -45,10 +45,16 @@ class AttentionOpImpl : public OpModuleImpl {
   torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) override;
 
  private:
+  // blocked[i, j]: query i may not read key j. It depends only on i - j, so the mask
+  // for (t, s) is the top-left corner of any larger one: built once per device and
+  // sliced, instead of ~10 small kernels per forward.
+  torch::Tensor blocked(int64_t t, int64_t s, const torch::Device& device);
+
   int64_t d_model_, heads_;
   int window_;
   bool causal_, cross_;
   torch::nn::Linear q_{nullptr}, kv_{nullptr}, out_{nullptr};
+  torch::Tensor blocked_cache_;   // not a buffer: derived, never saved or trained
 };
 TORCH_MODULE(AttentionOp);
 

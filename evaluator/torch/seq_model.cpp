@@ -47,8 +47,9 @@ SeqModelImpl::SeqModelImpl(const ModelSpec& spec, const ModelShape& shape)
 torch::Tensor SeqModelImpl::embed(torch::nn::Embedding& tok, torch::nn::Embedding& pos, const torch::Tensor& ids) {
   const int64_t t = ids.size(1);
   MCTSNAS_CHECK(t <= shape_.max_len, "sequence longer than the model's max_len");
-  auto positions = torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(ids.device()));
-  return tok(ids) + pos(positions).unsqueeze(0);
+  // Rows 0..t-1 of the position table: the same values and gradients as looking up
+  // arange(t), without the index kernels and the embedding's sort-based backward.
+  return tok(ids) + pos->weight.slice(0, 0, t).unsqueeze(0);
 }
 
 torch::Tensor SeqModelImpl::run_stack(torch::nn::ModuleList& layers, torch::Tensor x, const OpContext& ctx) {

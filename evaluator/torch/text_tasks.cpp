@@ -310,7 +310,15 @@ class ClassifyTask : public TextTask {
 }  // namespace
 
 Batch Batch::to(const torch::Device& d) const {
-  auto mv = [&](const torch::Tensor& t) { return t.defined() ? t.to(d) : t; };
+  // A host-to-GPU copy from pageable memory waits for the GPU's queue to drain: five
+  // syncs per training step, so the CPU could never prepare step n+1 while the GPU
+  // runs step n. From pinned memory the copy is queued like a kernel; LibTorch's
+  // pinned-memory allocator keeps the block until the copy has run.
+  auto mv = [&](const torch::Tensor& t) {
+    if (!t.defined()) return t;
+    if (d.is_cuda() && t.device().is_cpu()) return t.pin_memory().to(d, /*non_blocking=*/true);
+    return t.to(d);
+  };
   return {mv(src), mv(src_pad), mv(tgt_in), mv(tgt_out), mv(tgt_pad), mv(labels)};
 }
 

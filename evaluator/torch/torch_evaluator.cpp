@@ -98,6 +98,16 @@ TrialResult TorchEvaluator::evaluate_spec(const ModelSpec& spec, uint64_t trial_
       if (!torch::cuda::is_available())
         throw Error("trial budget names GPU " + std::to_string(*budget.gpu) + " but this LibTorch sees no CUDA device");
       device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(*budget.gpu));
+      // The trial's GPU memory budget, enforced before the model exists: past it an
+      // allocation fails with CUDA out of memory and the trial ends as oom_gpu, while
+      // its neighbours on the same GPU keep their memory. The fraction is per process,
+      // so the cap is exact for trials in worker processes (the default for this
+      // evaluator); trials run in-process at once share the last cap set.
+      const double fraction = torchc::cuda_set_memory_cap(*budget.gpu, budget.gpu_mem_bytes);
+      if (budget.gpu_mem_bytes > 0 && fraction > 0) {
+        r.metrics["gpu_mem_cap_bytes"] = static_cast<double>(budget.gpu_mem_bytes);
+        r.metrics["gpu_mem_fraction"] = fraction;
+      }
       torchc::cuda_reset_peak_memory(*budget.gpu);
     }
     if (budget.cpu_threads > 0) torch::set_num_threads(budget.cpu_threads);

@@ -27,12 +27,20 @@ void clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
   for (const auto& p : params)
     if (p.grad().defined()) grads.push_back(p.grad());
   if (grads.empty()) return;
+#if MCTSNAS_TORCH_AT_LEAST(2, 1)
+  // Multi-tensor kernels, as torch.nn.utils.clip_grad_norm_ uses: a few launches for
+  // all gradients instead of two per tensor (the step is launch-bound on a GPU).
+  auto total = at::stack(at::_foreach_norm(grads, 2)).norm(2);
+  auto coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
+  at::_foreach_mul_(grads, coef);
+#else
   std::vector<torch::Tensor> flat;
   flat.reserve(grads.size());
   for (const auto& g : grads) flat.push_back(g.reshape({-1}).to(torch::kFloat));
   auto total = torch::cat(flat).norm(2);   // one kernel, not one per tensor
   auto coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
   for (auto& g : grads) g.mul_(coef.to(g.scalar_type()));
+#endif
 }
 
 TrainOutcome train_model(SeqModel& model, const TextTask& task, const TrainSettings& s,
