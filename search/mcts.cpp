@@ -129,13 +129,9 @@ void Mcts::normalize(const std::vector<double>& values, double parent_value, std
   out.assign(n, 0.0);
   if (n == 0) return;
   if (rank_norm_) {
-    // Rank = number of values strictly below (ties share a rank), by binary
-    // search in a sorted copy: O(n log n) instead of comparing all pairs.
-    thread_local std::vector<double> sorted;
-    sorted.assign(values.begin(), values.end());
-    std::sort(sorted.begin(), sorted.end());
     for (size_t i = 0; i < n; ++i) {
-      const size_t below = static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), values[i]) - sorted.begin());
+      size_t below = 0;
+      for (size_t j = 0; j < n; ++j) below += values[j] < values[i];
       out[i] = n == 1 ? 1.0 : static_cast<double>(below) / static_cast<double>(n - 1);
     }
     return;
