@@ -4,6 +4,7 @@
 
 #include "app/evaluator_factory.h"
 #include "runtime/budgeter.h"
+#include "runtime/fork_server.h"
 #include "runtime/inline_pool.h"
 #include "runtime/inventory.h"
 #include "runtime/process_pool.h"
@@ -30,6 +31,9 @@ std::unique_ptr<TrialPool> make_trial_pool(const RunOptions& cfg, Evaluator& eva
   ProcessPoolOptions po;
   po.worker_args = {"trial", "--config", (setup.run_dir / "config.resolved.yaml").string()};
   po.log_dir = setup.run_dir / "logs";
+  // Trials are forked by a fork server (the binary's start paid once per search);
+  // MCTSNAS_TRIAL_LAUNCH=exec re-executes the binary for each trial instead.
+  po.fork_server = !exec_workers_requested();
   return std::make_unique<ProcessPool>(po, std::move(budgeter));
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The trial pool a config asks for: in-process (tables, fakes: runs_inline()) or one
-// worker process per trial with enforced budgets (ProcessPool + Budgeter).
+// worker process per trial with enforced budgets (ProcessPool + Budgeter), forked by
+// a fork server unless MCTSNAS_TRIAL_LAUNCH=exec.
 #include <atomic>
 #include <filesystem>
 #include <iosfwd>

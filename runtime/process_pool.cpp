@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <iostream>
 
 #include "common/error.h"
 #include "evaluator/trial_json.h"
@@ -88,7 +89,93 @@ ProcessPool::ProcessPool(ProcessPoolOptions options, Budgeter budgeter)
   ::signal(SIGPIPE, SIG_IGN);
 }
 
-ProcessPool::~ProcessPool() { kill_all(); }
+ProcessPool::~ProcessPool() {
+  kill_all();
+  server_.reset();
+}
+
+int ProcessPool::server_pid() const { return server_ && server_->alive() ? server_->pid() : -1; }
+
+bool ProcessPool::ensure_server() {
+  if (exec_fallback_ || !options_.fork_server) return false;
+  if (server_ && server_->alive()) return true;
+  if (server_) on_server_lost();
+  std::string why;
+  if (server_restarts_ > options_.max_server_restarts) {
+    why = "the fork server died " + std::to_string(server_restarts_) + " times";
+  } else {
+    std::filesystem::path log;
+    if (!options_.log_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(options_.log_dir, ec);
+      log = options_.log_dir / "fork-server.log";
+    }
+    server_ = ForkServer::start(options_.executable, options_.worker_args, log, options_.server_ready_timeout, why);
+    if (server_) return true;
+  }
+  // Exec'd workers still isolate trials; they only start slower. A server that
+  // cannot start (a broken config, missing task data) makes each exec'd worker
+  // report the cause as its trial's error.
+  exec_fallback_ = true;
+  std::cerr << "mctsnas: " << why << "; trials run in exec'd workers from now on\n";
+  return false;
+}
+
+void ProcessPool::apply_server_exits() {
+  if (!server_) return;
+  for (const auto& e : server_->take_exits())
+    for (auto& w : workers_)
+      if (w.forked && !w.exited && w.pid == e.pid) {
+        w.exited = true;
+        w.wait_status = e.status;
+        drain(w);
+      }
+  if (!server_->alive()) on_server_lost();
+}
+
+void ProcessPool::on_server_lost() {
+  if (!server_) return;
+  std::string why = server_->lost_reason();
+  for (const auto& e : server_->take_exits())   // reported before it died
+    for (auto& w : workers_)
+      if (w.forked && !w.exited && w.pid == e.pid) {
+        w.exited = true;
+        w.wait_status = e.status;
+      }
+  for (auto& w : workers_)
+    if (w.forked && !w.exited) {
+      // The kernel kills them too (PR_SET_PDEATHSIG); nobody is left to report how
+      // they ended, so a trial without a result line is recorded as crashed.
+      ::kill(-w.pid, SIGKILL);
+      ::kill(w.pid, SIGKILL);
+      w.exited = true;
+      w.server_lost = true;
+      w.server_lost_reason = why;
+    }
+  for (auto& w : workers_) drain(w);
+  server_.reset();
+  ++server_restarts_;
+}
+
+bool ProcessPool::start_forked(Worker& w, int result_w, int output_w) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!ensure_server()) return false;
+    std::string why;
+    WorkerRequest wr{w.request.id, w.request.arch, w.slot.budget, w.request.baseline};
+    pid_t pid = server_->run(wr, result_w, output_w, why);
+    if (pid > 0) {
+      w.pid = pid;
+      w.forked = true;
+      return true;
+    }
+    if (server_->alive()) {   // it refused this one (fork failed): an exec'd worker may still start
+      std::cerr << "mctsnas: " << why << "; this trial runs in an exec'd worker\n";
+      return false;
+    }
+    on_server_lost();   // then one more try with a new server
+  }
+  return false;
+}
 
 std::vector<int> ProcessPool::worker_pids() const {
   std::vector<int> out;
@@ -114,17 +201,54 @@ void ProcessPool::start_queued() {
 }
 
 void ProcessPool::start(TrialRequest request, Slot slot) {
-  int in_pipe[2], res_pipe[2], out_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+  int res_pipe[2], out_pipe[2];
   if (::pipe2(res_pipe, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
 
+  Worker w;
+  w.request = std::move(request);
+  w.slot = slot;
+  bool forked = false;
+  try {
+    forked = start_forked(w, res_pipe[1], out_pipe[1]);
+    if (!forked) w.pid = spawn_worker(w, res_pipe[1], out_pipe[1]);
+  } catch (...) {
+    for (int fd : {res_pipe[0], res_pipe[1], out_pipe[0], out_pipe[1]}) ::close(fd);
+    budgeter_.release(slot);
+    throw;
+  }
+  ::close(res_pipe[1]);
+  ::close(out_pipe[1]);
+  // A pidfd turns "the worker exited" into a poll() event (no reaping latency); a
+  // forked worker's exit comes as a message on the fork server's socket instead.
+  if (!forked) w.pid_fd = static_cast<int>(::syscall(SYS_pidfd_open, w.pid, 0));
+  w.result_fd = res_pipe[0];
+  w.output_fd = out_pipe[0];
+  set_nonblock_cloexec(w.result_fd);
+  set_nonblock_cloexec(w.output_fd);
+  if (!options_.log_dir.empty()) {
+    std::error_code ec;   // created with the first trial: the run directory may not exist before
+    std::filesystem::create_directories(options_.log_dir, ec);
+    auto log = options_.log_dir / ("trial-" + std::to_string(w.request.id) + ".log");
+    w.log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
+  w.started_at = run_clock_seconds();
+  w.t0 = std::chrono::steady_clock::now();
+  workers_.push_back(std::move(w));
+}
+
+int ProcessPool::spawn_worker(const Worker& w, int result_w, int output_w) {
+  int in_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
   // The request goes into the pipe before the worker exists: a small line fits the
   // pipe buffer, and a worker that dies at once cannot turn this write into EPIPE.
-  WorkerRequest wr{request.id, request.arch, slot.budget, request.baseline};
+  WorkerRequest wr{w.request.id, w.request.arch, w.slot.budget, w.request.baseline};
   std::string line = to_json(wr).dump() + "\n";
-  if (::write(in_pipe[1], line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+  if (::write(in_pipe[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    ::close(in_pipe[0]);
+    ::close(in_pipe[1]);
     throw Error("cannot write the trial request to the worker pipe");
+  }
   ::close(in_pipe[1]);
 
   std::vector<std::string> args;
@@ -138,8 +262,8 @@ void ProcessPool::start(TrialRequest request, Slot slot) {
 
   // Thread-count variables must be in the environment at exec: OpenMP reads them
   // when the library loads, before the worker's own code runs.
-  auto overrides = thread_env(slot.budget.cpu_threads);
-  if (slot.budget.host_mem_bytes > 0) overrides.push_back({"MALLOC_ARENA_MAX", "2"});
+  auto overrides = thread_env(w.slot.budget.cpu_threads);
+  if (w.slot.budget.host_mem_bytes > 0) overrides.push_back({"MALLOC_ARENA_MAX", "2"});
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
     std::string kv = *e;
@@ -155,9 +279,9 @@ void ProcessPool::start(TrialRequest request, Slot slot) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 2);
-  posix_spawn_file_actions_adddup2(&fa, res_pipe[1], kResultFd);
+  posix_spawn_file_actions_adddup2(&fa, output_w, 1);
+  posix_spawn_file_actions_adddup2(&fa, output_w, 2);
+  posix_spawn_file_actions_adddup2(&fa, result_w, kResultFd);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none, defaults;
@@ -171,38 +295,13 @@ void ProcessPool::start(TrialRequest request, Slot slot) {
   posix_spawnattr_setpgroup(&attr, 0);   // own process group: see the header
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
-  Worker w;
-  w.request = std::move(request);
-  w.slot = slot;
   pid_t pid = -1;
   int rc = posix_spawn(&pid, args[0].c_str(), &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   ::close(in_pipe[0]);
-  ::close(res_pipe[1]);
-  ::close(out_pipe[1]);
-  if (rc != 0) {
-    ::close(res_pipe[0]);
-    ::close(out_pipe[0]);
-    budgeter_.release(slot);
-    throw Error("cannot start a trial worker (" + args[0] + "): " + std::strerror(rc));
-  }
-  w.pid = pid;
-  // A pidfd turns "the worker exited" into a poll() event (no reaping latency).
-  w.pid_fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  w.result_fd = res_pipe[0];
-  w.output_fd = out_pipe[0];
-  set_nonblock_cloexec(w.result_fd);
-  set_nonblock_cloexec(w.output_fd);
-  if (!options_.log_dir.empty()) {
-    std::error_code ec;   // created with the first trial: the run directory may not exist before
-    std::filesystem::create_directories(options_.log_dir, ec);
-    auto log = options_.log_dir / ("trial-" + std::to_string(w.request.id) + ".log");
-    w.log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  }
-  w.started_at = run_clock_seconds();
-  w.t0 = std::chrono::steady_clock::now();
-  workers_.push_back(std::move(w));
+  if (rc != 0) throw Error("cannot start a trial worker (" + args[0] + "): " + std::strerror(rc));
+  return pid;
 }
 
 void ProcessPool::close_fds(Worker& w) {
@@ -238,6 +337,7 @@ void ProcessPool::service(double seconds) {
   for (auto& w : workers_)
     for (int fd : {w.result_fd, w.output_fd, w.exited ? -1 : w.pid_fd})
       if (fd >= 0) fds.push_back({fd, POLLIN, 0});
+  if (server_ && server_->alive()) fds.push_back({server_->control_fd(), POLLIN, 0});
   int ms = static_cast<int>(std::ceil(std::max(0.0, seconds) * 1000));
   if (fds.empty()) {
     if (ms > 0) ::poll(nullptr, 0, ms);   // wait for exits (reaped below)
@@ -245,10 +345,11 @@ void ProcessPool::service(double seconds) {
     ::poll(fds.data(), fds.size(), ms);   // EINTR (a stop signal) just ends the slice
   }
 
+  apply_server_exits();
   auto now = std::chrono::steady_clock::now();
   for (auto& w : workers_) {
     drain(w);
-    if (!w.exited) {
+    if (!w.exited && !w.forked) {
       int status = 0;
       pid_t r = ::waitpid(w.pid, &status, WNOHANG);
       if (r == w.pid) {
@@ -332,6 +433,10 @@ TrialOutcome ProcessPool::finish(Worker& w) {
   }
   int st = w.wait_status;
   r.status = TrialStatus::crashed;
+  if (w.server_lost) {
+    r.error = with_tail(w.server_lost_reason + " while this trial ran");
+    return o;
+  }
   if (WIFSIGNALED(st)) {
     int sig = WTERMSIG(st);
     if (sig == SIGKILL && w.cgroup_oom) {
@@ -384,16 +489,27 @@ void ProcessPool::stop(double grace_seconds) {
 }
 
 void ProcessPool::kill_all() {
+  std::vector<int> forked;
   for (auto& w : workers_) {
     if (!w.exited) {
       ::kill(-w.pid, SIGKILL);
       ::kill(w.pid, SIGKILL);
-      ::waitpid(w.pid, nullptr, 0);
+      if (w.forked)
+        forked.push_back(w.pid);
+      else
+        ::waitpid(w.pid, nullptr, 0);
     }
     budgeter_.release(w.slot);
     close_fds(w);
   }
   workers_.clear();
+  // The fork server reaps its children: wait for its word, so that none is left
+  // behind as a zombie (bounded: SIGKILLed processes go at once).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!forked.empty() && server_ && server_->alive() && std::chrono::steady_clock::now() < deadline) {
+    server_->pump(0.05);
+    for (const auto& e : server_->take_exits()) forked.erase(std::remove(forked.begin(), forked.end(), e.pid), forked.end());
+  }
 }
 
 }  // namespace mctsnas

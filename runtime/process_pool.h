@@ -1,9 +1,16 @@
 #pragma once
-// Runs each trial in its own worker process: this binary re-executed as
-// `mctsnas trial --config RESOLVED.yaml` (ProcessPoolOptions::worker_args), the
-// request as one JSON line on its stdin, the result as one JSON line on fd 3
-// (runtime/trial_worker.h). A crash, an abort or an out-of-memory kill takes down
-// only that worker; the parent records it with its status and goes on.
+// Runs each trial in its own worker process. By default the worker is forked by a
+// fork server (runtime/fork_server.h): this binary started once per pool as
+// `mctsnas trial --config RESOLVED.yaml --fork-server` (ProcessPoolOptions::worker_args),
+// which has loaded LibTorch, the config, the space and the task data, so a trial
+// does not pay for that again. Otherwise (ProcessPoolOptions::fork_server false,
+// MCTSNAS_TRIAL_LAUNCH=exec, or a server that cannot start or keeps dying) each
+// worker is the binary re-executed, the request as one JSON line on its stdin. Either
+// way the result comes back as one JSON line on its own pipe (runtime/trial_worker.h),
+// and a crash, an abort or an out-of-memory kill takes down only that worker; the
+// parent records it with its status and goes on. A trial running when the fork
+// server dies is recorded as crashed (unless its result was already written) and a
+// new server is started for the next trials.
 //
 // Enforcement split: the worker applies its CPU set, thread counts and address-space
 // or cgroup memory cap to itself (runtime/budget.h); this parent enforces wall time
@@ -16,10 +23,12 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/budgeter.h"
+#include "runtime/fork_server.h"
 #include "runtime/trial_pool.h"
 
 namespace mctsnas {
@@ -29,6 +38,9 @@ struct ProcessPoolOptions {
   std::vector<std::string> worker_args;    // e.g. {"trial", "--config", "<run>/config.resolved.yaml"}
   std::filesystem::path log_dir;           // worker output as trial-<id>.log; empty: not kept
   double watchdog_interval = 0.05;         // seconds between wall-time / memory checks
+  bool fork_server = true;                 // false: every worker is exec'd
+  int max_server_restarts = 3;             // then exec'd workers for the rest of the pool
+  double server_ready_timeout = 120;       // seconds to load LibTorch, config and task data
 };
 
 class ProcessPool final : public TrialPool {
@@ -50,6 +62,10 @@ class ProcessPool final : public TrialPool {
   const Budgeter& budgeter() const { return budgeter_; }
   // Process ids of running workers (tests and the progress line).
   std::vector<int> worker_pids() const;
+  // The fork server's pid, -1 when workers are exec'd (tests).
+  int server_pid() const;
+  // Whether trials are started by the fork server (false after falling back).
+  bool using_fork_server() const { return options_.fork_server && !exec_fallback_; }
 
  private:
   struct Worker {
@@ -71,10 +87,20 @@ class ProcessPool final : public TrialPool {
     std::string kill_reason;
     int64_t peak_rss = 0;
     bool cgroup_oom = false;     // its cgroup v2 (if any) recorded an OOM kill
+    bool forked = false;         // a child of the fork server (reaped there, not here)
+    bool server_lost = false;    // the fork server died while this trial ran
+    std::string server_lost_reason;
   };
 
   void start_queued();
   void start(TrialRequest request, Slot slot);
+  // Starts the trial in a child of the fork server; false (nothing started) when the
+  // server cannot be had, after which start() uses an exec'd worker.
+  bool start_forked(Worker& w, int result_w, int output_w);
+  int spawn_worker(const Worker& w, int result_w, int output_w);   // exec'd worker; its pid
+  bool ensure_server();
+  void apply_server_exits();
+  void on_server_lost();
   // Reads pipes, reaps, enforces caps for up to `seconds`; finished trials go to done_.
   void service(double seconds);
   void drain(Worker& w);
@@ -89,6 +115,9 @@ class ProcessPool final : public TrialPool {
   std::vector<Worker> workers_;
   std::vector<TrialOutcome> done_;
   bool stopping_ = false;
+  std::unique_ptr<ForkServer> server_;
+  bool exec_fallback_ = false;
+  int server_restarts_ = 0;
   std::chrono::steady_clock::time_point kill_deadline_;
 };
 

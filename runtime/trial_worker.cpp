@@ -94,11 +94,13 @@ void on_term(int) { g_worker_stop.store(true); }
 
 }  // namespace
 
+void install_trial_stop_handler() { std::signal(SIGTERM, on_term); }
+
 int run_trial_worker(const EvaluatorFactory& make, int in_fd, int out_fd) {
   // If the search process dies (even by SIGKILL), its workers must not train on.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   // SIGTERM asks the evaluator to stop between steps (the parent kills after a grace).
-  std::signal(SIGTERM, on_term);
+  install_trial_stop_handler();
 
   std::string line;
   if (!read_line(in_fd, line)) {
@@ -112,7 +114,10 @@ int run_trial_worker(const EvaluatorFactory& make, int in_fd, int out_fd) {
     std::cerr << "mctsnas trial: " << e.what() << "\n";
     return 2;
   }
+  return run_trial_request(req, make, out_fd);
+}
 
+int run_trial_request(const WorkerRequest& req, const EvaluatorFactory& make, int out_fd) {
   auto t0 = std::chrono::steady_clock::now();
   TrialResult result;
   AppliedBudget applied;

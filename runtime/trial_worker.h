@@ -35,6 +35,15 @@ using EvaluatorFactory = std::function<std::unique_ptr<Evaluator>()>;
 // was written).
 int run_trial_worker(const EvaluatorFactory& make, int in_fd, int out_fd);
 
+// The part after the request is read: applies the budget, builds the evaluator with
+// `make`, evaluates, writes the result line to out_fd. The fork server's children
+// (runtime/fork_server.h) call this with a request they got over its control socket.
+// Returns the process exit code (0 when a result was written).
+int run_trial_request(const WorkerRequest& request, const EvaluatorFactory& make, int out_fd);
+
+// Asks a running trial to stop between steps (what SIGTERM does in a worker).
+void install_trial_stop_handler();
+
 // The same classification, exposed for InlinePool-style callers and tests.
 TrialResult result_from_exception(const std::exception& e);
 void mark_non_finite_as_diverged(TrialResult& r);

@@ -1,5 +1,6 @@
-// ProcessPool end to end: real `mctsnas trial` workers running the fault evaluator.
-// Each misbehaviour must come back with its status while this process (the parent)
+// ProcessPool end to end: real `mctsnas trial` workers running the fault evaluator,
+// forked by the fork server (the default) and, where marked, exec'd. Each
+// misbehaviour must come back with its status while this process (the parent)
 // survives and every other trial's result is kept.
 #include <catch2/catch.hpp>
 
@@ -43,7 +44,7 @@ struct PoolFixture {
   TempDir dir{"pool"};
   std::unique_ptr<ProcessPool> pool;
   PoolFixture(const std::string& per_trial, int parallel, int cpu_threads = 1, int64_t host_mem = 0,
-              double wall = 0) {
+              double wall = 0, bool fork_server = true) {
     write_text(dir.path / "config.yaml", fault_config(per_trial));
     InventoryOptions io;
     io.probe_gpus = false;
@@ -57,6 +58,7 @@ struct PoolFixture {
     po.executable = MCTSNAS_BINARY;
     po.worker_args = {"trial", "--config", (dir.path / "config.yaml").string()};
     po.log_dir = dir.path / "logs";
+    po.fork_server = fork_server;
     pool = std::make_unique<ProcessPool>(po, Budgeter(probe_inventory(io), bo));
   }
   // Waits until `n` outcomes are back (or 60 s pass).
@@ -73,8 +75,10 @@ struct PoolFixture {
 
 TEST_CASE("ProcessPool: each fault gives its status and the rest survive", "[process_pool]") {
   const int64_t cap = int64_t{256} << 20;
+  const bool fork_server = GENERATE(true, false);
+  INFO((fork_server ? "fork server" : "exec'd workers"));
   // Wall time 4 s: long enough for every other fault to finish on a loaded 2-core CI machine.
-  PoolFixture f("{cpu_threads: 1, host_memory: 256MiB, wall_time: 4s}", 2, 1, cap, 4.0);
+  PoolFixture f("{cpu_threads: 1, host_memory: 256MiB, wall_time: 4s}", 2, 1, cap, 4.0, fork_server);
   const auto& names = FaultEvaluator::behaviours();
   for (size_t i = 0; i < names.size(); ++i)
     f.pool->submit({i, Architecture{{behaviour(names[i]), 1}}});
@@ -105,6 +109,7 @@ TEST_CASE("ProcessPool: each fault gives its status and the rest survive", "[pro
     CHECK(o.finished_at >= o.started_at);
     CHECK(std::filesystem::exists(f.dir.path / "logs" / ("trial-" + std::to_string(id) + ".log")));
   }
+  CHECK(f.pool->using_fork_server() == fork_server);   // no silent fallback to exec'd workers
 }
 
 TEST_CASE("ProcessPool: the worker runs on its CPU set with its thread caps (read from /proc)",
@@ -134,6 +139,7 @@ TEST_CASE("ProcessPool: the worker runs on its CPU set with its thread caps (rea
   REQUIRE(th.result.status == TrialStatus::ok);
   CHECK(th.result.metrics.at("threads_peak") >= 4 * threads);
   CHECK(th.result.metrics.at("cpu_utilization") <= threads + 0.25);
+  CHECK(f.pool->using_fork_server());
 }
 
 TEST_CASE("ProcessPool: queues beyond capacity, never more workers than slots", "[process_pool]") {
@@ -172,8 +178,11 @@ TEST_CASE("ProcessPool: stop() keeps trials that finish in the grace period, kil
   CHECK(got[0].result.status == TrialStatus::ok);
   CHECK(took < 5.0);   // the sleeper was killed at the 2 s deadline, not waited for (10 s)
   for (int pid : pids) CHECK(::kill(pid, 0) != 0);   // reaped: no such process
+  CHECK(f.pool->using_fork_server());
 }
 
+// The fork server cannot start either: the pool falls back to exec'd workers, which
+// report the cause per trial.
 TEST_CASE("ProcessPool: a worker that cannot start its evaluator is a crashed trial", "[process_pool]") {
   TempDir dir("pool-bad");
   write_text(dir.path / "config.yaml", "name: bad\nnot_a_key: 1\n");
@@ -190,4 +199,5 @@ TEST_CASE("ProcessPool: a worker that cannot start its evaluator is a crashed tr
   CHECK(got[0].result.status == TrialStatus::crashed);
   CHECK_THAT(got[0].result.error, Catch::Contains("exited with code 2"));
   CHECK_THAT(got[0].result.error, Catch::Contains("not_a_key"));
+  CHECK_FALSE(pool.using_fork_server());
 }

@@ -1,0 +1,310 @@
+// The fork server behind ProcessPool (runtime/fork_server.h): every trial is still
+// its own process, a server that dies mid-search is noticed and replaced without
+// losing the search, and nothing lingers once the search process is SIGKILLed.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "common/error.h"
+#ifdef MCTSNAS_HAVE_TORCH
+#include "app/config_loader.h"
+#include "space/space_options.h"
+#endif
+#include "evaluator/fault_evaluator.h"
+#include "run_dir_fixture.h"
+#include "runtime/budgeter.h"
+#include "runtime/fork_server.h"
+#include "runtime/inventory.h"
+#include "runtime/process_pool.h"
+
+using namespace mctsnas;
+using mctsnas::testing::TempDir;
+using mctsnas::testing::write_text;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string fault_config(const std::string& extra = "") {
+  std::string choices;
+  for (const auto& b : FaultEvaluator::behaviours()) choices += (choices.empty() ? "" : ", ") + b;
+  return "name: fault\nseed: 1\n"
+         "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
+         "      - {name: behaviour, choices: [" + choices + "]}\n"
+         "      - {name: x, choices: ['0', '1', '2', '3', '4', '5']}\n"
+         "task: {kind: fault}\n" + extra;
+}
+
+Choice behaviour(const std::string& name) {
+  const auto& b = FaultEvaluator::behaviours();
+  return static_cast<Choice>(std::find(b.begin(), b.end(), name) - b.begin());
+}
+
+std::unique_ptr<ProcessPool> make_pool(const TempDir& dir, int parallel) {
+  write_text(dir.path / "config.yaml", fault_config("resources: {isolation: process, per_trial: {cpu_threads: 1}}\n"));
+  BudgeterOptions bo;
+  bo.resources.devices = "cpu";
+  bo.resources.per_trial.cpu_threads = 1;
+  bo.max_parallel = parallel;
+  ProcessPoolOptions po;
+  po.executable = MCTSNAS_BINARY;
+  po.worker_args = {"trial", "--config", (dir.path / "config.yaml").string()};
+  po.log_dir = dir.path / "logs";
+  return std::make_unique<ProcessPool>(po, Budgeter(probe_inventory({false}), bo));
+}
+
+// Field 4 of /proc/<pid>/stat (after the command name in parentheses); -1 if gone.
+int parent_of(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(in)), {});
+  auto close = s.rfind(')');
+  if (close == std::string::npos) return -1;
+  char state = 0;
+  int ppid = -1;
+  if (std::sscanf(s.c_str() + close + 1, " %c %d", &state, &ppid) != 2) return -1;
+  return ppid;
+}
+
+// Gone, or a zombie nobody reaped yet (a container's pid 1 may not): not running.
+bool running(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(in)), {});
+  auto close = s.rfind(')');
+  return close != std::string::npos && s.size() > close + 2 && s[close + 2] != 'Z';
+}
+
+// Live processes whose command line mentions `needle`.
+std::vector<int> processes_mentioning(const std::string& needle) {
+  std::vector<int> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    int pid = std::atoi(e.path().filename().c_str());
+    if (pid <= 0 || pid == ::getpid()) continue;
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    if (cmd.find(needle) != std::string::npos && running(pid)) out.push_back(pid);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Fork server: each trial is a distinct process forked by one server", "[process_pool][fork_server]") {
+  TempDir dir("fork-distinct");
+  auto pool = make_pool(dir, 2);
+  // 0.5 s busy trials: long enough to be seen running by the sampling below.
+  for (uint64_t i = 0; i < 4; ++i) pool->submit({i, Architecture{{behaviour("threads"), static_cast<Choice>(i)}}});
+  const int server = pool->server_pid();
+  REQUIRE(server > 0);
+  std::set<int> pids;
+  std::map<uint64_t, TrialOutcome> got;
+  auto t0 = Clock::now();
+  while (got.size() < 4 && Clock::now() - t0 < std::chrono::seconds(60)) {
+    for (int pid : pool->worker_pids()) {
+      if (pids.insert(pid).second) {
+        int ppid = parent_of(pid);
+        INFO("worker " << pid << " has parent " << ppid);
+        CHECK((ppid == server || ppid == -1));   // -1: it already exited
+      }
+    }
+    for (auto& o : pool->wait(0.02)) got[o.id] = o;
+  }
+  REQUIRE(got.size() == 4);
+  for (const auto& [id, o] : got) {
+    INFO(o.result.error);
+    CHECK(o.result.status == TrialStatus::ok);
+  }
+  CHECK(pids.size() == 4);   // one process per trial, never reused
+  CHECK(pids.count(server) == 0);
+  CHECK(pids.count(::getpid()) == 0);
+  CHECK(pool->server_pid() == server);   // the same server started all four
+  CHECK(pool->using_fork_server());
+}
+
+TEST_CASE("Fork server: a server killed mid-search is noticed, its trials crash, the next ones run",
+          "[process_pool][fork_server]") {
+  TempDir dir("fork-dies");
+  auto pool = make_pool(dir, 2);
+  pool->submit({0, Architecture{{behaviour("sleep"), 0}}});   // 10 s each (no wall time)
+  pool->submit({1, Architecture{{behaviour("sleep"), 1}}});
+  const int server = pool->server_pid();
+  REQUIRE(server > 0);
+  auto pids = pool->worker_pids();
+  REQUIRE(pids.size() == 2);
+  REQUIRE(::kill(server, SIGKILL) == 0);
+
+  std::map<uint64_t, TrialOutcome> got;
+  auto t0 = Clock::now();
+  while (got.size() < 2 && Clock::now() - t0 < std::chrono::seconds(5))
+    for (auto& o : pool->wait(0.1)) got[o.id] = o;
+  REQUIRE(got.size() == 2);   // noticed at once, not after the 10 s sleeps
+  for (const auto& [id, o] : got) {
+    CHECK(o.result.status == TrialStatus::crashed);
+    CHECK_THAT(o.result.error, Catch::Contains("fork server"));
+  }
+  CHECK(pool->in_flight() == 0);
+  t0 = Clock::now();
+  while ((running(pids[0]) || running(pids[1])) && Clock::now() - t0 < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK_FALSE(running(pids[0]));   // the trials died with their server
+  CHECK_FALSE(running(pids[1]));
+
+  // The search goes on: a new server starts the next trials.
+  for (uint64_t i = 2; i < 5; ++i) pool->submit({i, Architecture{{behaviour("ok"), static_cast<Choice>(i)}}});
+  got.clear();
+  t0 = Clock::now();
+  while (got.size() < 3 && Clock::now() - t0 < std::chrono::seconds(60))
+    for (auto& o : pool->wait(0.5)) got[o.id] = o;
+  REQUIRE(got.size() == 3);
+  for (uint64_t i = 2; i < 5; ++i) {
+    CHECK(got.at(i).result.status == TrialStatus::ok);
+    CHECK(got.at(i).result.score == Approx(0.5 + 0.01 * i));
+  }
+  CHECK(pool->using_fork_server());
+  CHECK(pool->server_pid() > 0);
+  CHECK(pool->server_pid() != server);
+}
+
+TEST_CASE("Fork server: after the search process is SIGKILLed, no server or trial lingers",
+          "[process_pool][fork_server][process]") {
+  TempDir dir("fork-orphans");
+  // Only sleepers: every trial runs ~10 s, so two are running when the search dies.
+  write_text(dir.path / "sleepers.yaml",
+             "name: sleepers\nseed: 1\n"
+             "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
+             "      - {name: behaviour, choices: [sleep]}\n"
+             "      - {name: x, choices: ['0', '1', '2', '3', '4', '5']}\n"
+             "task: {kind: fault}\n"
+             "objective: {metric: score, goal: maximize}\n"
+             "search: {algorithm: random, trials: 6, parallel: 2}\n"
+             "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n");
+  fs::path run = dir.path / "run";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    FILE* f = std::freopen((dir.path / "search.log").c_str(), "w", stdout);
+    (void)f;
+    ::dup2(STDOUT_FILENO, STDERR_FILENO);
+    ::execl(MCTSNAS_BINARY, MCTSNAS_BINARY, "search", (dir.path / "sleepers.yaml").c_str(), "--run-dir",
+            run.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  REQUIRE(pid > 0);
+  // The server and its forked trials carry the run's config path on their command line.
+  const std::string needle = (run / "config.resolved.yaml").string();
+  auto t0 = Clock::now();
+  std::vector<int> seen;
+  while (Clock::now() - t0 < std::chrono::seconds(60)) {
+    seen = processes_mentioning(needle);
+    if (seen.size() >= 3) break;   // the server and two trials
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  INFO(mctsnas::testing::slurp(dir.path / "search.log"));
+  REQUIRE(seen.size() >= 3);
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  ::waitpid(pid, nullptr, 0);
+  // A SIGKILLed process takes a moment to exit (its command line is already empty
+  // then), so wait for both signs, within a bound.
+  auto any_left = [&] {
+    if (!processes_mentioning(needle).empty()) return true;
+    for (int p : seen)
+      if (running(p)) return true;
+    return false;
+  };
+  t0 = Clock::now();
+  while (any_left() && Clock::now() - t0 < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(processes_mentioning(needle).empty());
+  for (int p : seen) {
+    INFO("pid " << p << ": " << mctsnas::testing::slurp("/proc/" + std::to_string(p) + "/stat"));
+    CHECK_FALSE(running(p));
+  }
+}
+
+TEST_CASE("MCTSNAS_TRIAL_LAUNCH picks exec'd workers or the fork server", "[fork_server]") {
+  const char* old = std::getenv("MCTSNAS_TRIAL_LAUNCH");
+  std::string saved = old ? old : "";
+  ::unsetenv("MCTSNAS_TRIAL_LAUNCH");
+  CHECK_FALSE(exec_workers_requested());
+  ::setenv("MCTSNAS_TRIAL_LAUNCH", "exec", 1);
+  CHECK(exec_workers_requested());
+  ::setenv("MCTSNAS_TRIAL_LAUNCH", "fork", 1);
+  CHECK_FALSE(exec_workers_requested());
+  ::setenv("MCTSNAS_TRIAL_LAUNCH", "spawn", 1);
+  CHECK_THROWS_WITH(exec_workers_requested(), Catch::Contains("MCTSNAS_TRIAL_LAUNCH='spawn'"));
+  if (old)
+    ::setenv("MCTSNAS_TRIAL_LAUNCH", saved.c_str(), 1);
+  else
+    ::unsetenv("MCTSNAS_TRIAL_LAUNCH");
+}
+
+#ifdef MCTSNAS_HAVE_TORCH
+// Every child is forked from the same untouched server, so a trial cannot inherit
+// state from the one before it (LibTorch's RNG, allocator caches, thread settings),
+// and it gives the result an exec'd worker gives, bit for bit.
+TEST_CASE("Fork server: a LibTorch trial's result depends neither on the trial before it nor on fork vs exec",
+          "[process_pool][fork_server]") {
+  TempDir dir("fork-torch");
+  write_text(dir.path / "g2p.yaml",
+             "name: tiny-g2p\nseed: 1\n"
+             "space:\n  kind: cells\n  model: encoder_decoder\n"
+             "  encoder: {nodes: 2, ops: [conv3, conv5, dilated_conv3, local_attention_w8, glu, ffn, identity]}\n"
+             "  decoder: {nodes: 2, ops: [causal_conv3, causal_conv5, causal_local_attention_w8, cross_attention, glu, ffn, identity]}\n"
+             "  macro: {d_model: [32, 64], encoder_layers: [1, 2], decoder_layers: [1, 2]}\n"
+             "task: {kind: g2p, data: " + (fs::path(MCTSNAS_SOURCE_DIR) / "data" / "samples").string() +
+             ", max_len: 24, baseline: false}\n"
+             "train: {steps: 20, batch_size: 16, lr: 3.0e-3, precision: fp32, eval_every: 20, eval_batches: 1}\n"
+             "objective: {metric: val_per, goal: minimize}\n"
+             "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n");
+  RunOptions cfg = load_config(dir.path / "g2p.yaml");
+  auto space = make_space(cfg.space);
+  auto a = space->parse_key(
+      "d_model=32|encoder_layers=1|decoder_layers=1|encoder=dilated_conv3(prev2)+conv5(prev2);ffn(prev2)|"
+      "decoder=identity(prev)+causal_local_attention_w8(prev2);causal_conv5(prev2)+cross_attention(prev)");
+  auto b = space->parse_key(
+      "d_model=32|encoder_layers=1|decoder_layers=1|encoder=glu(prev)+conv3(prev);identity(prev2)+identity(n0)|"
+      "decoder=identity(prev2);causal_conv3(n0)+cross_attention(prev2)");
+  REQUIRE(a);
+  REQUIRE(b);
+  auto run = [&](bool fork_server, const std::vector<Architecture>& archs) {
+    BudgeterOptions bo;
+    bo.resources.devices = "cpu";
+    bo.resources.per_trial.cpu_threads = 1;
+    bo.max_parallel = 1;
+    ProcessPoolOptions po;
+    po.executable = MCTSNAS_BINARY;
+    po.worker_args = {"trial", "--config", (dir.path / "g2p.yaml").string()};
+    po.fork_server = fork_server;
+    ProcessPool pool(po, Budgeter(probe_inventory({false}), bo));
+    for (uint64_t i = 0; i < archs.size(); ++i) pool.submit({i, archs[i]});
+    std::map<uint64_t, TrialOutcome> got;
+    auto t0 = Clock::now();
+    while (got.size() < archs.size() && Clock::now() - t0 < std::chrono::seconds(120))
+      for (auto& o : pool.wait(0.5)) got[o.id] = o;
+    CHECK(pool.using_fork_server() == fork_server);
+    return got;
+  };
+  auto forked = run(true, {*a, *b, *a});
+  auto exec = run(false, {*a});
+  REQUIRE(forked.size() == 3);
+  REQUIRE(exec.size() == 1);
+  for (const auto* o : {&forked.at(0), &forked.at(1), &forked.at(2), &exec.at(0)}) {
+    INFO(o->result.error);
+    REQUIRE(o->result.status == TrialStatus::ok);
+  }
+  CHECK(forked.at(0).result.score == forked.at(2).result.score);   // exact: same computation
+  CHECK(forked.at(0).result.metrics.at("train_loss") == forked.at(2).result.metrics.at("train_loss"));
+  CHECK(forked.at(0).result.score == exec.at(0).result.score);
+  CHECK(forked.at(0).result.metrics.at("train_loss") == exec.at(0).result.metrics.at("train_loss"));
+  CHECK(forked.at(1).result.metrics.at("train_loss") != forked.at(0).result.metrics.at("train_loss"));
+}
+#endif
