@@ -4,6 +4,7 @@
 # architectures (random search, same seed), same steps, so the same scores. GPU
 # utilization sampled every 0.5 s. Logs and results go to $OUT.
 # Usage: bench/runtime_gpu.sh [trials=16] [steps=600] [parallel=16] [runs="packed serial"] [extra --set args...]
+#   (SEARCH_TIMEOUT: seconds allowed to each search run, default 500)
 #   runs: packed (the config's per-trial gpu_memory cap), packed-measured (no cap set:
 #   shares until a trial's peak is measured, then packing by it), serial.
 set -uo pipefail
@@ -22,7 +23,7 @@ run() {  # name, extra --set args...
   local name=$1; shift
   nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits -lms 500 > "$out/util-$name.csv" &
   local smi=$!
-  timeout 500 $bin search configs/g2p_gpu.yaml --run-dir /tmp/run-$name "${common[@]}" "$@" > "$out/search-$name.log" 2>&1
+  timeout ${SEARCH_TIMEOUT:-500} $bin search configs/g2p_gpu.yaml --run-dir /tmp/run-$name "${common[@]}" "$@" > "$out/search-$name.log" 2>&1
   echo "$name: rc=$?"
   kill $smi
   grep "resources:" "$out/search-$name.log" | head -6
@@ -31,12 +32,15 @@ run() {  # name, extra --set args...
 import json, sys, statistics as st
 name, d, util = sys.argv[1:]
 t = [json.loads(l) for l in open(d + "/trials.jsonl")]
-s = json.load(open(d + "/summary.json"))
+try:
+    w = json.load(open(d + "/summary.json"))["wall_seconds"]
+except (OSError, KeyError, ValueError):   # cut by the timeout: the trials' own span
+    w = max(x["finished_at"] for x in t) - min(x["started_at"] for x in t)
+    print(f"{name}: no summary.json (stopped early?): wall from the trials' timestamps")
 ok = [x for x in t if x["status"] == "ok"]
 rows = [l.split(",") for l in open(util) if l.split(",")[0].strip().isdigit()]
 u = [float(r[0]) for r in rows]
 m = [float(r[1]) for r in rows]
-w = s["wall_seconds"]
 print(f"{name}: {len(t)} trials ({len(ok)} ok) in {w:.1f} s -> {3600 * len(t) / w:.0f} trials/hour; "
       f"mean trial {st.mean(x['seconds'] for x in t):.1f} s; val_per mean {st.mean(x['score'] for x in ok):.4f} "
       f"best {min(x['score'] for x in ok):.4f}; GPU util mean {st.mean(u):.0f}% max {max(u):.0f}%; "

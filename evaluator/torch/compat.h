@@ -84,8 +84,6 @@ inline void cuda_reset_peak_memory(int device) {
 inline double cuda_set_memory_cap(int device, int64_t bytes) {
 #if MCTSNAS_TORCH_HAS_CUDA_ALLOCATOR
   const auto idx = static_cast<c10::DeviceIndex>(device);
-  // The allocator is initialized lazily, by the first CUDA allocation.
-  (void)torch::empty({1}, torch::TensorOptions().device(torch::kCUDA, idx));
   c10::cuda::CUDACachingAllocator::emptyCache();
   size_t free_bytes = 0, total_bytes = 0;
   {
@@ -95,7 +93,17 @@ inline double cuda_set_memory_cap(int device, int64_t bytes) {
   double fraction = 1.0;
   if (bytes > 0 && total_bytes > 0)
     fraction = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_bytes));
-  c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, idx);
+  // The new fraction goes in before anything is allocated: an allocation under the
+  // previous (smaller) cap could fail. Only in a process that has not used CUDA yet
+  // is the allocator uninitialized (it is set up by the first CUDA allocation, which
+  // then cannot hit a cap: none was set).
+  try {
+    c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, idx);
+  } catch (const c10::Error&) {
+    (void)torch::empty({1}, torch::TensorOptions().device(torch::kCUDA, idx));
+    c10::cuda::CUDACachingAllocator::emptyCache();
+    c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, idx);
+  }
   return fraction;
 #else
   (void)device;
