@@ -14,13 +14,17 @@
 #include <set>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "common/error.h"
 #ifdef MCTSNAS_HAVE_TORCH
 #include "app/config_loader.h"
 #include "space/space_options.h"
 #endif
 #include "evaluator/fault_evaluator.h"
+#include "common/rng.h"
 #include "run_dir_fixture.h"
+#include "test_util.h"
 #include "runtime/budgeter.h"
 #include "runtime/fork_server.h"
 #include "runtime/inventory.h"
@@ -228,6 +232,97 @@ TEST_CASE("Fork server: after the search process is SIGKILLed, no server or tria
     INFO("pid " << p << ": " << mctsnas::testing::slurp("/proc/" + std::to_string(p) + "/stat"));
     CHECK_FALSE(running(p));
   }
+}
+
+// crash_resume_test.cpp does this for in-process (table) trials; here every trial
+// goes through the fork server, so kills land while it starts, forks, or reports.
+TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: trials.jsonl equals an uninterrupted run",
+          "[crash][process][fork_server]") {
+  TempDir dir("fork-crash");
+  std::string xs;
+  for (int i = 0; i < 50; ++i) xs += (i ? ", '" : "'") + std::to_string(i) + "'";
+  write_text(dir.path / "ok.yaml",
+             "name: oks\nseed: 5\n"
+             "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
+             "      - {name: behaviour, choices: [ok]}\n"
+             "      - {name: x, choices: [" + xs + "]}\n"
+             "      - {name: y, choices: [" + xs + "]}\n"
+             "task: {kind: fault}\n"
+             "objective: {metric: score, goal: maximize}\n"
+             "search: {algorithm: random, trials: 120, parallel: 2}\n"
+             "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n");
+  auto spawn_search = [&](const std::vector<std::string>& args) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      FILE* f = std::freopen((dir.path / "search.log").c_str(), "w", stdout);
+      (void)f;
+      ::dup2(STDOUT_FILENO, STDERR_FILENO);
+      std::vector<char*> argv;
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    return pid;
+  };
+  auto search_args = [&](const fs::path& run) {
+    return std::vector<std::string>{MCTSNAS_BINARY, "search", (dir.path / "ok.yaml").string(), "--run-dir", run.string()};
+  };
+  fs::path ref = dir.path / "ref";
+  int st = 0;
+  ::waitpid(spawn_search(search_args(ref)), &st, 0);
+  REQUIRE(WIFEXITED(st));
+  REQUIRE(WEXITSTATUS(st) == 0);
+  // Which CPU a trial was pinned to depends on which slot was free: not compared.
+  auto without_cpu_set = [](const fs::path& p) {
+    auto lines = mctsnas::test::trial_lines_without_times(p);
+    for (auto& l : lines) {
+      auto j = nlohmann::json::parse(l);
+      j["budget"].erase("cpu_set");
+      l = j.dump();
+    }
+    return lines;
+  };
+  const auto expected = without_cpu_set(ref / "trials.jsonl");
+  REQUIRE(expected.size() == 120);
+
+  Rng rng(7);
+  int kills = 0;
+  fs::path run;
+  for (int round = 0; kills < 12 && round < 8; ++round) {   // a run may finish between kills: another round
+    run = dir.path / ("killed" + std::to_string(round));
+    int64_t scale = 1;
+    size_t lines_before = 0;
+    while (true) {
+      auto args = fs::exists(run / "tree.ckpt") ? std::vector<std::string>{MCTSNAS_BINARY, "resume", run.string()}
+                                                : search_args(run);
+      pid_t pid = spawn_search(args);
+      if (kills < 12) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(scale * (50 + static_cast<int64_t>(rng.below(400)))));
+        ::kill(pid, SIGKILL);
+      }
+      ::waitpid(pid, &st, 0);
+      if (!WIFSIGNALED(st)) break;
+      ++kills;
+      std::string log = fs::exists(run / "trials.jsonl") ? mctsnas::testing::slurp(run / "trials.jsonl") : "";
+      size_t lines = static_cast<size_t>(std::count(log.begin(), log.end(), '\n'));
+      scale = lines > lines_before ? 1 : std::min<int64_t>(scale * 2, 32);   // a loaded machine: make progress
+      lines_before = lines;
+    }
+    INFO("round " << round << ", kills so far " << kills << "\n" << mctsnas::testing::slurp(dir.path / "search.log"));
+    REQUIRE(WIFEXITED(st));
+    REQUIRE(WEXITSTATUS(st) == 0);
+    CHECK(without_cpu_set(run / "trials.jsonl") == expected);
+    CHECK(fs::exists(run / "logs" / "fork-server.log"));   // the trials were forked, not exec'd
+    CHECK(mctsnas::testing::slurp(dir.path / "search.log").find("exec'd workers") == std::string::npos);
+  }
+  CHECK(kills >= 12);
+  // Nothing of the killed searches is left running.
+  const std::string needle = (dir.path / "killed").string();   // every round's servers and trials
+  auto t0 = Clock::now();
+  while (!processes_mentioning(needle).empty() && Clock::now() - t0 < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(processes_mentioning(needle).empty());
 }
 
 TEST_CASE("MCTSNAS_TRIAL_LAUNCH picks exec'd workers or the fork server", "[fork_server]") {
