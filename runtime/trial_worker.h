@@ -1,5 +1,6 @@
 #pragma once
-// The worker side of ProcessPool's pipe protocol. A worker runs one trial:
+// The worker side of ProcessPool's pipe protocol. A worker (exec'd, or forked by the
+// fork server, which passes the request over its socket instead of stdin) runs one trial:
 //   stdin  <- one JSON line: {"id": N, "choices": [..], "budget": {TrialBudget}}
 //   fd 3   -> one JSON line: {"id": N, "result": {TrialResult}, "worker": {...}}
 // (the result has its own descriptor so that whatever the evaluator or its libraries
