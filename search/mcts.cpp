@@ -12,12 +12,19 @@
 namespace mctsnas {
 namespace {
 // 2: the ridge surrogate stores P as a flushed matrix plus pending rank-one terms.
-constexpr uint32_t kStateVersion = 2;
+// 3: the ridge surrogate stores its observations (replayed on load), not P.
+constexpr uint32_t kStateVersion = 3;
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 }  // namespace
 
 Mcts::Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKey key, uint64_t seed)
-    : space_(space), options_(options), key_kind_(key), rng_(seed) {
+    : Mcts(space, options, key, seed, nullptr) {
+  surrogate_ = make_surrogate(options_.surrogate, space);
+}
+
+Mcts::Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKey key, uint64_t seed,
+           std::unique_ptr<Surrogate> surrogate)
+    : space_(space), options_(options), key_kind_(key), rng_(seed), surrogate_(std::move(surrogate)) {
   auto bad = [](const std::string& k, const std::string& v, const std::string& expected) {
     return Error("search.mcts." + k + ": unknown value '" + v + "' (expected " + expected + ")");
   };
@@ -41,7 +48,6 @@ Mcts::Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKe
   rank_norm_ = options_.normalization == "rank";
   decisions_ = space.num_decisions();
   MCTSNAS_CHECK(decisions_ > 0 && decisions_ < 255, "space must have 1..254 decisions");
-  surrogate_ = make_surrogate(options_.surrogate, space);
   if (!edit_tree_) new_node(0, 0);  // the prefix tree's root: the empty prefix
 }
 
@@ -165,9 +171,21 @@ std::vector<Mcts::ChildScore> Mcts::child_scores(uint32_t node) const {
 }
 
 Mcts::NeighbourList& Mcts::neighbours_of(uint32_t node) const {
-  constexpr size_t kSlots = 1024;  // descents stay near the best node: few distinct nodes between re-roots
-  if (nbr_cache_.empty()) nbr_cache_.resize(kSlots);
-  NeighbourList& l = nbr_cache_[node & (kSlots - 1)];
+  if (nbr_cache_.empty()) {
+    // Descents stay near the best node: few distinct nodes between re-roots, so
+    // 1024 slots, fewer where a node's list is large (a slot holds up to
+    // sum(choices - 1) neighbours with their choices, key, score and memo of
+    // ~2D features: ~10D + 64 bytes each), so the cache stays within ~64 MB on
+    // any space (NB201: 1024 slots of ~3 KB; 20 x 50: 256; 100 x 100: 4).
+    size_t per_slot = 0;
+    for (const Decision& dec : space_.decisions()) per_slot += dec.choices.size() > 0 ? dec.choices.size() - 1 : 0;
+    per_slot *= 10 * static_cast<size_t>(decisions_) + 64;
+    constexpr size_t kBudget = size_t{64} << 20;
+    size_t slots = 1024;
+    while (slots > 1 && slots * per_slot > kBudget) slots /= 2;
+    nbr_cache_.resize(slots);
+  }
+  NeighbourList& l = nbr_cache_[node & (nbr_cache_.size() - 1)];
   if (l.node == node) return l;
   l.node = node;
   l.choices.clear();

@@ -36,6 +36,10 @@ namespace mctsnas {
 class Mcts final : public Searcher {
  public:
   Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKey key, uint64_t seed);
+  // The same with this surrogate (nullptr: uniform priors) instead of the one
+  // options.surrogate names: another feature map, benchmarks of variants.
+  Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKey key, uint64_t seed,
+       std::unique_ptr<Surrogate> surrogate);
   std::string name() const override { return "mcts"; }
   std::vector<Proposal> propose(int k) override;
   void observe(const Proposal& p, double reward) override;

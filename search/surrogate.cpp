@@ -7,10 +7,14 @@
 #endif
 
 #include "common/error.h"
+#include "common/rng.h"
 
 namespace mctsnas {
 
-DecisionPairFeatures::DecisionPairFeatures(const SearchSpace& space, size_t max_features) {
+DecisionPairFeatures::DecisionPairFeatures(const SearchSpace& space, size_t all_pairs_max, size_t max_features,
+                                           Overflow overflow) {
+  const bool hash_pairs = overflow == Overflow::hash_pairs;
+  MCTSNAS_CHECK(max_features >= 2 && max_features < (size_t{1} << 31), "feature bound out of range");
   const int d = space.num_decisions();
   uint32_t off = 0;
   for (int i = 0; i < d; ++i) {
@@ -18,23 +22,78 @@ DecisionPairFeatures::DecisionPairFeatures(const SearchSpace& space, size_t max_
     width_.push_back(static_cast<uint32_t>(space.decision(i).choices.size()));
     off += width_.back();
   }
+  const size_t singles = off;
   size_t all = off;
   for (int i = 0; i < d; ++i)
     for (int j = i + 1; j < d; ++j) all += size_t{width_[i]} * width_[j];
-  all_pairs_ = all <= max_features;
+  all_pairs_ = all <= all_pairs_max && all <= max_features;
+  size_t exact = singles;
   for (int i = 0; i < d; ++i)
     for (int j = i + 1; j < d; ++j) {
       if (!all_pairs_ && j != i + 1) continue;
-      pairs_.push_back(Pair{static_cast<uint32_t>(i), static_cast<uint32_t>(j), off});
-      off += width_[i] * width_[j];
+      pairs_.push_back(Pair{static_cast<uint32_t>(i), static_cast<uint32_t>(j), static_cast<uint32_t>(0)});
+      exact += size_t{width_[i]} * width_[j];
     }
-  size_ = off;
+  exact_size_ = exact;
+  hashed_ = exact > max_features;
+  if (!hashed_) {
+    uint64_t o = singles;
+    for (Pair& p : pairs_) {
+      p.offset = static_cast<uint32_t>(o);
+      o += uint64_t{width_[p.i]} * width_[p.j];
+    }
+    size_ = exact;
+    return;
+  }
+  // Bounded layout: see the header.
+  if (!hash_pairs) {
+    hash_singles_ = singles > max_features;
+    single_buckets_ = static_cast<uint32_t>(hash_singles_ ? max_features : singles);
+    uint64_t o = single_buckets_;
+    size_t keep = 0;
+    for (; keep < pairs_.size(); ++keep) {
+      const uint64_t w = uint64_t{width_[pairs_[keep].i]} * width_[pairs_[keep].j];
+      if (o + w > max_features) break;
+      pairs_[keep].offset = static_cast<uint32_t>(o);
+      o += w;
+    }
+    pairs_.resize(keep);
+    pair_offset_ = single_buckets_;
+    pair_buckets_ = 0;
+    size_ = o;
+    return;
+  }
+  hash_singles_ = singles > max_features / 2;
+  single_buckets_ = static_cast<uint32_t>(hash_singles_ ? max_features / 2 : singles);
+  pair_offset_ = single_buckets_;
+  pair_buckets_ = static_cast<uint32_t>(max_features - single_buckets_);
+  hash_pairs_ = true;
+  size_ = pair_offset_ + pair_buckets_;
+}
+
+uint32_t DecisionPairFeatures::bucket(uint64_t group, uint64_t k, uint32_t offset, uint32_t buckets) const {
+  uint64_t x = (group << 32) + k + 1;
+  return offset + static_cast<uint32_t>(splitmix64(x) % buckets);
 }
 
 void DecisionPairFeatures::active(std::span<const Choice> a, std::vector<uint32_t>& out) const {
   out.clear();
-  for (size_t i = 0; i < single_offset_.size(); ++i) out.push_back(single_offset_[i] + a[i]);
-  for (const Pair& p : pairs_) out.push_back(p.offset + a[p.i] * width_[p.j] + a[p.j]);
+  if (!hashed_) {
+    for (size_t i = 0; i < single_offset_.size(); ++i) out.push_back(single_offset_[i] + a[i]);
+    for (const Pair& p : pairs_) out.push_back(p.offset + a[p.i] * width_[p.j] + a[p.j]);
+    return;
+  }
+  const size_t d = single_offset_.size();
+  for (size_t i = 0; i < d; ++i)
+    out.push_back(hash_singles_ ? bucket(i, a[i], 0, single_buckets_) : single_offset_[i] + a[i]);
+  if (!hash_pairs_) {
+    for (const Pair& p : pairs_) out.push_back(p.offset + a[p.i] * width_[p.j] + a[p.j]);
+    return;
+  }
+  for (size_t t = 0; t < pairs_.size(); ++t) {
+    const Pair& p = pairs_[t];
+    out.push_back(bucket(d + t, uint64_t{a[p.i]} * width_[p.j] + a[p.j], pair_offset_, pair_buckets_));
+  }
 }
 
 void Surrogate::predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta, double* out) const {
@@ -204,13 +263,17 @@ MCTSNAS_EXACT void flush_kernel(double* p0, double* w0, size_t n, const double* 
 }  // namespace
 
 RidgeSurrogate::RidgeSurrogate(std::unique_ptr<FeatureMap> features, double lambda)
-    : features_(std::move(features)) {
+    : features_(std::move(features)), lambda_(lambda) {
   MCTSNAS_CHECK(lambda > 0, "ridge lambda must be positive");
   dim_ = features_->size() + 1;
   stride_ = (dim_ + 15) / 16 * 16;
+  reset();
+}
+
+void RidgeSurrogate::reset() {
   w0_.assign(stride_, 0.0);
   p0_.assign(stride_ * stride_, 0.0);
-  for (size_t i = 0; i + 1 < dim_; ++i) p0_[i * stride_ + i] = 1.0 / lambda;
+  for (size_t i = 0; i + 1 < dim_; ++i) p0_[i * stride_ + i] = 1.0 / lambda_;
   // The intercept is (almost) unpenalized; rewards are also offset by the first
   // one, so this large prior variance is well conditioned.
   p0_[(dim_ - 1) * stride_ + dim_ - 1] = 1e4;
@@ -219,6 +282,12 @@ RidgeSurrogate::RidgeSurrogate(std::unique_ptr<FeatureMap> features, double lamb
   gain_.assign(kFlushEvery, 0.0);
   px_.assign(stride_, 0.0);
   s_.assign(kFlushEvery, 0.0);
+  pending_ = 0;
+  offset_ = 0;
+  n_ = 0;
+  sq_err_sum_ = 0;
+  log_feats_.clear();
+  log_reward_.clear();
 }
 
 MCTSNAS_EXACT void RidgeSurrogate::base_terms(const uint32_t* f, size_t len, double& mean, double& var) const {
@@ -262,13 +331,18 @@ double RidgeSurrogate::ucb(double mean, double var, double beta) const {
   return r;
 }
 
-MCTSNAS_EXACT void RidgeSurrogate::observe(const Architecture& a, double reward) {
+void RidgeSurrogate::observe(const Architecture& a, double reward) {
   MCTSNAS_CHECK(std::isfinite(reward), "surrogate observes finite rewards only");
-  if (n_ == 0) offset_ = reward;
   features_->active(a, scratch_);
+  log_feats_.push_back(static_cast<uint32_t>(scratch_.size()));
+  log_feats_.insert(log_feats_.end(), scratch_.begin(), scratch_.end());
+  log_reward_.push_back(reward);
   scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
-  const uint32_t* f = scratch_.data();
-  const size_t len = scratch_.size();
+  update(scratch_.data(), scratch_.size(), reward);
+}
+
+MCTSNAS_EXACT void RidgeSurrogate::update(const uint32_t* f, size_t len, double reward) {
+  if (n_ == 0) offset_ = reward;
   // Sherman-Morrison: u = P x (x binary, sparse), d = 1 + x'P x.
   double mean = sparse_sum(w0_.data(), f, len);
   for (size_t j = 0; j < pending_; ++j) {
@@ -366,41 +440,49 @@ void RidgeSurrogate::predict_ucb_memo(std::span<const Choice* const> archs, std:
   }
 }
 
+// The state is a pure function of the observations in order, so a checkpoint
+// holds those (active features and reward per observation) and load() replays
+// them through the same update: bit-identical to the saved state, and the file
+// grows with the trials (~4 bytes per active feature) instead of holding the
+// dense matrix (54 MB at the feature bound, written after every trial).
 void RidgeSurrogate::save(ByteWriter& out) const {
   out.put<uint64_t>(dim_);
-  out.put(offset_);
   out.put(n_);
-  out.put(sq_err_sum_);
-  out.put_vector(w0_);
-  out.put_vector(p0_);
-  out.put<uint64_t>(pending_);
-  out.put_vector(std::vector<double>(u_.begin(), u_.begin() + static_cast<std::ptrdiff_t>(pending_ * stride_)));
-  out.put_vector(std::vector<double>(invd_.begin(), invd_.begin() + static_cast<std::ptrdiff_t>(pending_)));
-  out.put_vector(std::vector<double>(gain_.begin(), gain_.begin() + static_cast<std::ptrdiff_t>(pending_)));
+  out.put_vector(log_feats_);
+  out.put_vector(log_reward_);
 }
 
 void RidgeSurrogate::load(ByteReader& in) {
   if (in.get<uint64_t>() != dim_) in.fail("surrogate feature count differs from this space's");
-  offset_ = in.get<double>();
-  n_ = in.get<int64_t>();
-  sq_err_sum_ = in.get<double>();
-  auto w0 = in.get_vector<double>();
-  auto p0 = in.get_vector<double>();
-  if (w0.size() != stride_ || p0.size() != stride_ * stride_) in.fail("surrogate matrix has the wrong size");
-  const auto pending = in.get<uint64_t>();
-  if (pending >= kFlushEvery || n_ < 0 || pending > static_cast<uint64_t>(n_))
-    in.fail("surrogate pending update count out of range");
-  auto u = in.get_vector<double>();
-  auto invd = in.get_vector<double>();
-  auto gain = in.get_vector<double>();
-  if (u.size() != pending * stride_ || invd.size() != pending || gain.size() != pending)
-    in.fail("surrogate pending updates have the wrong size");
-  w0_ = std::move(w0);
-  p0_ = std::move(p0);
-  pending_ = pending;
-  std::copy(u.begin(), u.end(), u_.begin());
-  std::copy(invd.begin(), invd.end(), invd_.begin());
-  std::copy(gain.begin(), gain.end(), gain_.begin());
+  const auto n = in.get<int64_t>();
+  auto feats = in.get_vector<uint32_t>();
+  auto rewards = in.get_vector<double>();
+  if (n < 0 || rewards.size() != static_cast<uint64_t>(n)) in.fail("surrogate observation count mismatch");
+  // Check every record before touching the state: a bad file leaves it as it was.
+  size_t at = 0;
+  for (size_t k = 0; k < rewards.size(); ++k) {
+    if (!std::isfinite(rewards[k])) in.fail("surrogate observation " + std::to_string(k) + " has a non-finite reward");
+    if (at >= feats.size() || feats[at] > feats.size() - at - 1)
+      in.fail("surrogate observation " + std::to_string(k) + " runs past the feature log");
+    const size_t len = feats[at];
+    for (size_t t = 0; t < len; ++t)
+      if (feats[at + 1 + t] >= dim_ - 1) in.fail("surrogate observation " + std::to_string(k) + " has a feature out of range");
+    at += 1 + len;
+  }
+  if (at != feats.size()) in.fail("surrogate feature log has trailing data");
+  reset();
+  std::vector<uint32_t> f;
+  at = 0;
+  for (double r : rewards) {
+    const size_t len = feats[at];
+    f.assign(feats.begin() + static_cast<std::ptrdiff_t>(at + 1),
+             feats.begin() + static_cast<std::ptrdiff_t>(at + 1 + len));
+    f.push_back(static_cast<uint32_t>(dim_ - 1));
+    update(f.data(), f.size(), r);
+    at += 1 + len;
+  }
+  log_feats_ = std::move(feats);
+  log_reward_ = std::move(rewards);
 }
 
 std::unique_ptr<Surrogate> make_surrogate(const std::string& name, const SearchSpace& space) {

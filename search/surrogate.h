@@ -17,7 +17,10 @@
 
 namespace mctsnas {
 
-// Sparse binary features: the indices of the active ones, each < size().
+// Sparse count features: the indices of the active ones, each < size(). An
+// index may appear more than once (hashed features that collide): the feature's
+// value is then the number of times it appears, and every consumer sums over
+// the list with repeats (x'Px, P x, w'x are all correct for such x).
 class FeatureMap {
  public:
   virtual ~FeatureMap() = default;
@@ -27,23 +30,57 @@ class FeatureMap {
 };
 
 // One-hot per decision, plus one-hot per pair of decisions (i, j): all pairs while
-// that stays under `max_features`, else only pairs of consecutive decisions.
+// that stays within `all_pairs_max`, else only pairs of consecutive decisions.
 // Pairs let a linear model see interactions (e.g. two ops that only help together).
+//
+// The ridge surrogate keeps a dense (size + 1)^2 matrix in memory, so the size
+// is bounded by `max_features` for every space. Where the layout above would
+// exceed it (large categorical spaces: 20 decisions x 50 choices gives 48,500),
+// by default (Overflow::drop_pairs) the one-hots stay exact and consecutive
+// pairs are kept, in decision order, while they fit; the rest are dropped.
+// Where even the one-hots exceed the bound they are hashed into max_features
+// buckets and no pairs are kept. Overflow::hash_pairs instead keeps every
+// consecutive pair, hashed into the buckets the one-hots leave (the one-hots
+// exact if they take at most half, else hashed into that half). Measured on a
+// 20 x 50 space with pair interactions (bench_engine_cost --sections variants,
+// bench/results/engine_cost.md): hashing ~47,500 pair features into 1,600
+// buckets is noise at a few hundred trials: best reward after 50..300 trials
+// below dropping them, at 4x the cost.
+// The bucket of feature k of group g (g = decision index for one-hots, D + pair
+// index for pairs) is splitmix64(g * 2^32 + k + 1) mod the group's bucket
+// count, integer arithmetic only: the same on every platform. Two active
+// features may land in one bucket (a count of 2, see FeatureMap).
+// Every shipped space stays within the bound and keeps its exact layout.
 class DecisionPairFeatures final : public FeatureMap {
  public:
-  explicit DecisionPairFeatures(const SearchSpace& space, size_t max_features = 2048);
+  // 2,600: the largest shipped layout is 2,091 (cells_seq2seq, consecutive
+  // pairs); this leaves a quarter of headroom for user cell spaces and keeps a
+  // 2-decision x 50-choice space exact, while P stays <= 2,608^2 doubles (54 MB).
+  static constexpr size_t kMaxFeatures = 2600;
+  enum class Overflow { drop_pairs, hash_pairs };
+  explicit DecisionPairFeatures(const SearchSpace& space, size_t all_pairs_max = 2048,
+                                size_t max_features = kMaxFeatures, Overflow overflow = Overflow::drop_pairs);
   using FeatureMap::active;
   size_t size() const override { return size_; }
   void active(std::span<const Choice> choices, std::vector<uint32_t>& out) const override;
   bool all_pairs() const { return all_pairs_; }
+  bool hashed() const { return hashed_; }
+  // Features of the exact (unhashed) layout, before the bound applies.
+  size_t exact_size() const { return exact_size_; }
 
  private:
+  uint32_t bucket(uint64_t group, uint64_t k, uint32_t offset, uint32_t buckets) const;
   std::vector<uint32_t> single_offset_;   // per decision
   std::vector<uint32_t> width_;           // choices per decision
   struct Pair { uint32_t i, j, offset; };
   std::vector<Pair> pairs_;
   size_t size_ = 0;
+  size_t exact_size_ = 0;
   bool all_pairs_ = false;
+  bool hashed_ = false;
+  bool hash_singles_ = false;
+  bool hash_pairs_ = false;
+  uint32_t single_buckets_ = 0, pair_offset_ = 0, pair_buckets_ = 0;  // hashed layout
 };
 
 // Per-candidate cache for Surrogate::predict_ucb_memo, owned by the caller (one
@@ -113,6 +150,7 @@ class Surrogate {
 // so a memo computed after observation j continues with terms j+1.. and gives
 // the same bits as a fresh computation (each term is a 22-load sparse dot
 // with x binary and sparse), until the next flush changes the base.
+// save() writes the observations, not P: load() replays them (see surrogate.cpp).
 class RidgeSurrogate final : public Surrogate {
  public:
   static constexpr size_t kFlushEvery = 32;
@@ -136,8 +174,12 @@ class RidgeSurrogate final : public Surrogate {
   void base_terms(const uint32_t* f, size_t len, double& mean, double& var) const;
   double ucb(double mean, double var, double beta) const;
   void flush();
+  void reset();  // the prior: no observations
+  // One observation with active features f (the intercept last).
+  void update(const uint32_t* f, size_t len, double reward);
 
   std::unique_ptr<FeatureMap> features_;
+  double lambda_;
   size_t dim_ = 0;            // features + 1 (intercept, last)
   size_t stride_ = 0;         // dim_ rounded up to 16: rows of p0_ and pending vectors
   std::vector<double> w0_;    // stride_ (zero padded)
@@ -152,6 +194,10 @@ class RidgeSurrogate final : public Surrogate {
   mutable std::vector<uint32_t> scratch_;
   std::vector<double> px_;
   std::vector<double> s_;     // u_j'x per pending j (observe)
+  // Every observation in order (what save() writes and load() replays): per
+  // observation its active-feature count, then the features (no intercept).
+  std::vector<uint32_t> log_feats_;
+  std::vector<double> log_reward_;
 };
 
 // "ridge" or "none" (nullptr: uniform priors). Throws Error for another name.

@@ -235,6 +235,51 @@ TEST_CASE("save/load mid-run continues exactly like an uninterrupted run", "[mct
   }
 }
 
+TEST_CASE("an MCTS state of another version is a clear error", "[mcts]") {
+  Nb201Space space;
+  Mcts a(space, MctsOptions{}, TranspositionKey::exact, 8);
+  drive(a, 5, 1);
+  ByteWriter w;
+  a.save(w);
+  std::string bytes = w.bytes();
+  const uint32_t old_version = 2;  // stored P itself; 3 stores the observations
+  bytes.replace(0, 4, reinterpret_cast<const char*>(&old_version), 4);
+  Mcts b(space, MctsOptions{}, TranspositionKey::exact, 8);
+  ByteReader r(bytes, "run/tree.ckpt");
+  CHECK_THROWS_WITH(b.load(r), Catch::Matchers::Contains("MCTS state version 2, but this mctsnas reads version 3"));
+}
+
+TEST_CASE("MCTS on large categorical spaces: bounded surrogate and checkpoint", "[mcts]") {
+  // Unbounded pair features made these 48,500 and ~1,000,000 features (a dense
+  // P of 18.8 GB and 8 TB): bad_alloc or an OOM kill on a valid config.
+  SECTION("20 x 50") {
+    TinySpace space(std::vector<int>(20, 50));
+    MctsOptions o;
+    Mcts m(space, o, TranspositionKey::exact, 5);
+    auto all = drive(m, 20, 2);
+    CHECK(all.size() == 40);
+    ByteWriter w;
+    m.save(w);
+    // Tree plus the surrogate's observation log: kilobytes, not the dense matrix.
+    CHECK(w.bytes().size() < 100000);
+    check_resume_identical([&] { return std::make_unique<Mcts>(space, o, TranspositionKey::exact, 6); }, 24, 11, 2);
+  }
+  SECTION("100 x 100") {
+    TinySpace space(std::vector<int>(100, 100));
+    MctsOptions o;
+    o.initial_random = 4;
+    Mcts m(space, o, TranspositionKey::exact, 5);
+    auto all = drive(m, 8, 1);
+    CHECK(all.size() == 8);
+    std::set<std::string> distinct;
+    for (const auto& p : all) distinct.insert(space.key(p.arch));
+    CHECK(distinct.size() == all.size());
+    ByteWriter w;
+    m.save(w);
+    CHECK(w.bytes().size() < 100000);
+  }
+}
+
 TEST_CASE("MCTS node stays within one cache line", "[mcts]") {
   STATIC_REQUIRE(sizeof(Node) <= 64);
 }

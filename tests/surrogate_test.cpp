@@ -1,12 +1,16 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <vector>
 
+#include "app/config_loader.h"
 #include "common/error.h"
 #include "common/rng.h"
 #include "search/surrogate.h"
 #include "search_test_util.h"
+#include "space/space_options.h"
 #include "space/nb201_space.h"
 
 using namespace mctsnas;
@@ -190,18 +194,207 @@ TEST_CASE("surrogate save/load with pending updates continues identically", "[su
     CHECK(a.predict(y) == b.predict(y));
     CHECK(a.uncertainty(y) == b.uncertainty(y));
   }
-  SECTION("a state with an out-of-range pending count is an error") {
-    ByteWriter bad;
-    a.save(bad);
-    std::string bytes = bad.bytes();
-    // dim, offset, n, sq_err_sum, then w0 and P0 (each a u64 length + doubles), then pending.
-    const size_t stride = 416;
-    const size_t at = 8 * 4 + 8 + 8 * stride + 8 + 8 * stride * stride;
-    REQUIRE(bytes.size() > at + 8);
-    const uint64_t huge = 1000;
-    bytes.replace(at, 8, reinterpret_cast<const char*>(&huge), 8);
+  SECTION("a corrupted observation log is an error, and the state is kept") {
+    ByteWriter good;
+    a.save(good);
+    // dim (u64), n (i64), then the feature log: u64 length, then per observation
+    // its feature count and features (u32 each).
+    const size_t log_at = 8 + 8 + 8;
+    auto corrupt = [&](size_t at, uint32_t v) {
+      std::string bytes = good.bytes();
+      REQUIRE(bytes.size() > at + 4);
+      bytes.replace(at, 4, reinterpret_cast<const char*>(&v), 4);
+      RidgeSurrogate c(std::make_unique<DecisionPairFeatures>(space), 1.0);
+      ByteReader rr(bytes, "tree.ckpt");
+      CHECK_THROWS_AS(c.load(rr), Error);
+      CHECK(c.num_observations() == 0);
+    };
+    corrupt(log_at + 4, 100000);      // a feature index out of range
+    corrupt(log_at, 1u << 30);        // a feature count past the log
+    std::string bytes = good.bytes();
+    const int64_t n = -3;
+    bytes.replace(8, 8, reinterpret_cast<const char*>(&n), 8);
     RidgeSurrogate c(std::make_unique<DecisionPairFeatures>(space), 1.0);
     ByteReader rr(bytes, "tree.ckpt");
     CHECK_THROWS_AS(c.load(rr), Error);
+  }
+}
+
+TEST_CASE("pair features: the feature count is bounded on every space", "[surrogate]") {
+  const size_t bound = DecisionPairFeatures::kMaxFeatures;
+  std::vector<uint32_t> act;
+  SECTION("2 x 50 stays exact at the bound") {
+    TinySpace space(std::vector<int>(2, 50));
+    DecisionPairFeatures f(space);
+    CHECK_FALSE(f.hashed());
+    CHECK(f.size() == 2600);
+    CHECK(f.size() <= bound);
+  }
+  SECTION("20 x 50: one-hots exact, pairs dropped (none fits)") {
+    TinySpace space(std::vector<int>(20, 50));
+    DecisionPairFeatures f(space);
+    CHECK(f.hashed());
+    CHECK(f.exact_size() == 1000 + 19 * 2500);
+    CHECK(f.size() == 1000);
+    Rng rng(1);
+    for (int i = 0; i < 50; ++i) {
+      Architecture a = space.random(rng);
+      f.active(a, act);
+      REQUIRE(act.size() == 20);
+      for (size_t t = 0; t < act.size(); ++t) CHECK(act[t] == 50 * t + a.choices[t]);
+    }
+  }
+  SECTION("40 x 10: consecutive pairs kept in order while they fit") {
+    TinySpace space(std::vector<int>(40, 10));
+    DecisionPairFeatures f(space);
+    CHECK(f.hashed());
+    CHECK(f.exact_size() == 400 + 39 * 100);
+    CHECK(f.size() == 400 + 22 * 100);  // pairs (0,1) .. (21,22)
+    Rng rng(3);
+    Architecture a = space.random(rng);
+    f.active(a, act);
+    REQUIRE(act.size() == 40 + 22);
+    CHECK(act[40] == 400 + a.choices[0] * 10u + a.choices[1]);
+    CHECK(act[61] == 400 + 2100 + a.choices[21] * 10u + a.choices[22]);
+  }
+  SECTION("20 x 50, pairs hashed: within the bound") {
+    TinySpace space(std::vector<int>(20, 50));
+    DecisionPairFeatures f(space, 2048, bound, DecisionPairFeatures::Overflow::hash_pairs);
+    CHECK(f.size() == bound);
+    Rng rng(1);
+    for (int i = 0; i < 50; ++i) {
+      f.active(space.random(rng), act);
+      REQUIRE(act.size() == 20 + 19);
+      for (size_t t = 0; t < act.size(); ++t) {
+        CHECK(act[t] < f.size());
+        CHECK((t < 20) == (act[t] < 1000));  // one-hots exact, pairs in the buckets after them
+      }
+    }
+  }
+  SECTION("100 x 100: one-hots hashed") {
+    TinySpace space(std::vector<int>(100, 100));
+    DecisionPairFeatures f(space);
+    CHECK(f.hashed());
+    CHECK(f.size() == bound);
+    Rng rng(2);
+    f.active(space.random(rng), act);
+    CHECK(act.size() == 100);
+    CHECK(*std::max_element(act.begin(), act.end()) < f.size());
+    // A ridge surrogate on it allocates (bound + 1)^2 doubles, not 10^12.
+    RidgeSurrogate s(std::make_unique<DecisionPairFeatures>(space), 1.0);
+    Architecture x = space.random(rng);
+    s.observe(x, 1.0);
+    s.observe(space.random(rng), 2.0);
+    CHECK(std::isfinite(s.predict(x)));
+  }
+  SECTION("the hash is fixed: the same buckets on every platform and run") {
+    TinySpace space(std::vector<int>(20, 50));
+    DecisionPairFeatures f(space, 2048, bound, DecisionPairFeatures::Overflow::hash_pairs);
+    Architecture a{std::vector<Choice>(20, 0)};
+    for (Choice i = 0; i < 20; ++i) a.choices[i] = static_cast<Choice>((i * 7) % 50);
+    f.active(a, act);
+    // Bucket of pair t = 1000 + splitmix64((20 + t) * 2^32 + a_t * 50 + a_t+1 + 1) % 1600.
+    for (size_t t = 0; t < 19; ++t) {
+      uint64_t x = (uint64_t{20 + t} << 32) + uint64_t{a.choices[t]} * 50 + a.choices[t + 1] + 1;
+      CHECK(act[20 + t] == 1000 + splitmix64(x) % 1600);
+    }
+    CHECK(act[20] == 1543);  // pinned: a change of hash changes every search
+  }
+}
+
+TEST_CASE("pair features: shipped spaces keep their exact layout", "[surrogate]") {
+  Nb201Space nb201;
+  DecisionPairFeatures f(nb201);
+  CHECK(f.all_pairs());
+  CHECK_FALSE(f.hashed());
+  CHECK(f.size() == 405);
+  const std::pair<const char*, size_t> shipped[] = {
+      {"quickstart.yaml", 504},   {"cells_lm.yaml", 1023}, {"lm_gpu.yaml", 1023},
+      {"classify_gpu.yaml", 1023}, {"g2p_gpu.yaml", 1991}, {"cells_seq2seq.yaml", 2091},
+  };
+  for (const auto& [name, features] : shipped) {
+    INFO(name);
+    RunOptions o = load_config(std::filesystem::path(MCTSNAS_SOURCE_DIR) / "configs" / name);
+    auto space = make_space(o.space);
+    DecisionPairFeatures g(*space);
+    CHECK_FALSE(g.hashed());
+    CHECK(g.size() == features);
+  }
+}
+
+TEST_CASE("hashed features that collide count twice, and the ridge stays exact", "[surrogate]") {
+  // A tiny bound forces collisions inside one architecture's feature list: the
+  // feature's value is then 2, and RLS (x'Px, Px, w'x, the memos, the flush)
+  // must still equal batch ridge on those count vectors.
+  TinySpace space({5, 5, 5, 5});
+  const auto mode = GENERATE(DecisionPairFeatures::Overflow::hash_pairs, DecisionPairFeatures::Overflow::drop_pairs);
+  // drop_pairs with 12 < 20 one-hots: one-hots hashed, no pairs.
+  auto make = [&] { return std::make_unique<DecisionPairFeatures>(space, 2048, 12, mode); };
+  DecisionPairFeatures f = *make();
+  REQUIRE(f.hashed());
+  REQUIRE(f.size() == 12);
+  INFO("hash_pairs " << (mode == DecisionPairFeatures::Overflow::hash_pairs));
+  const double lambda = 0.7;
+  RidgeSurrogate s(make(), lambda);
+  const size_t d = f.size() + 1;
+  Rng rng(9);
+  std::vector<std::vector<double>> xtx(d, std::vector<double>(d, 0.0));
+  std::vector<double> xty(d, 0.0);
+  double y0 = 0;
+  std::vector<uint32_t> act;
+  int with_repeats = 0;
+  for (int n = 0; n < 3 * static_cast<int>(RidgeSurrogate::kFlushEvery) + 9; ++n) {
+    Architecture a = space.random(rng);
+    double y = fake_reward(a) + rng.normal();
+    if (n == 0) y0 = y;
+    s.observe(a, y);
+    f.active(a, act);
+    auto sorted = act;
+    std::sort(sorted.begin(), sorted.end());
+    with_repeats += std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end();
+    act.push_back(static_cast<uint32_t>(d - 1));
+    for (uint32_t i : act) {  // repeats add up: x_i = count
+      xty[i] += y - y0;
+      for (uint32_t j : act) xtx[i][j] += 1;
+    }
+  }
+  CHECK(with_repeats > 10);
+  for (size_t i = 0; i + 1 < d; ++i) xtx[i][i] += lambda;
+  xtx[d - 1][d - 1] += 1e-4;
+  auto w = solve(xtx, xty);
+  std::vector<Architecture> cands;
+  for (int i = 0; i < 50; ++i) cands.push_back(space.random(rng));
+  std::vector<const Choice*> ptrs;
+  std::vector<uint32_t> idx;
+  std::vector<double> xpx_batch, var_rls;
+  for (uint32_t i = 0; i < cands.size(); ++i) {
+    ptrs.push_back(cands[i].choices.data());
+    idx.push_back(i);
+    f.active(cands[i], act);
+    double pred = y0 + w[d - 1];
+    for (uint32_t k : act) pred += w[k];
+    CHECK(s.predict(cands[i]) == Approx(pred).epsilon(1e-9).margin(1e-7));
+    // Variance: x'Px with x the count vector, from the batch inverse's columns.
+    std::vector<double> x(d, 0.0);
+    for (uint32_t k : act) x[k] += 1;
+    x[d - 1] = 1;
+    const auto px = solve(xtx, x);
+    double xpx = 0;
+    for (size_t k = 0; k < d; ++k) xpx += x[k] * px[k];
+    // uncertainty = sqrt(x'Px * noise), the noise estimate common to all.
+    xpx_batch.push_back(xpx);
+    var_rls.push_back(std::pow(s.uncertainty(cands[i]), 2));
+  }
+  for (size_t i = 1; i < cands.size(); ++i)
+    CHECK(var_rls[i] / var_rls[0] == Approx(xpx_batch[i] / xpx_batch[0]).epsilon(1e-7));
+  ScoreMemos memos;
+  memos.reset(cands.size());
+  std::vector<double> fresh(cands.size()), memo(cands.size());
+  for (int round = 0; round < 2; ++round) {
+    s.predict_ucb_memo(ptrs, idx, 4, 3.0, memos, memo.data());
+    s.predict_ucb(ptrs, 4, 3.0, fresh.data());
+    for (size_t i = 0; i < cands.size(); ++i) CHECK(memo[i] == fresh[i]);
+    Architecture a = space.random(rng);
+    s.observe(a, fake_reward(a));
   }
 }
