@@ -160,7 +160,7 @@ TEST_CASE("arch_io: a cell architecture file loads from disk by extension", "[ar
   CHECK(load_architecture(s, dir / "a.yaml") == a);
   CHECK(load_architecture(s, dir / "a.json") == a);
   CHECK_THAT(error_of([&] { load_architecture(s, dir / "missing.yaml"); }), Contains("missing.yaml"));
-  std::filesystem::remove_all(dir);
+  test::remove_tree(dir);
 }
 
 TEST_CASE("arch_io: DOT output has ops as edge labels and parses with Graphviz", "[arch_io]") {
@@ -190,5 +190,5 @@ TEST_CASE("arch_io: DOT output has ops as edge labels and parses with Graphviz",
       REQUIRE(std::filesystem::file_size(f.string() + ".err") == 0);
       REQUIRE(std::filesystem::file_size(f.string() + ".svg") > 100);
     }
-  std::filesystem::remove_all(dir);
+  test::remove_tree(dir);
 }

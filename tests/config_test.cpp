@@ -9,6 +9,7 @@
 
 #include "app/config_loader.h"
 #include "app/yaml_fields.h"
+#include "test_util.h"
 
 using namespace mctsnas;
 
@@ -33,21 +34,6 @@ RunOptions load(const std::string& yaml, const std::vector<std::string>& sets = 
 
 const char* kTable = "task: {table: nb201.csv}\n";
 
-// A temporary directory removed at the end of the test.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("mctsnas_config_test_" + std::to_string(::getpid()) + "_" +
-            std::to_string(reinterpret_cast<uintptr_t>(this)));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return path / name;
-  }
-};
 
 }  // namespace
 
@@ -171,14 +157,14 @@ TEST_CASE("config: missing file and directories", "[config]") {
     msg = e.what();
   }
   CHECK(msg == "/nonexistent/dir/run.yaml: cannot open the config file (does it exist?)");
-  TempDir dir;
+  test::TempDir dir("config");
   try {
-    load_config(dir.path);
+    load_config(dir.path());
     msg = "(no error)";
   } catch (const ConfigError& e) {
     msg = e.what();
   }
-  CHECK(msg == dir.path.string() + ": is a directory, expected a YAML config file");
+  CHECK(msg == dir.path().string() + ": is a directory, expected a YAML config file");
 }
 
 TEST_CASE("config: a good config with every section", "[config]") {
@@ -351,12 +337,12 @@ TEST_CASE("config: --set overrides", "[config]") {
 }
 
 TEST_CASE("config: relative paths resolve against the config file's directory", "[config]") {
-  TempDir dir;
-  std::filesystem::create_directories(dir.path / "sub");
+  test::TempDir dir("config");
+  std::filesystem::create_directories(dir.path() / "sub");
   auto file = dir.write("sub/run.yaml", "task: {table: ../tables/nb201.csv, data: texts}\n");
   RunOptions o = load_config(file);
-  CHECK(o.task.table == (dir.path / "tables/nb201.csv").string());
-  CHECK(o.task.data == (dir.path / "sub/texts").string());
+  CHECK(o.task.table == (dir.path() / "tables/nb201.csv").string());
+  CHECK(o.task.data == (dir.path() / "sub/texts").string());
   CHECK(o.config_path == file);
   // From --set: relative to the working directory.
   RunOptions s = load_config(file, {parse_override("task.table=x.csv")});

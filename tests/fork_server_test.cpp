@@ -55,15 +55,15 @@ Choice behaviour(const std::string& name) {
 }
 
 std::unique_ptr<ProcessPool> make_pool(const TempDir& dir, int parallel) {
-  write_text(dir.path / "config.yaml", fault_config("resources: {isolation: process, per_trial: {cpu_threads: 1}}\n"));
+  write_text(dir.path() / "config.yaml", fault_config("resources: {isolation: process, per_trial: {cpu_threads: 1}}\n"));
   BudgeterOptions bo;
   bo.resources.devices = "cpu";
   bo.resources.per_trial.cpu_threads = 1;
   bo.max_parallel = parallel;
   ProcessPoolOptions po;
   po.executable = MCTSNAS_BINARY;
-  po.worker_args = {"trial", "--config", (dir.path / "config.yaml").string()};
-  po.log_dir = dir.path / "logs";
+  po.worker_args = {"trial", "--config", (dir.path() / "config.yaml").string()};
+  po.log_dir = dir.path() / "logs";
   return std::make_unique<ProcessPool>(po, Budgeter(probe_inventory({false}), bo));
 }
 
@@ -183,7 +183,7 @@ TEST_CASE("Fork server: after the search process is SIGKILLed, no server or tria
           "[process_pool][fork_server][process]") {
   TempDir dir("fork-orphans");
   // Only sleepers: every trial runs ~10 s, so two are running when the search dies.
-  write_text(dir.path / "sleepers.yaml",
+  write_text(dir.path() / "sleepers.yaml",
              "name: sleepers\nseed: 1\n"
              "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
              "      - {name: behaviour, choices: [sleep]}\n"
@@ -192,13 +192,13 @@ TEST_CASE("Fork server: after the search process is SIGKILLed, no server or tria
              "objective: {metric: score, goal: maximize}\n"
              "search: {algorithm: random, trials: 6, parallel: 2}\n"
              "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n");
-  fs::path run = dir.path / "run";
+  fs::path run = dir.path() / "run";
   pid_t pid = ::fork();
   if (pid == 0) {
-    FILE* f = std::freopen((dir.path / "search.log").c_str(), "w", stdout);
+    FILE* f = std::freopen((dir.path() / "search.log").c_str(), "w", stdout);
     (void)f;
     ::dup2(STDOUT_FILENO, STDERR_FILENO);
-    ::execl(MCTSNAS_BINARY, MCTSNAS_BINARY, "search", (dir.path / "sleepers.yaml").c_str(), "--run-dir",
+    ::execl(MCTSNAS_BINARY, MCTSNAS_BINARY, "search", (dir.path() / "sleepers.yaml").c_str(), "--run-dir",
             run.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -212,7 +212,7 @@ TEST_CASE("Fork server: after the search process is SIGKILLed, no server or tria
     if (seen.size() >= 3) break;   // the server and two trials
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  INFO(mctsnas::testing::slurp(dir.path / "search.log"));
+  INFO(mctsnas::testing::slurp(dir.path() / "search.log"));
   REQUIRE(seen.size() >= 3);
   REQUIRE(::kill(pid, SIGKILL) == 0);
   ::waitpid(pid, nullptr, 0);
@@ -241,7 +241,7 @@ TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: t
   TempDir dir("fork-crash");
   std::string xs;
   for (int i = 0; i < 50; ++i) xs += (i ? ", '" : "'") + std::to_string(i) + "'";
-  write_text(dir.path / "ok.yaml",
+  write_text(dir.path() / "ok.yaml",
              "name: oks\nseed: 5\n"
              "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
              "      - {name: behaviour, choices: [ok]}\n"
@@ -254,7 +254,7 @@ TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: t
   auto spawn_search = [&](const std::vector<std::string>& args) {
     pid_t pid = ::fork();
     if (pid == 0) {
-      FILE* f = std::freopen((dir.path / "search.log").c_str(), "w", stdout);
+      FILE* f = std::freopen((dir.path() / "search.log").c_str(), "w", stdout);
       (void)f;
       ::dup2(STDOUT_FILENO, STDERR_FILENO);
       std::vector<char*> argv;
@@ -266,9 +266,9 @@ TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: t
     return pid;
   };
   auto search_args = [&](const fs::path& run) {
-    return std::vector<std::string>{MCTSNAS_BINARY, "search", (dir.path / "ok.yaml").string(), "--run-dir", run.string()};
+    return std::vector<std::string>{MCTSNAS_BINARY, "search", (dir.path() / "ok.yaml").string(), "--run-dir", run.string()};
   };
-  fs::path ref = dir.path / "ref";
+  fs::path ref = dir.path() / "ref";
   int st = 0;
   ::waitpid(spawn_search(search_args(ref)), &st, 0);
   REQUIRE(WIFEXITED(st));
@@ -290,7 +290,7 @@ TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: t
   int kills = 0;
   fs::path run;
   for (int round = 0; kills < 12 && round < 8; ++round) {   // a run may finish between kills: another round
-    run = dir.path / ("killed" + std::to_string(round));
+    run = dir.path() / ("killed" + std::to_string(round));
     int64_t scale = 1;
     size_t lines_before = 0;
     while (true) {
@@ -309,16 +309,16 @@ TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: t
       scale = lines > lines_before ? 1 : std::min<int64_t>(scale * 2, 32);   // a loaded machine: make progress
       lines_before = lines;
     }
-    INFO("round " << round << ", kills so far " << kills << "\n" << mctsnas::testing::slurp(dir.path / "search.log"));
+    INFO("round " << round << ", kills so far " << kills << "\n" << mctsnas::testing::slurp(dir.path() / "search.log"));
     REQUIRE(WIFEXITED(st));
     REQUIRE(WEXITSTATUS(st) == 0);
     CHECK(without_cpu_set(run / "trials.jsonl") == expected);
     CHECK(fs::exists(run / "logs" / "fork-server.log"));   // the trials were forked, not exec'd
-    CHECK(mctsnas::testing::slurp(dir.path / "search.log").find("exec'd workers") == std::string::npos);
+    CHECK(mctsnas::testing::slurp(dir.path() / "search.log").find("exec'd workers") == std::string::npos);
   }
   CHECK(kills >= 12);
   // Nothing of the killed searches is left running.
-  const std::string needle = (dir.path / "killed").string();   // every round's servers and trials
+  const std::string needle = (dir.path() / "killed").string();   // every round's servers and trials
   auto t0 = Clock::now();
   while (!processes_mentioning(needle).empty() && Clock::now() - t0 < std::chrono::seconds(5))
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -349,7 +349,7 @@ TEST_CASE("MCTSNAS_TRIAL_LAUNCH picks exec'd workers or the fork server", "[fork
 TEST_CASE("Fork server: a LibTorch trial's result depends neither on the trial before it nor on fork vs exec",
           "[process_pool][fork_server]") {
   TempDir dir("fork-torch");
-  write_text(dir.path / "g2p.yaml",
+  write_text(dir.path() / "g2p.yaml",
              "name: tiny-g2p\nseed: 1\n"
              "space:\n  kind: cells\n  model: encoder_decoder\n"
              "  encoder: {nodes: 2, ops: [conv3, conv5, dilated_conv3, local_attention_w8, glu, ffn, identity]}\n"
@@ -360,7 +360,7 @@ TEST_CASE("Fork server: a LibTorch trial's result depends neither on the trial b
              "train: {steps: 20, batch_size: 16, lr: 3.0e-3, precision: fp32, eval_every: 20, eval_batches: 1}\n"
              "objective: {metric: val_per, goal: minimize}\n"
              "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n");
-  RunOptions cfg = load_config(dir.path / "g2p.yaml");
+  RunOptions cfg = load_config(dir.path() / "g2p.yaml");
   auto space = make_space(cfg.space);
   auto a = space->parse_key(
       "d_model=32|encoder_layers=1|decoder_layers=1|encoder=dilated_conv3(prev2)+conv5(prev2);ffn(prev2)|"
@@ -377,7 +377,7 @@ TEST_CASE("Fork server: a LibTorch trial's result depends neither on the trial b
     bo.max_parallel = 1;
     ProcessPoolOptions po;
     po.executable = MCTSNAS_BINARY;
-    po.worker_args = {"trial", "--config", (dir.path / "g2p.yaml").string()};
+    po.worker_args = {"trial", "--config", (dir.path() / "g2p.yaml").string()};
     po.fork_server = fork_server;
     ProcessPool pool(po, Budgeter(probe_inventory({false}), bo));
     for (uint64_t i = 0; i < archs.size(); ++i) pool.submit({i, archs[i]});

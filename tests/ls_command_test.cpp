@@ -49,8 +49,8 @@ void make_root(const fs::path& root) {
 
 TEST_CASE("list_runs reads name, algorithm, trials, best and state of each run", "[ls]") {
   TempDir tmp("ls");
-  make_root(tmp.path);
-  auto runs = list_runs(tmp.path);
+  make_root(tmp.path());
+  auto runs = list_runs(tmp.path());
   REQUIRE(runs.size() == 5);
   CHECK(runs[0].dir == "a-finished-20260101-000000");
   CHECK(runs[0].name == "g2p-small");
@@ -72,9 +72,9 @@ TEST_CASE("list_runs reads name, algorithm, trials, best and state of each run",
 
 TEST_CASE("ls tells a run in progress (its lock held) from a resumable one", "[ls]") {
   TempDir tmp("ls");
-  make_root(tmp.path);
-  RunLock live = RunLock::acquire(tmp.path / "d-killed-20260101-000000");
-  auto runs = list_runs(tmp.path);
+  make_root(tmp.path());
+  RunLock live = RunLock::acquire(tmp.path() / "d-killed-20260101-000000");
+  auto runs = list_runs(tmp.path());
   REQUIRE(runs.size() == 5);
   CHECK(runs[1].state == "resumable");
   CHECK(runs[3].state == "running (pid " + std::to_string(getpid()) + ")");
@@ -82,9 +82,9 @@ TEST_CASE("ls tells a run in progress (its lock held) from a resumable one", "[l
 
 TEST_CASE("run_ls prints one aligned line per run", "[ls]") {
   TempDir tmp("ls-print");
-  make_root(tmp.path);
+  make_root(tmp.path());
   std::ostringstream out, err;
-  REQUIRE(run_ls(tmp.path, out, err) == 0);
+  REQUIRE(run_ls(tmp.path(), out, err) == 0);
   CHECK(err.str().empty());
   std::istringstream lines(out.str());
   std::vector<std::string> l;
@@ -107,8 +107,8 @@ TEST_CASE("ls of a run killed before its summary reads the config and trials", "
   o.trials = 9;
   o.target = 50;
   o.truncate_last = true;
-  write_synthetic_run(tmp.path / "early", o);
-  auto runs = list_runs(tmp.path);
+  write_synthetic_run(tmp.path() / "early", o);
+  auto runs = list_runs(tmp.path());
   REQUIRE(runs.size() == 1);
   CHECK(runs[0].error.empty());
   CHECK(runs[0].name == "g2p-small");
@@ -121,28 +121,28 @@ TEST_CASE("ls of a run directory itself lists that run; a missing root is a clea
   TempDir tmp("ls-root");
   SyntheticRun o;
   o.trials = 3;
-  write_synthetic_run(tmp.path / "one", o);
-  auto runs = list_runs(tmp.path / "one");
+  write_synthetic_run(tmp.path() / "one", o);
+  auto runs = list_runs(tmp.path() / "one");
   REQUIRE(runs.size() == 1);
   CHECK(runs[0].dir == "one");
-  CHECK(list_runs(tmp.path.string() + "/one/").at(0).dir == "one");  // trailing slash
+  CHECK(list_runs(tmp.path().string() + "/one/").at(0).dir == "one");  // trailing slash
 
   std::ostringstream out, err;
-  CHECK(run_ls(tmp.path / "nope", out, err) == 2);
+  CHECK(run_ls(tmp.path() / "nope", out, err) == 2);
   CHECK_THAT(err.str(), Catch::Contains("nope") && Catch::Contains("no such directory"));
-  fs::create_directories(tmp.path / "empty");
+  fs::create_directories(tmp.path() / "empty");
   std::ostringstream out2, err2;
-  CHECK(run_ls(tmp.path / "empty", out2, err2) == 0);
+  CHECK(run_ls(tmp.path() / "empty", out2, err2) == 0);
   CHECK_THAT(out2.str(), Catch::Contains("no runs under"));
 }
 
 TEST_CASE("mctsnas ls ROOT runs from the command line", "[ls]") {
   TempDir tmp("ls-cli");
-  make_root(tmp.path);
+  make_root(tmp.path());
   const std::string bin = MCTSNAS_BINARY;
-  const fs::path out = tmp.path / "out.txt";
-  CHECK(std::system((bin + " ls '" + tmp.path.string() + "' > '" + out.string() + "'").c_str()) == 0);
+  const fs::path out = tmp.path() / "out.txt";
+  CHECK(std::system((bin + " ls '" + tmp.path().string() + "' > '" + out.string() + "'").c_str()) == 0);
   CHECK_THAT(slurp(out), Catch::Contains("b-resumable-20260101-000000") && Catch::Contains("resumable"));
-  int rc = std::system((bin + " ls '" + (tmp.path / "missing").string() + "' 2>/dev/null").c_str());
+  int rc = std::system((bin + " ls '" + (tmp.path() / "missing").string() + "' 2>/dev/null").c_str());
   CHECK(WEXITSTATUS(rc) == 2);
 }

@@ -45,7 +45,7 @@ struct PoolFixture {
   std::unique_ptr<ProcessPool> pool;
   PoolFixture(const std::string& per_trial, int parallel, int cpu_threads = 1, int64_t host_mem = 0,
               double wall = 0, bool fork_server = true) {
-    write_text(dir.path / "config.yaml", fault_config(per_trial));
+    write_text(dir.path() / "config.yaml", fault_config(per_trial));
     InventoryOptions io;
     io.probe_gpus = false;
     BudgeterOptions bo;
@@ -56,8 +56,8 @@ struct PoolFixture {
     bo.max_parallel = parallel;
     ProcessPoolOptions po;
     po.executable = MCTSNAS_BINARY;
-    po.worker_args = {"trial", "--config", (dir.path / "config.yaml").string()};
-    po.log_dir = dir.path / "logs";
+    po.worker_args = {"trial", "--config", (dir.path() / "config.yaml").string()};
+    po.log_dir = dir.path() / "logs";
     po.fork_server = fork_server;
     pool = std::make_unique<ProcessPool>(po, Budgeter(probe_inventory(io), bo));
   }
@@ -107,7 +107,7 @@ TEST_CASE("ProcessPool: each fault gives its status and the rest survive", "[pro
     CHECK(o.device == "cpu");
     CHECK(o.budget.cpu_set.size() == 1);
     CHECK(o.finished_at >= o.started_at);
-    CHECK(std::filesystem::exists(f.dir.path / "logs" / ("trial-" + std::to_string(id) + ".log")));
+    CHECK(std::filesystem::exists(f.dir.path() / "logs" / ("trial-" + std::to_string(id) + ".log")));
   }
   CHECK(f.pool->using_fork_server() == fork_server);   // no silent fallback to exec'd workers
 }
@@ -185,12 +185,12 @@ TEST_CASE("ProcessPool: stop() keeps trials that finish in the grace period, kil
 // report the cause per trial.
 TEST_CASE("ProcessPool: a worker that cannot start its evaluator is a crashed trial", "[process_pool]") {
   TempDir dir("pool-bad");
-  write_text(dir.path / "config.yaml", "name: bad\nnot_a_key: 1\n");
+  write_text(dir.path() / "config.yaml", "name: bad\nnot_a_key: 1\n");
   BudgeterOptions bo;
   bo.resources.devices = "cpu";
   ProcessPoolOptions po;
   po.executable = MCTSNAS_BINARY;
-  po.worker_args = {"trial", "--config", (dir.path / "config.yaml").string()};
+  po.worker_args = {"trial", "--config", (dir.path() / "config.yaml").string()};
   ProcessPool pool(po, Budgeter(probe_inventory({false}), bo));
   pool.submit({7, Architecture{{0, 0}}});
   std::vector<TrialOutcome> got;

@@ -95,7 +95,7 @@ TEST_CASE("best_so_far follows the goal and ignores trials that did not finish o
 
 TEST_CASE("report of a realistic run has every plot and parses as XML", "[report]") {
   TempDir tmp("report");
-  const fs::path run = tmp.path / "g2p-small-20260101-120000";
+  const fs::path run = tmp.path() / "g2p-small-20260101-120000";
   SyntheticRun o;
   write_synthetic_run(run, o);
   write_text(run / "best" / "cells.dot", "digraph cells { a -> b [label=\"conv3 <&>\"]; }\n");
@@ -142,8 +142,8 @@ TEST_CASE("report of a maximize run ranks the highest score first", "[report]") 
   SyntheticRun o;
   o.minimize = false;
   o.trials = 40;
-  write_synthetic_run(tmp.path, o);
-  RunData data = read_run(tmp.path);
+  write_synthetic_run(tmp.path(), o);
+  RunData data = read_run(tmp.path());
   double best = -1e9;
   int64_t best_id = -1;
   for (const auto& t : data.trials)
@@ -157,7 +157,7 @@ TEST_CASE("report of a maximize run ranks the highest score first", "[report]") 
   CHECK(html.substr(row, 200).find("<td class=\"num\">" + std::to_string(best_id) + "</td>") != std::string::npos);
   CHECK(contains(html, "higher is better"));
   // A trailing slash on RUN_DIR still names the run.
-  CHECK(read_run(tmp.path.string() + "/").dir.filename() == tmp.path.filename());
+  CHECK(read_run(tmp.path().string() + "/").dir.filename() == tmp.path().filename());
 }
 
 TEST_CASE("report of a run with no ok trial still renders every section", "[report]") {
@@ -167,8 +167,8 @@ TEST_CASE("report of a run with no ok trial still renders every section", "[repo
   o.trials = 12;
   o.stats = false;
   o.state = "interrupted";
-  write_synthetic_run(tmp.path, o);
-  const fs::path out = write_report(tmp.path, ReportOptions{});
+  write_synthetic_run(tmp.path(), o);
+  const fs::path out = write_report(tmp.path(), ReportOptions{});
   const std::string html = slurp(out);
   for (const char* id : kPlots) {
     INFO(id);
@@ -186,8 +186,8 @@ TEST_CASE("report skips a truncated last line with a warning", "[report]") {
   o.trials = 30;
   o.truncate_last = true;
   o.state = "running";
-  write_synthetic_run(tmp.path, o);
-  RunData data = read_run(tmp.path);
+  write_synthetic_run(tmp.path(), o);
+  RunData data = read_run(tmp.path());
   CHECK(data.trials.size() == 30);
   REQUIRE(data.warnings.size() == 1);
   CHECK(contains(data.warnings[0], "trials.jsonl:31"));
@@ -198,12 +198,12 @@ TEST_CASE("report skips a truncated last line with a warning", "[report]") {
 
 TEST_CASE("bad run directories give one clear error", "[report]") {
   TempDir tmp("report-bad");
-  CHECK_THROWS_WITH(write_report(tmp.path / "nope", ReportOptions{}), Catch::Contains("no such run directory"));
-  CHECK_THROWS_WITH(write_report(tmp.path, ReportOptions{}), Catch::Contains("not a run directory"));
-  write_text(tmp.path / "file", "x");
-  CHECK_THROWS_WITH(read_run(tmp.path / "file"), Catch::Contains("not a directory"));
+  CHECK_THROWS_WITH(write_report(tmp.path() / "nope", ReportOptions{}), Catch::Contains("no such run directory"));
+  CHECK_THROWS_WITH(write_report(tmp.path(), ReportOptions{}), Catch::Contains("not a run directory"));
+  write_text(tmp.path() / "file", "x");
+  CHECK_THROWS_WITH(read_run(tmp.path() / "file"), Catch::Contains("not a directory"));
 
-  const fs::path run = tmp.path / "run";
+  const fs::path run = tmp.path() / "run";
   SyntheticRun o;
   o.trials = 5;
   write_synthetic_run(run, o);
@@ -227,27 +227,27 @@ TEST_CASE("report draws best/cells from cells.svg, Graphviz, or shows the DOT te
   TempDir tmp("report-cells");
   SyntheticRun o;
   o.trials = 10;
-  write_synthetic_run(tmp.path, o);
+  write_synthetic_run(tmp.path(), o);
   const std::string dot = "digraph cells { in -> n1 [label=\"conv3 <&>\"]; }\n";
-  write_text(tmp.path / "best" / "cells.dot", dot);
+  write_text(tmp.path() / "best" / "cells.dot", dot);
 
   SECTION("without Graphviz the DOT text is shown, escaped") {
     ReportOptions ro;
     ro.dot_program = "";
-    const std::string html = render_report(read_run(tmp.path), ro);
+    const std::string html = render_report(read_run(tmp.path()), ro);
     CHECK(contains(html, "<pre>digraph cells { in -&gt; n1 [label=&quot;conv3 &lt;&amp;&gt;&quot;]; }"));
   }
   SECTION("a missing dot program falls back to the DOT text") {
     ReportOptions ro;
     ro.dot_program = "mctsnas-no-such-dot-program";
-    CHECK(contains(render_report(read_run(tmp.path), ro), "<pre>digraph cells"));
+    CHECK(contains(render_report(read_run(tmp.path()), ro), "<pre>digraph cells"));
   }
   SECTION("with Graphviz the graph is inline SVG") {
     if (!have("dot")) {
       WARN("Graphviz dot not installed: skipped");
       return;
     }
-    const std::string html = render_report(read_run(tmp.path), ReportOptions{});
+    const std::string html = render_report(read_run(tmp.path()), ReportOptions{});
     auto sec = html.find("id=\"best-cells\"");
     REQUIRE(sec != std::string::npos);
     CHECK(html.find("<svg", sec) < html.find("</section>", sec));
@@ -255,10 +255,10 @@ TEST_CASE("report draws best/cells from cells.svg, Graphviz, or shows the DOT te
     CHECK(!contains(html, "<pre>digraph"));
   }
   SECTION("cells.svg is embedded without its XML prolog") {
-    write_text(tmp.path / "best" / "cells.svg",
+    write_text(tmp.path() / "best" / "cells.svg",
                "<?xml version=\"1.0\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x.dtd\">\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"cells-from-file\"><g/></svg>\n");
-    const std::string html = render_report(read_run(tmp.path), ReportOptions{});
+    const std::string html = render_report(read_run(tmp.path()), ReportOptions{});
     CHECK(contains(html, "id=\"cells-from-file\""));
     CHECK(!contains(html, "<?xml"));
     CHECK(!contains(html, "<!DOCTYPE svg"));
@@ -269,12 +269,12 @@ TEST_CASE("mctsnas report RUN_DIR writes report.html and trials.csv; a bad dir e
   TempDir tmp("report-cli");
   SyntheticRun o;
   o.trials = 8;
-  write_synthetic_run(tmp.path, o);
+  write_synthetic_run(tmp.path(), o);
   const std::string bin = MCTSNAS_BINARY;
-  CHECK(std::system((bin + " report '" + tmp.path.string() + "' >/dev/null").c_str()) == 0);
-  CHECK(fs::exists(tmp.path / "report.html"));
-  CHECK(fs::exists(tmp.path / "trials.csv"));
-  int rc = std::system((bin + " report '" + (tmp.path / "missing").string() + "' 2>/dev/null").c_str());
+  CHECK(std::system((bin + " report '" + tmp.path().string() + "' >/dev/null").c_str()) == 0);
+  CHECK(fs::exists(tmp.path() / "report.html"));
+  CHECK(fs::exists(tmp.path() / "trials.csv"));
+  int rc = std::system((bin + " report '" + (tmp.path() / "missing").string() + "' 2>/dev/null").c_str());
   CHECK(WIFEXITED(rc));
   CHECK(WEXITSTATUS(rc) == 2);
 }
@@ -287,7 +287,7 @@ TEST_CASE("demo run directory for a browser check", "[.demo]") {
     WARN("set MCTSNAS_DEMO_RUN_DIR");
     return;
   }
-  fs::remove_all(dir);
+  test::remove_tree(dir);
   SyntheticRun o;
   write_synthetic_run(dir, o);
   write_text(fs::path(dir) / "best" / "cells.dot",

@@ -11,31 +11,14 @@
 #include <unistd.h>
 
 #include "common/rng.h"
+#include "test_util.h"
 
 namespace mctsnas::testing {
 
 namespace fs = std::filesystem;
 
-// A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("mctsnas-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-inline void write_text(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
+using test::TempDir;
+using test::write_text;
 
 inline std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

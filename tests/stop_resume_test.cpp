@@ -65,7 +65,7 @@ TEST_CASE("SIGTERM during a search with worker processes, then resume, loses no 
   TempDir tmp("stop-resume");
   std::string xs;
   for (int i = 0; i < 12; ++i) xs += (i ? ", '" : "'") + std::to_string(i) + "'";
-  write_text(tmp.path / "fault.yaml",
+  write_text(tmp.path() / "fault.yaml",
                    "name: sleepers\nseed: 3\n"
                    "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
                    "      - {name: behaviour, choices: [sleep]}\n"
@@ -74,23 +74,23 @@ TEST_CASE("SIGTERM during a search with worker processes, then resume, loses no 
                    "objective: {metric: score, goal: maximize}\n"
                    "search: {algorithm: random, trials: 8, parallel: 2}\n"
                    "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n");
-  fs::path run = tmp.path / "run";
-  pid_t pid = spawn({std::string(MCTSNAS_BINARY), "search", (tmp.path / "fault.yaml").string(), "--run-dir", run.string()},
-                    tmp.path / "search.log");
+  fs::path run = tmp.path() / "run";
+  pid_t pid = spawn({std::string(MCTSNAS_BINARY), "search", (tmp.path() / "fault.yaml").string(), "--run-dir", run.string()},
+                    tmp.path() / "search.log");
   // Each trial sleeps 1 s, two at a time: after ~2.5 s some have finished, two run.
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   ::kill(pid, SIGTERM);
   int rc = wait_exit(pid, 20);
-  INFO(mctsnas::testing::slurp(tmp.path / "search.log"));
+  INFO(mctsnas::testing::slurp(tmp.path() / "search.log"));
   CHECK(rc == 1);   // stopped, not finished
   auto before = lines_of(run / "trials.jsonl");
   CHECK(before.size() >= 2);
   CHECK(before.size() < 8);
-  CHECK(mctsnas::testing::slurp(tmp.path / "search.log").find("resume with: mctsnas resume") != std::string::npos);
+  CHECK(mctsnas::testing::slurp(tmp.path() / "search.log").find("resume with: mctsnas resume") != std::string::npos);
 
-  pid = spawn({std::string(MCTSNAS_BINARY), "resume", run.string()}, tmp.path / "resume.log");
+  pid = spawn({std::string(MCTSNAS_BINARY), "resume", run.string()}, tmp.path() / "resume.log");
   rc = wait_exit(pid, 60);
-  INFO(mctsnas::testing::slurp(tmp.path / "resume.log"));
+  INFO(mctsnas::testing::slurp(tmp.path() / "resume.log"));
   CHECK(rc == 0);
   auto after = lines_of(run / "trials.jsonl");
   CHECK(fs::exists(run / "logs" / "trial-0.log"));   // trials ran in worker processes

@@ -9,6 +9,7 @@
 #include "evaluator/csv_reader.h"
 #include "evaluator/tabular_evaluator.h"
 #include "space/nb201_space.h"
+#include "test_util.h"
 
 using namespace mctsnas;
 namespace fs = std::filesystem;
@@ -17,26 +18,6 @@ namespace {
 
 const fs::path kTable = fs::path(MCTSNAS_SOURCE_DIR) / "data" / "nb201_cifar10.csv";
 
-// A fresh directory per test case, removed at the end.
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    static int counter = 0;
-    dir = fs::temp_directory_path() /
-          ("mctsnas_tabular_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  fs::path write(const std::string& name, const std::string& text) const {
-    fs::path p = dir / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-};
 
 const std::string kA = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 const std::string kB = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
@@ -82,7 +63,7 @@ TEST_CASE("TabularEvaluator loads the vendored NB201 table and answers lookups",
 
 TEST_CASE("TabularEvaluator: a key missing from the table is an invalid trial", "[tabular]") {
   Nb201Space space;
-  TempDir t;
+  test::TempDir t("tabular");
   auto p = t.write("small.csv", "arch,test_accuracy\n" + kA + ",91.5\n");
   TabularEvaluator ev(space, TabularOptions{p, "arch", "test_accuracy"});
   REQUIRE(ev.size() == 1);
@@ -101,7 +82,7 @@ TEST_CASE("TabularEvaluator: a key missing from the table is an invalid trial", 
 
 TEST_CASE("TabularEvaluator reads RFC-4180 quoting, CRLF and a byte-order mark", "[tabular]") {
   Nb201Space space;
-  TempDir t;
+  test::TempDir t("tabular");
   auto p = t.write("quoted.csv", "\xEF\xBB\xBF\"note\",arch,\"test accuracy\"\r\n"
                                  "\"a, \"\"quoted\"\"\nnote\"," + kA + ",\" 90.25 \"\r\n"
                                  "plain,\"" + kB + "\",+10\r\n\r\n");
@@ -118,15 +99,15 @@ TEST_CASE("TabularEvaluator reads RFC-4180 quoting, CRLF and a byte-order mark",
 
 TEST_CASE("TabularEvaluator: bad tables are one-line errors naming file:line", "[tabular]") {
   Nb201Space space;
-  TempDir t;
+  test::TempDir t("tabular");
   const std::string head = "arch,canonical,test_accuracy\n";
 
   SECTION("missing file") {
-    fs::path p = t.dir / "nope.csv";
+    fs::path p = t.path() / "nope.csv";
     REQUIRE(load_error(space, p) == p.string() + ": cannot open table (No such file or directory)");
   }
   SECTION("a directory") {
-    REQUIRE(load_error(space, t.dir) == t.dir.string() + ": cannot open table (is a directory, expected a CSV file)");
+    REQUIRE(load_error(space, t.path()) == t.path().string() + ": cannot open table (is a directory, expected a CSV file)");
   }
   SECTION("empty file") {
     auto p = t.write("e.csv", "");

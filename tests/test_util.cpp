@@ -1,5 +1,6 @@
 #include "test_util.h"
 
+#include <ftw.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -15,9 +16,18 @@ TempDir::TempDir(const std::string& tag) {
   path_ = p;
 }
 
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
+TempDir::~TempDir() { remove_tree(path_); }
+
+std::filesystem::path TempDir::write(const std::string& name, const std::string& text) const {
+  write_text(path_ / name, text);
+  return path_ / name;
+}
+
+void remove_tree(const std::filesystem::path& p) {
+  // Depth first, without following symlinks: files before their directory.
+  ::nftw(
+      p.c_str(), [](const char* f, const struct stat*, int, struct FTW*) { return ::remove(f), 0; }, 16,
+      FTW_DEPTH | FTW_PHYS);
 }
 
 std::filesystem::path source_dir() { return MCTSNAS_SOURCE_DIR; }
@@ -67,6 +77,7 @@ std::vector<std::string> trial_lines_without_times(const std::filesystem::path& 
 }
 
 void write_text(const std::filesystem::path& p, const std::string& text) {
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   std::ofstream out(p, std::ios::binary);
   out << text;
 }

@@ -18,6 +18,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  // Writes `text` to path()/name (parent folders created); returns that path.
+  std::filesystem::path write(const std::string& name, const std::string& text) const;
 
  private:
   std::filesystem::path path_;
@@ -39,5 +41,10 @@ CellSpaceOptions seq2seq_cell_options();
 std::vector<std::string> trial_lines_without_times(const std::filesystem::path& trials_jsonl);
 
 void write_text(const std::filesystem::path& p, const std::string& text);
+
+// Removes a directory tree, ignoring errors. Not std::filesystem::remove_all: in a
+// binary linked against the PyTorch wheel's libtorch.so that symbol binds to a copy
+// inside libtorch that crashes (seen on the GPU machine, LibTorch 2.11).
+void remove_tree(const std::filesystem::path& p);
 
 }  // namespace mctsnas::test

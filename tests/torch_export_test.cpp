@@ -19,6 +19,7 @@
 #include "evaluator/torch/text_data.h"
 #include "evaluator/torch/torch_evaluator.h"
 #include "space/ops.h"
+#include "test_util.h"
 
 // LibTorch 2.x defines a glog-style CHECK that would shadow Catch's.
 #undef CHECK
@@ -30,17 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "mctsnas-export-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 Cell cell(std::initializer_list<std::vector<CellEdge>> nodes, std::string combine) {
   Cell c;
@@ -223,12 +213,12 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
   torch::set_num_threads(1);
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.task) {
-      TempDir d;
+      test::TempDir d("export");
       torch::manual_seed(3);
       auto model = build_model(c.spec, c.shape);
       randomize(model, 11);
       model->eval();
-      const auto files = write_model_files(model, c.spec, c.shape, c.task, d.path);
+      const auto files = write_model_files(model, c.spec, c.shape, c.task, d.path());
       for (const auto& f : files) CHECK(fs::file_size(f) > 0);
 
       nlohmann::json input = {{"kind", c.spec.arch.model}};
@@ -254,8 +244,8 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       expected = expected.to(torch::kDouble).contiguous();
 
       // C++ reload: a fresh model (other random init) gives the same outputs exactly.
-      auto info = read_model_description(nlohmann::json::parse(std::ifstream(d.path / "model.json")), "model.json");
-      auto reloaded = load_exported_model(d.path);
+      auto info = read_model_description(nlohmann::json::parse(std::ifstream(d.path() / "model.json")), "model.json");
+      auto reloaded = load_exported_model(d.path());
       {
         torch::NoGradGuard no_grad;
         torch::Tensor again;
@@ -275,17 +265,17 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       CHECK(info.task == c.task);
 
       if (py.empty()) continue;
-      std::ofstream(d.path / "input.json") << input.dump();
-      std::ofstream(d.path / "check.py") << kParityScript;
-      const std::string cmd = py + " " + (d.path / "check.py").string() + " " + d.path.string() + " " +
-                              (d.path / "input.json").string() + " " + (d.path / "out.json").string() + " 2>" +
-                              (d.path / "py.err").string();
+      std::ofstream(d.path() / "input.json") << input.dump();
+      std::ofstream(d.path() / "check.py") << kParityScript;
+      const std::string cmd = py + " " + (d.path() / "check.py").string() + " " + d.path().string() + " " +
+                              (d.path() / "input.json").string() + " " + (d.path() / "out.json").string() + " 2>" +
+                              (d.path() / "py.err").string();
       const int rc = std::system(cmd.c_str());
       if (rc != 0) {
-        std::ifstream err(d.path / "py.err");
+        std::ifstream err(d.path() / "py.err");
         FAIL("model.py failed: " << std::string(std::istreambuf_iterator<char>(err), {}));
       }
-      const auto got = nlohmann::json::parse(std::ifstream(d.path / "out.json"));
+      const auto got = nlohmann::json::parse(std::ifstream(d.path() / "out.json"));
       std::vector<double> py_out;
       flatten(got.at("out"), py_out);
       REQUIRE(static_cast<int64_t>(py_out.size()) == expected.numel());
@@ -299,15 +289,15 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       // that differs slightly (tanh-approximated GELU) is caught.
       CHECK(expected.abs().max().item<double>() > 1e-2);
       if (c.task == "g2p") {
-        std::ifstream src_in(d.path / "model.py");
+        std::ifstream src_in(d.path() / "model.py");
         std::string src((std::istreambuf_iterator<char>(src_in)), {});
         const auto at = src.find("return F.gelu(h)");
         REQUIRE(at != std::string::npos);
         src.replace(at, 16, "return F.gelu(h, approximate='tanh')");
-        std::ofstream(d.path / "model.py") << src;
+        std::ofstream(d.path() / "model.py") << src;
         REQUIRE(std::system(cmd.c_str()) == 0);
         std::vector<double> mutated;
-        flatten(nlohmann::json::parse(std::ifstream(d.path / "out.json")).at("out"), mutated);
+        flatten(nlohmann::json::parse(std::ifstream(d.path() / "out.json")).at("out"), mutated);
         double diff = 0;
         for (size_t i = 0; i < mutated.size(); ++i) diff = std::max(diff, std::abs(mutated[i] - e[i]));
         CHECK(diff > 1e-5);
@@ -330,13 +320,13 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
   how.seed = 5;
 
   SECTION("lm: generate") {
-    TempDir d;
+    test::TempDir d("export");
     how.task.kind = "lm";
-    auto r = train_and_export(lm_spec().arch, how, d.path, nullptr);
+    auto r = train_and_export(lm_spec().arch, how, d.path(), nullptr);
     CHECK(r.metrics.at("steps") == 6);
     CHECK(r.metrics.count("val_bpc") == 1);
     CHECK(r.metrics.count("test_bpc") == 1);
-    auto m = load_exported_model(d.path);
+    auto m = load_exported_model(d.path());
     GenerateOptions g;
     g.tokens = 20;
     g.seed = 1;
@@ -349,11 +339,11 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
     REQUIRE_THROWS_WITH(predict_class(m, "x"), Catch::Contains("classify"));
   }
   SECTION("g2p: predict") {
-    TempDir d;
+    test::TempDir d("export");
     how.task.kind = "g2p";
-    auto r = train_and_export(g2p_spec().arch, how, d.path, nullptr);
+    auto r = train_and_export(g2p_spec().arch, how, d.path(), nullptr);
     CHECK(r.metrics.count("val_per") == 1);
-    auto m = load_exported_model(d.path);
+    auto m = load_exported_model(d.path());
     const auto phones = predict_phonemes(m, "Hello");
     CHECK(phones.size() <= 15);
     for (const auto& p : phones)
@@ -362,10 +352,10 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
     REQUIRE_THROWS_WITH(predict_phonemes(m, "abcdefghijklmnopqrstuvwxyz"), Catch::Contains("max_len"));
   }
   SECTION("classify: predict, and the export reproduces the trial's training") {
-    TempDir d;
+    test::TempDir d("export");
     how.task.kind = "classify";
-    auto r = train_and_export(classify_spec().arch, how, d.path, nullptr);
-    auto m = load_exported_model(d.path);
+    auto r = train_and_export(classify_spec().arch, how, d.path(), nullptr);
+    auto m = load_exported_model(d.path());
     const auto p = predict_class(m, "Buy cheap watches now!!!");
     CHECK((p.label == "ham" || p.label == "spam"));
     CHECK(p.probability >= 0.5);
@@ -384,9 +374,9 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
     CHECK(trial.metrics.at("train_loss") == r.metrics.at("train_loss"));
   }
   SECTION("a missing or broken export is a clear error") {
-    TempDir d;
-    REQUIRE_THROWS_WITH(load_exported_model(d.path), Catch::Contains("model.json") && Catch::Contains("missing"));
-    std::ofstream(d.path / "model.json") << "{not json";
-    REQUIRE_THROWS_WITH(load_exported_model(d.path), Catch::Contains("not valid JSON"));
+    test::TempDir d("export");
+    REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("model.json") && Catch::Contains("missing"));
+    std::ofstream(d.path() / "model.json") << "{not json";
+    REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("not valid JSON"));
   }
 }

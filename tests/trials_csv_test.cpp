@@ -51,9 +51,9 @@ TEST_CASE("write_trials_csv writes trials.csv beside trials.jsonl and Python's c
   SyntheticRun o;
   o.trials = 50;
   o.truncate_last = true;
-  write_synthetic_run(tmp.path, o);
-  const fs::path out = write_trials_csv(tmp.path);
-  CHECK(out == tmp.path / "trials.csv");
+  write_synthetic_run(tmp.path(), o);
+  const fs::path out = write_trials_csv(tmp.path());
+  CHECK(out == tmp.path() / "trials.csv");
   const std::string csv = slurp(out);
   CHECK(csv.rfind("id,arch,status,score,reward,seconds,device,started_at,finished_at,latency_ms_b1,params,val_per,error\r\n", 0) == 0);
   if (std::system("command -v python3 >/dev/null 2>&1") != 0) {
@@ -80,6 +80,6 @@ TEST_CASE("write_trials_csv writes trials.csv beside trials.jsonl and Python's c
 
 TEST_CASE("write_trials_csv on a bad run directory is an Error", "[trials_csv]") {
   TempDir tmp("csv-bad");
-  CHECK_THROWS_AS(write_trials_csv(tmp.path / "missing"), Error);
-  CHECK_THROWS_WITH(write_trials_csv(tmp.path), Catch::Contains("not a run directory"));
+  CHECK_THROWS_AS(write_trials_csv(tmp.path() / "missing"), Error);
+  CHECK_THROWS_WITH(write_trials_csv(tmp.path()), Catch::Contains("not a run directory"));
 }
