@@ -147,6 +147,7 @@ template <class V> void bind_fields(V& v, ResourceOptions& o) {
   v.field("devices", o.devices, config::devices());
   v.field("trials_per_gpu", o.trials_per_gpu, config::count_or_auto());
   v.field("isolation", o.isolation, one_of({"auto", "process", "inline"}));
+  v.field("mps", o.mps, one_of({"auto", "on", "off"}));
   v.field("per_trial", o.per_trial);
 }
 

@@ -7,6 +7,7 @@
 #include "app/config_loader.h"
 #include "runtime/budgeter.h"
 #include "runtime/inventory.h"
+#include "runtime/mps_daemon.h"
 
 namespace mctsnas {
 
@@ -48,6 +49,13 @@ void print_text(const Inventory& inv, const std::vector<std::string>& plan,
           << gib(g.memory_used_bytes) << " in use), PCI " << g.pci_bus_id
           << (g.numa_node >= 0 ? ", NUMA " + std::to_string(g.numa_node) : std::string()) << "\n";
   }
+  out << "MPS:      "
+      << (inv.mps_control.empty()
+              ? std::string("nvidia-cuda-mps-control not found: trials sharing a GPU are time-sliced")
+              : inv.mps_control + " (resources.mps: auto starts a private daemon when trials share a GPU)");
+  if (!inv.mps_user_pipe_dir.empty())
+    out << "\n          CUDA_MPS_PIPE_DIRECTORY=" << inv.mps_user_pipe_dir << " is set: runs use your MPS daemon";
+  out << "\n";
   out << "LibTorch: "
       << (inv.libtorch ? inv.libtorch->version + " (" + inv.libtorch->path + ")" : std::string("not in this build"))
       << "\n";
@@ -96,6 +104,14 @@ void add_doctor_command(CLI::App& app, int& code) {
         try {
           Budgeter b(inv, bo);
           plan = b.describe();
+          MpsInputs mi;
+          mi.mode = o.resources.mps;
+          mi.gpus = b.uses_gpus() && o.resources.isolation != "inline";
+          mi.shares_gpu = b.may_share_gpu();
+          mi.control_binary = inv.mps_control;
+          mi.user_pipe_dir = inv.mps_user_pipe_dir;
+          MpsDecision d = decide_mps(mi);
+          plan.push_back(d.start ? "MPS: on (a private control daemon for the run)" : "MPS: off (" + d.reason + ")");
         } catch (const Error& e) {
           warnings.push_back({e.what(), "change resources in " + *config});
         }

@@ -6,7 +6,9 @@
 # Usage: bench/runtime_gpu.sh [trials=16] [steps=600] [parallel=16] [runs="packed serial"] [extra --set args...]
 #   (SEARCH_TIMEOUT: seconds allowed to each search run, default 500)
 #   runs: packed (the config's per-trial gpu_memory cap), packed-measured (no cap set:
-#   shares until a trial's peak is measured, then packing by it), serial.
+#   shares until a trial's peak is measured, then packing by it), packed-nomps (packed
+#   with resources.mps=off: the GPU time-slices between trials), serial (mps off: one
+#   trial per GPU never starts it). `packed` leaves resources.mps at its default (auto).
 set -uo pipefail
 source bench/gpu_env.sh
 trials=${1:-16}; steps=${2:-600}; parallel=${3:-16}; runs=${4:-packed serial}
@@ -23,10 +25,15 @@ run() {  # name, extra --set args...
   local name=$1; shift
   nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits -lms 500 > "$out/util-$name.csv" &
   local smi=$!
+  # Which processes hold the GPU mid-run (under MPS: the trials as M+C clients and
+  # one nvidia-cuda-mps-server).
+  ( sleep 10; nvidia-smi > "$out/smi-$name.txt" 2>&1 ) &
   timeout ${SEARCH_TIMEOUT:-500} $bin search configs/g2p_gpu.yaml --run-dir /tmp/run-$name "${common[@]}" "$@" > "$out/search-$name.log" 2>&1
   echo "$name: rc=$?"
   kill $smi
-  grep "resources:" "$out/search-$name.log" | head -6
+  pgrep -a nvidia-cuda-mps | sed "s/^/  left running after the search: /"
+  grep "resources:" "$out/search-$name.log" | head -8
+  ls /tmp/run-$name/logs/mps 2>/dev/null | sed "s/^/  mps log: /"
   cp /tmp/run-$name/trials.jsonl "$out/trials-$name.jsonl" 2>/dev/null
   python3 - "$name" /tmp/run-$name "$out/util-$name.csv" <<'PY'
 import json, sys, statistics as st
@@ -55,6 +62,8 @@ PY
 for r in $runs; do
   case $r in
     packed) run packed --set search.parallel=$parallel --set resources.trials_per_gpu=auto ;;
+    packed-nomps) run packed-nomps --set search.parallel=$parallel --set resources.trials_per_gpu=auto \
+                    --set resources.mps=off ;;
     packed-measured) run packed-measured --set search.parallel=$parallel --set resources.trials_per_gpu=auto \
                        --set resources.per_trial.gpu_memory=0 ;;
     serial) run serial --set search.parallel=1 --set resources.trials_per_gpu=1 ;;

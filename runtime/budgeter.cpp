@@ -118,6 +118,16 @@ bool Budgeter::fits(const GpuState& g) const {
 
 int Budgeter::non_gpu_limit() const { return std::min({opt_.max_parallel, cpu_limit(), memory_limit()}); }
 
+bool Budgeter::may_share_gpu() const {
+  if (gpus_.empty() || non_gpu_limit() <= static_cast<int>(gpus_.size())) return false;
+  const auto& r = opt_.resources;
+  if (r.trials_per_gpu != "auto") return std::stoi(r.trials_per_gpu) > 1;
+  if (r.per_trial.gpu_memory <= 0) return true;   // grows with the measured trial size
+  for (const auto& g : gpus_)
+    if (per_gpu_limit(g) > 1) return true;
+  return false;
+}
+
 int Budgeter::capacity() const {
   int cap = non_gpu_limit();
   if (!gpus_.empty()) {

@@ -62,6 +62,9 @@ class Budgeter {
   void release(const Slot& slot, const TrialResult* result = nullptr);
 
   bool uses_gpus() const { return !gpus_.empty(); }
+  // Whether two trials may ever run on one GPU at once (now or once packing has
+  // measured trial sizes): what makes NVIDIA MPS worth starting.
+  bool may_share_gpu() const;
   int trials_per_gpu(int gpu_position) const;
   // One line per limit that bounds capacity, for the log and `doctor`.
   std::vector<std::string> describe() const;

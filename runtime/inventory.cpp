@@ -9,12 +9,15 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
+
+#include "runtime/mps_daemon.h"
 
 namespace mctsnas {
 
@@ -382,6 +385,8 @@ Inventory probe_inventory(const InventoryOptions& options) {
   probe_cpuinfo(inv);
   probe_memory(inv);
   if (options.probe_gpus) probe_gpus(inv, options);
+  inv.mps_control = find_mps_control();
+  if (const char* v = std::getenv("CUDA_MPS_PIPE_DIRECTORY")) inv.mps_user_pipe_dir = v;
 
   for (const auto& lib : mapped_libraries(read_file("/proc/self/maps"))) {
     std::string name = fs::path(lib.path).filename().string();
@@ -495,6 +500,9 @@ nlohmann::json to_json(const Inventory& inv) {
   j["nvidia_driver"] = inv.nvidia_driver;
   j["driver_cuda_version"] = inv.driver_cuda_version;
   if (!inv.gpu_probe_error.empty()) j["gpu_probe_error"] = inv.gpu_probe_error;
+  j["mps"] = {{"control_binary", inv.mps_control},
+              {"available", !inv.mps_control.empty()},
+              {"user_pipe_directory", inv.mps_user_pipe_dir}};
   auto lib = [](const std::optional<LibraryInfo>& l) {
     return l ? json{{"path", l->path}, {"version", l->version}} : json();
   };

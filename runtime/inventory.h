@@ -53,6 +53,8 @@ struct Inventory {
   std::string nvidia_driver;           // e.g. 570.86.15; empty without a driver
   std::string driver_cuda_version;     // the newest CUDA the driver supports, e.g. 12.8
   std::string gpu_probe_error;         // why GPUs could not be listed, when nvidia-smi failed
+  std::string mps_control;             // nvidia-cuda-mps-control's path; empty: not found
+  std::string mps_user_pipe_dir;       // CUDA_MPS_PIPE_DIRECTORY, when the user set it
   // libraries mapped into this process (a build with LibTorch maps them at start)
   std::optional<LibraryInfo> libtorch;
   std::optional<LibraryInfo> cuda_runtime;   // libcudart

@@ -82,8 +82,8 @@ std::string describe_signal(int sig) {
          (desc ? desc : "unknown signal") + ")";
 }
 
-ProcessPool::ProcessPool(ProcessPoolOptions options, Budgeter budgeter)
-    : options_(std::move(options)), budgeter_(std::move(budgeter)) {
+ProcessPool::ProcessPool(ProcessPoolOptions options, Budgeter budgeter, std::unique_ptr<MpsDaemon> mps)
+    : options_(std::move(options)), mps_(std::move(mps)), budgeter_(std::move(budgeter)) {
   if (options_.executable.empty()) options_.executable = self_exe();
   // A worker that dies before reading its request must not kill us with SIGPIPE.
   ::signal(SIGPIPE, SIG_IGN);
@@ -92,6 +92,7 @@ ProcessPool::ProcessPool(ProcessPoolOptions options, Budgeter budgeter)
 ProcessPool::~ProcessPool() {
   kill_all();
   server_.reset();
+  mps_.reset();   // after its clients: quit stops the MPS server too
 }
 
 int ProcessPool::server_pid() const { return server_ && server_->alive() ? server_->pid() : -1; }

@@ -29,6 +29,7 @@
 
 #include "runtime/budgeter.h"
 #include "runtime/fork_server.h"
+#include "runtime/mps_daemon.h"
 #include "runtime/trial_pool.h"
 
 namespace mctsnas {
@@ -45,8 +46,11 @@ struct ProcessPoolOptions {
 
 class ProcessPool final : public TrialPool {
  public:
-  ProcessPool(ProcessPoolOptions options, Budgeter budgeter);
-  ~ProcessPool() override;   // kills workers still running
+  // `mps`, when given, is a daemon already started (its variables in the environment
+  // before the fork server or any worker starts); the pool stops it last, once its
+  // workers and server are gone.
+  ProcessPool(ProcessPoolOptions options, Budgeter budgeter, std::unique_ptr<MpsDaemon> mps = nullptr);
+  ~ProcessPool() override;   // kills workers still running, then stops the MPS daemon
 
   int capacity() const override { return budgeter_.capacity(); }
   // Submitted and not yet handed back by wait() (finished ones included).
@@ -66,6 +70,7 @@ class ProcessPool final : public TrialPool {
   int server_pid() const;
   // Whether trials are started by the fork server (false after falling back).
   bool using_fork_server() const { return options_.fork_server && !exec_fallback_; }
+  const MpsDaemon* mps() const { return mps_.get(); }
 
  private:
   struct Worker {
@@ -110,6 +115,7 @@ class ProcessPool final : public TrialPool {
   void kill_all();
 
   ProcessPoolOptions options_;
+  std::unique_ptr<MpsDaemon> mps_;   // declared before server_: destroyed after it
   Budgeter budgeter_;
   std::deque<TrialRequest> queued_;
   std::vector<Worker> workers_;

@@ -16,6 +16,7 @@ struct ResourceOptions {
   std::string devices = "auto";   // auto | cpu | cuda | cuda:0,1
   std::string trials_per_gpu = "auto";  // auto | N
   std::string isolation = "auto"; // auto | process | inline (auto: inline for tables)
+  std::string mps = "auto";       // auto | on | off: NVIDIA MPS for trials sharing a GPU (runtime/mps_daemon.h)
   PerTrialOptions per_trial;
 };
 

@@ -97,6 +97,12 @@ TEST_CASE("config: special values (bytes, durations, names, devices)", "[config]
   CHECK(error_of("resources: {trials_per_gpu: 0}\n") ==
         "bad.yaml:1:29: resources.trials_per_gpu: expected auto or an integer from 1 to 1024, "
         "got '0'");
+  CHECK(error_of("resources: {mps: yes}\n") ==
+        "bad.yaml:1:18: resources.mps: unknown value 'yes' (expected one of: auto, on, off)");
+  CHECK(error_of("resources: {mps: offf}\n") ==
+        "bad.yaml:1:18: resources.mps: unknown value 'offf' (expected one of: auto, on, off); did you mean 'off'?");
+  CHECK(error_of("resources: {msp: on}\n") ==
+        "bad.yaml:1:13: resources.msp: unknown key 'msp'; did you mean 'mps'?");
   CHECK(error_of("resources: {devices: gpu}\n") ==
         "bad.yaml:1:22: resources.devices: expected auto, cpu, cuda or cuda:I,J,... (GPU "
         "indices), got 'gpu'");
@@ -198,6 +204,7 @@ resources:
   devices: cuda:0,1
   trials_per_gpu: 3
   isolation: process
+  mps: off
   per_trial: {cpu_threads: 2, gpu_memory: 8GiB, host_memory: 4e9, wall_time: 1h30m}
 output: {root: /tmp/runs}
 )");
@@ -225,6 +232,7 @@ output: {root: /tmp/runs}
   CHECK_FALSE(o.objective.constraints.max_latency_ms.has_value());
   CHECK(o.resources.devices == "cuda:0,1");
   CHECK(o.resources.trials_per_gpu == "3");
+  CHECK(o.resources.mps == "off");
   CHECK(o.resources.per_trial.gpu_memory == 8LL << 30);
   CHECK(o.resources.per_trial.host_memory == 4000000000LL);
   CHECK(o.resources.per_trial.wall_time == 5400.0);
@@ -242,6 +250,8 @@ TEST_CASE("config: defaults, and objective.metric from the table's score column"
   CHECK(o.objective.metric == "valid_acc");
   CHECK(o.objective.goal == "maximize");
   CHECK(o.resources.trials_per_gpu == "auto");
+  CHECK(o.resources.mps == "auto");
+  CHECK(load(std::string(kTable) + "resources: {mps: on}\n").resources.mps == "on");
   // An explicit metric is kept.
   CHECK(load("task: {table: t.csv}\nobjective: {metric: acc}\n").objective.metric == "acc");
 }
@@ -381,6 +391,7 @@ TEST_CASE("config: resolved_yaml round-trips", "[config]") {
     o.search.mcts.exploration = 1.0 / 3.0;
     o.objective.constraints.max_latency_ms = 2.5;
     o.resources.trials_per_gpu = "4";
+    o.resources.mps = "on";
     o.resources.per_trial.gpu_memory = (8LL << 30) + 1;
     o.resources.per_trial.host_memory = 512LL << 20;
     o.resources.per_trial.wall_time = 0.1;
@@ -396,6 +407,7 @@ TEST_CASE("config: resolved_yaml round-trips", "[config]") {
     CHECK(back.objective.constraints.max_latency_ms == 2.5);
     CHECK(back.resources.per_trial.gpu_memory == (8LL << 30) + 1);
     CHECK(back.resources.per_trial.wall_time == 0.1);
+    CHECK(back.resources.mps == "on");
     CHECK(back.seed == o.seed);
   }
 }

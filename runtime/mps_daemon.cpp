@@ -1,0 +1,279 @@
+#include "runtime/mps_daemon.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+
+extern char** environ;
+
+namespace mctsnas {
+
+namespace {
+
+constexpr const char* kPipeVar = "CUDA_MPS_PIPE_DIRECTORY";
+constexpr const char* kLogVar = "CUDA_MPS_LOG_DIRECTORY";
+constexpr const char* kBinary = "nvidia-cuda-mps-control";
+
+bool executable(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+}
+
+// Not std::filesystem::remove_all: in a binary linked against the PyTorch wheel's
+// libtorch.so that symbol can bind to a copy inside libtorch that crashes.
+void remove_tree(const std::filesystem::path& p) {
+  ::nftw(
+      p.c_str(), [](const char* f, const struct stat*, int, struct FTW*) { return ::remove(f), 0; }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
+
+// This environment with `overrides` replacing variables of the same name.
+std::vector<std::string> environment_with(const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    std::string key = kv.substr(0, kv.find('='));
+    bool replaced = false;
+    for (const auto& o : overrides) replaced = replaced || o.first == key;
+    if (!replaced) env.push_back(kv);
+  }
+  for (const auto& [k, v] : overrides) env.push_back(k + "=" + v);
+  return env;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+MpsDecision decide_mps(const MpsInputs& in) {
+  MpsDecision d;
+  d.required = in.mode == "on";
+  if (in.mode == "off") {
+    d.reason = "resources.mps is off";
+  } else if (!in.gpus) {
+    d.reason = "no trial runs on a GPU in a worker process";
+  } else if (!in.user_pipe_dir.empty()) {
+    d.reason = std::string(kPipeVar) + " is set (" + in.user_pipe_dir +
+               "): trials use the MPS daemon you run there, if any";
+  } else if (!in.shares_gpu) {
+    d.reason = "no GPU is shared by trials at once (trials_per_gpu 1, or search.parallel / CPUs allow "
+               "one trial per GPU)";
+  } else if (in.control_binary.empty()) {
+    if (d.required)
+      throw Error("resources.mps: on, but nvidia-cuda-mps-control was not found (PATH, /usr/local/nvidia/bin, "
+                  "/usr/bin); install the NVIDIA MPS tools or set resources.mps: auto or off");
+    d.reason = "nvidia-cuda-mps-control not found (PATH, /usr/local/nvidia/bin, /usr/bin): trials on a "
+               "GPU are time-sliced";
+  } else {
+    d.start = true;
+  }
+  return d;
+}
+
+std::string find_mps_control() {
+  if (const char* path = std::getenv("PATH")) {
+    std::string p = path;
+    size_t pos = 0;
+    while (pos <= p.size()) {
+      size_t colon = p.find(':', pos);
+      std::string dir = p.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+      if (!dir.empty() && executable(dir + "/" + kBinary)) return dir + "/" + kBinary;
+      if (colon == std::string::npos) break;
+      pos = colon + 1;
+    }
+  }
+  for (const char* dir : {"/usr/local/nvidia/bin", "/usr/bin"})
+    if (executable(std::string(dir) + "/" + kBinary)) return std::string(dir) + "/" + kBinary;
+  return {};
+}
+
+std::unique_ptr<MpsDaemon> MpsDaemon::start(const MpsDaemonOptions& options, std::string& why) {
+  std::unique_ptr<MpsDaemon> d(new MpsDaemon());
+  d->options_ = options;
+  d->stopped_ = true;   // nothing to undo until the daemon runs
+  std::string tmpl = (options.temp_root / ("mctsnas-mps-" + std::to_string(::getpid()) + "-XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) {
+    why = "cannot create a directory for the MPS pipes under " + options.temp_root.string() + ": " +
+          std::strerror(errno);
+    return nullptr;
+  }
+  d->dir_ = tmpl;
+  d->pipe_dir_ = d->dir_ / "pipe";
+  d->log_dir_ = options.log_dir.empty() ? d->dir_ / "log" : options.log_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(d->pipe_dir_, ec);
+  if (!ec) std::filesystem::create_directories(d->log_dir_, ec);
+  if (ec) {
+    why = "cannot create the MPS pipe/log directories: " + ec.message();
+    remove_tree(d->dir_);
+    return nullptr;
+  }
+  if ((d->pipe_dir_ / "control").string().size() >= 100) {   // sockaddr_un::sun_path is 108 bytes
+    why = "the MPS pipe directory " + d->pipe_dir_.string() + " is too long for a unix socket";
+    remove_tree(d->dir_);
+    return nullptr;
+  }
+
+  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+  std::vector<std::string> args = {options.control_binary.string(), "-f"};
+  auto argv = pointers(args);
+  auto env = environment_with({{kPipeVar, d->pipe_dir_.string()}, {kLogVar, d->log_dir_.string()}});
+  auto envp = pointers(env);
+  std::string out_path = (d->log_dir_ / "control-daemon.out").string();
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    why = std::string("cannot fork the MPS control daemon: ") + std::strerror(errno);
+    remove_tree(d->dir_);
+    return nullptr;
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);   // own process group: a terminal Ctrl-C reaches only the search process
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);   // the parent died before prctl took effect
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP}) ::signal(s, SIG_DFL);
+    int in = ::open("/dev/null", O_RDONLY);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (out < 0) out = ::open("/dev/null", O_WRONLY);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::close_range(3, ~0U, 0);   // no pipe or socket of the pool's may leak into it
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  d->pid_ = pid;
+  d->stopped_ = false;
+
+  auto t0 = std::chrono::steady_clock::now();
+  while (true) {
+    if (std::filesystem::exists(d->pipe_dir_ / "control", ec)) break;
+    // Should a driver version name its socket otherwise: anything in the directory,
+    // given a moment to listen (a client that cannot connect runs without MPS).
+    if (!std::filesystem::is_empty(d->pipe_dir_, ec) && !ec && seconds_since(t0) > 0.5) break;
+    if (d->exited(0)) {
+      why = "the MPS control daemon (" + options.control_binary.string() + " -f) exited at start; see " +
+            out_path;
+      d->stop();
+      return nullptr;
+    }
+    if (seconds_since(t0) > options.ready_timeout) {
+      why = "the MPS control daemon did not create its control socket in " + d->pipe_dir_.string() + " within " +
+            std::to_string(static_cast<int>(options.ready_timeout)) + " s";
+      d->stop();
+      return nullptr;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
+  if (const char* v = std::getenv(kPipeVar)) d->had_pipe_env_ = true, d->old_pipe_env_ = v;
+  if (const char* v = std::getenv(kLogVar)) d->had_log_env_ = true, d->old_log_env_ = v;
+  ::setenv(kPipeVar, d->pipe_dir_.c_str(), 1);
+  ::setenv(kLogVar, d->log_dir_.c_str(), 1);
+  d->env_set_ = true;
+  return d;
+}
+
+MpsDaemon::~MpsDaemon() { stop(); }
+
+bool MpsDaemon::exited(int timeout_ms) {
+  if (pid_ <= 0) return true;
+  auto t0 = std::chrono::steady_clock::now();
+  while (true) {
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_ || (r < 0 && errno == ECHILD)) {
+      pid_ = -1;
+      return true;
+    }
+    if (seconds_since(t0) * 1000 >= timeout_ms) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void MpsDaemon::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (pid_ > 0 && !exited(0)) {
+    // `quit` through the control binary, as NVIDIA documents: the daemon then stops
+    // the MPS server it started. Its stdin is a pipe holding "quit\n".
+    int in_pipe[2];
+    if (::pipe2(in_pipe, O_CLOEXEC) == 0) {
+      ssize_t ignored = ::write(in_pipe[1], "quit\n", 5);
+      (void)ignored;
+      ::close(in_pipe[1]);
+      std::vector<std::string> args = {options_.control_binary.string()};
+      auto argv = pointers(args);
+      auto env = environment_with({{kPipeVar, pipe_dir_.string()}, {kLogVar, log_dir_.string()}});
+      auto envp = pointers(env);
+      pid_t q = ::fork();
+      if (q == 0) {
+        int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(in_pipe[0], 0);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::close_range(3, ~0U, 0);
+        ::execve(argv[0], argv.data(), envp.data());
+        ::_exit(127);
+      }
+      ::close(in_pipe[0]);
+      if (q > 0) {
+        auto t0 = std::chrono::steady_clock::now();
+        while (::waitpid(q, nullptr, WNOHANG) == 0) {
+          if (seconds_since(t0) > 2) {
+            ::kill(q, SIGKILL);
+            ::waitpid(q, nullptr, 0);
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+      }
+    }
+    if (!exited(static_cast<int>(options_.stop_timeout * 1000))) {
+      ::kill(pid_, SIGTERM);
+      if (!exited(1000)) {
+        ::kill(-pid_, SIGKILL);
+        ::kill(pid_, SIGKILL);
+        exited(5000);
+      }
+    }
+  }
+  if (env_set_) {
+    if (had_pipe_env_)
+      ::setenv(kPipeVar, old_pipe_env_.c_str(), 1);
+    else
+      ::unsetenv(kPipeVar);
+    if (had_log_env_)
+      ::setenv(kLogVar, old_log_env_.c_str(), 1);
+    else
+      ::unsetenv(kLogVar);
+  }
+  if (!dir_.empty()) remove_tree(dir_);
+}
+
+}  // namespace mctsnas
