@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "evaluator/torch/seq_model.h"
 #include "evaluator/torch/text_data.h"
 #include "evaluator/torch/text_tasks.h"
 
@@ -127,6 +128,31 @@ TEST_CASE("each task makes batches of the right shapes from the sample", "[torch
   auto c = cls->sample_train(4, rng);
   CHECK(c.src.size(1) <= 64);
   CHECK(c.labels.sizes() == torch::IntArrayRef({4}));
+}
+
+TEST_CASE("serving a G2P model is a whole greedy decode, a classifier one forward", "[torch][data]") {
+  torch::manual_seed(0);
+  torch::NoGradGuard no_grad;
+  auto model_for = [](const TextTask& t, const std::string& kind) {
+    ModelSpec spec;
+    spec.arch.model = kind;
+    spec.arch.d_model = 32;
+    spec.arch.encoder_layers = 1;
+    spec.arch.decoder_layers = kind == "encoder_only" ? 0 : 1;
+    spec.transformer_baseline = true;
+    auto m = build_model(spec, t.shape());
+    m->eval();
+    return m;
+  };
+  auto g2p = make_text_task(task("g2p", 24));
+  auto m = model_for(*g2p, "encoder_decoder");
+  // BOS + all 23 decoding steps, whatever the untrained model emits (the latency
+  // figure must not depend on when it happens to say EOS).
+  CHECK(g2p->infer(m, g2p->example_batch(3)).sizes() == torch::IntArrayRef({3, 24}));
+
+  auto cls = make_text_task(task("classify", 64));
+  auto c = model_for(*cls, "encoder_only");
+  CHECK(cls->infer(c, cls->example_batch(3)).sizes() == torch::IntArrayRef({3, cls->shape().num_classes}));
 }
 
 TEST_CASE("edit distance", "[torch][data]") {

@@ -178,23 +178,9 @@ class G2pTask : public TextTask {
     for (int64_t i = 0; i < n; i += batch) {
       std::vector<const Example*> ex;
       for (int64_t j = i; j < std::min(n, i + batch); ++j) ex.push_back(&d[static_cast<size_t>(j)]);
-      auto b = make_batch(ex).to(dev);
-      auto memory = m->encode(b.src, b.src_pad);
-      const int64_t rows = b.src.size(0);
-      auto ys = torch::full({rows, 1}, kBos, torch::TensorOptions().dtype(torch::kLong).device(dev));
-      auto done = torch::zeros({rows}, torch::TensorOptions().dtype(torch::kBool).device(dev));
-      // Greedy decoding; the decoder is re-run on the whole prefix (sequences are short).
-      for (int64_t step = 0; step < len_ - 1; ++step) {
-        auto logits = m->decode(ys, torch::zeros_like(ys, torch::kBool), memory, b.src_pad);
-        auto next = logits.select(1, logits.size(1) - 1).argmax(-1);
-        next = next.masked_fill(done, kEos);
-        ys = torch::cat({ys, next.unsqueeze(1)}, 1);
-        done = done | next.eq(kEos);
-        if (done.all().item<bool>()) break;
-      }
-      auto host = ys.to(torch::kCPU).contiguous();
+      auto host = greedy_decode(m, make_batch(ex).to(dev), len_ - 1, /*stop_early=*/true).to(torch::kCPU).contiguous();
       auto acc = host.accessor<int64_t, 2>();
-      for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t r = 0; r < host.size(0); ++r) {
         std::vector<int64_t> hyp;
         for (int64_t c = 1; c < host.size(1) && acc[r][c] != kEos; ++c) hyp.push_back(acc[r][c]);
         const auto& ref = ex[static_cast<size_t>(r)]->phones;
@@ -217,8 +203,32 @@ class G2pTask : public TextTask {
     return make_batch(ex);
   }
   std::pair<int64_t, int64_t> flop_lengths() const override { return {len_, len_}; }
+  // Serving G2P is decoding a pronunciation: all max_len - 1 steps, so the figure does
+  // not depend on when the model happens to emit EOS.
+  torch::Tensor infer(SeqModel& m, const Batch& b) const override {
+    return greedy_decode(m, b, len_ - 1, /*stop_early=*/false);
+  }
 
  private:
+  // Greedy decoding from BOS; the decoder is re-run on the whole prefix (sequences
+  // are short). stop_early: end once every row has emitted EOS.
+  static torch::Tensor greedy_decode(SeqModel& m, const Batch& b, int64_t steps, bool stop_early) {
+    auto memory = m->encode(b.src, b.src_pad);
+    const int64_t rows = b.src.size(0);
+    const auto dev = b.src.device();
+    auto ys = torch::full({rows, 1}, kBos, torch::TensorOptions().dtype(torch::kLong).device(dev));
+    auto done = torch::zeros({rows}, torch::TensorOptions().dtype(torch::kBool).device(dev));
+    for (int64_t step = 0; step < steps; ++step) {
+      auto logits = m->decode(ys, torch::zeros_like(ys, torch::kBool), memory, b.src_pad);
+      auto next = logits.select(1, logits.size(1) - 1).argmax(-1);
+      next = next.masked_fill(done, kEos);
+      ys = torch::cat({ys, next.unsqueeze(1)}, 1);
+      done = done | next.eq(kEos);
+      if (stop_early && done.all().item<bool>()) break;
+    }
+    return ys;
+  }
+
   int64_t len_;
   std::vector<Example> data_[3];
 };
@@ -335,6 +345,13 @@ int64_t edit_distance(const std::vector<int64_t>& a, const std::vector<int64_t>&
     }
   }
   return row[b.size()];
+}
+
+torch::Tensor TextTask::infer(SeqModel& m, const Batch& b) const {
+  const auto kind = model_kind();
+  if (kind == "encoder_decoder") return m->decode(b.tgt_in, b.tgt_pad, m->encode(b.src, b.src_pad), b.src_pad);
+  if (kind == "decoder_only") return m->decode(b.tgt_in, b.tgt_pad);
+  return m->classify(b.src, b.src_pad);
 }
 
 std::unique_ptr<TextTask> make_text_task(const TaskOptions& opts) {

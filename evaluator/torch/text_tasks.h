@@ -40,6 +40,10 @@ class TextTask {
                            const torch::Device& device) const = 0;
   // A batch of `batch` full-length examples (latency measurement).
   virtual Batch example_batch(int64_t batch) const = 0;
+  // What serving one batch runs, for the latency metrics: by default one forward
+  // pass (classify: the labels' logits; LM: one next-token step over a full-length
+  // context, no KV cache). G2P overrides it with a whole greedy decode.
+  virtual torch::Tensor infer(SeqModel& model, const Batch& b) const;
   // Source/target lengths for the FLOP estimate of one example.
   virtual std::pair<int64_t, int64_t> flop_lengths() const = 0;
 };
