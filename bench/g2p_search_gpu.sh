@@ -3,19 +3,21 @@
 # configs/g2p_gpu.yaml on the full CMU dictionary (data/cache/cmudict.tsv from
 # scripts/fetch-data.sh), trials packed on the GPU, then the reference Transformer
 # trained like the best. Prints trials/hour, best val PER and the baseline's PER.
-# Usage: bench/g2p_search_gpu.sh [trials] [steps]     results and logs go to $OUT
+# Usage: bench/g2p_search_gpu.sh [trials] [steps] [parallel=16]     results and logs go to $OUT
+#   (SEARCH_TIMEOUT: seconds allowed to the search, default 420)
 set -uo pipefail
 source bench/gpu_env.sh
-trials=${1:-32}; steps=${2:-3000}
+trials=${1:-32}; steps=${2:-3000}; parallel=${3:-16}
 gpu_machine | tee "$out/machine.txt"
 gpu_build mctsnas || exit 1
 bin=$GPU_BUILD/app/mctsnas
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits -lms 1000 > "$out/util.csv" &
 smi=$!
 timeout ${SEARCH_TIMEOUT:-420} $bin search configs/g2p_gpu.yaml --run-dir /tmp/run --set search.trials=$trials \
-  --set train.steps=$steps --set train.eval_every=$(( steps / 3 )) --set search.parallel=8 > "$out/search.log" 2>&1
+  --set train.steps=$steps --set train.eval_every=$(( steps / 3 )) --set search.parallel=$parallel > "$out/search.log" 2>&1
 echo "search rc=$?"
 kill $smi
+grep "resources:" "$out/search.log" | head -4
 tail -8 "$out/search.log"
 cp /tmp/run/trials.jsonl /tmp/run/summary.json /tmp/run/report.html "$out/" 2>/dev/null
 cp /tmp/run/baseline.json "$out/" 2>/dev/null
