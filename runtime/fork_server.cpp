@@ -24,9 +24,8 @@
 
 #include "common/error.h"
 #include "runtime/budget.h"
+#include "runtime/child_env.h"
 #include "runtime/process_pool.h"   // describe_signal
-
-extern char** environ;
 
 namespace mctsnas {
 
@@ -224,25 +223,13 @@ std::unique_ptr<ForkServer> ForkServer::start(const std::filesystem::path& execu
   for (const auto& a : args) argv_s.push_back(a);
   for (const char* a : {"--fork-server", "--control-fd", "3", "--parent-pid"}) argv_s.push_back(a);
   argv_s.push_back(std::to_string(::getpid()));
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  auto argv = c_pointers(argv_s);
 
   // One thread everywhere in the server: OpenMP and the BLAS read these when they
   // load, and a pool they started would not survive fork. Each child then sets its
   // trial's counts (apply_budget; the evaluator sets LibTorch's intra-op threads).
-  auto overrides = thread_env(1);
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    std::string key = kv.substr(0, kv.find('='));
-    if (std::none_of(overrides.begin(), overrides.end(), [&](auto& o) { return o.first == key; }))
-      env.push_back(kv);
-  }
-  for (const auto& [k, v] : overrides) env.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  auto env = environment_with(thread_env(1));
+  auto envp = c_pointers(env);
 
   const std::string log_path = log.empty() ? std::string("/dev/null") : log.string();
   posix_spawn_file_actions_t fa;

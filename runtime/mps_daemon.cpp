@@ -16,8 +16,7 @@
 #include <vector>
 
 #include "common/error.h"
-
-extern char** environ;
+#include "runtime/child_env.h"
 
 namespace mctsnas {
 
@@ -38,27 +37,6 @@ void remove_tree(const std::filesystem::path& p) {
   ::nftw(
       p.c_str(), [](const char* f, const struct stat*, int, struct FTW*) { return ::remove(f), 0; }, 16,
       FTW_DEPTH | FTW_PHYS);
-}
-
-// This environment with `overrides` replacing variables of the same name.
-std::vector<std::string> environment_with(const std::vector<std::pair<std::string, std::string>>& overrides) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    std::string key = kv.substr(0, kv.find('='));
-    bool replaced = false;
-    for (const auto& o : overrides) replaced = replaced || o.first == key;
-    if (!replaced) env.push_back(kv);
-  }
-  for (const auto& [k, v] : overrides) env.push_back(k + "=" + v);
-  return env;
-}
-
-std::vector<char*> pointers(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -138,9 +116,9 @@ std::unique_ptr<MpsDaemon> MpsDaemon::start(const MpsDaemonOptions& options, std
 
   // Everything the child needs is built before fork: after it, only async-signal-safe calls.
   std::vector<std::string> args = {options.control_binary.string(), "-f"};
-  auto argv = pointers(args);
+  auto argv = c_pointers(args);
   auto env = environment_with({{kPipeVar, d->pipe_dir_.string()}, {kLogVar, d->log_dir_.string()}});
-  auto envp = pointers(env);
+  auto envp = c_pointers(env);
   std::string out_path = (d->log_dir_ / "control-daemon.out").string();
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
@@ -228,9 +206,9 @@ void MpsDaemon::stop() {
       (void)ignored;
       ::close(in_pipe[1]);
       std::vector<std::string> args = {options_.control_binary.string()};
-      auto argv = pointers(args);
+      auto argv = c_pointers(args);
       auto env = environment_with({{kPipeVar, pipe_dir_.string()}, {kLogVar, log_dir_.string()}});
-      auto envp = pointers(env);
+      auto envp = c_pointers(env);
       pid_t q = ::fork();
       if (q == 0) {
         int null = ::open("/dev/null", O_WRONLY);

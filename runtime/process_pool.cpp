@@ -17,10 +17,9 @@
 #include "common/error.h"
 #include "evaluator/trial_json.h"
 #include "runtime/budget.h"
+#include "runtime/child_env.h"
 #include "runtime/inline_pool.h"   // run_clock_seconds(): one clock for every pool
 #include "runtime/trial_worker.h"
-
-extern char** environ;
 
 namespace mctsnas {
 
@@ -257,25 +256,14 @@ int ProcessPool::spawn_worker(const Worker& w, int result_w, int output_w) {
   for (const auto& a : options_.worker_args) args.push_back(a);
   args.push_back("--result-fd");
   args.push_back(std::to_string(kResultFd));
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  auto argv = c_pointers(args);
 
   // Thread-count variables must be in the environment at exec: OpenMP reads them
   // when the library loads, before the worker's own code runs.
   auto overrides = thread_env(w.slot.budget.cpu_threads);
   if (w.slot.budget.host_mem_bytes > 0) overrides.push_back({"MALLOC_ARENA_MAX", "2"});
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    std::string key = kv.substr(0, kv.find('='));
-    if (std::none_of(overrides.begin(), overrides.end(), [&](auto& o) { return o.first == key; }))
-      env.push_back(kv);
-  }
-  for (const auto& [k, v] : overrides) env.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  auto env = environment_with(overrides);
+  auto envp = c_pointers(env);
 
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);

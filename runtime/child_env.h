@@ -1,0 +1,16 @@
+#pragma once
+// argv and envp for a child process (posix_spawn, or fork + execve, where only
+// async-signal-safe calls may follow the fork: so both are built before it).
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mctsnas {
+
+// This process's environment with `overrides` replacing variables of the same name.
+std::vector<std::string> environment_with(const std::vector<std::pair<std::string, std::string>>& overrides);
+
+// Null-terminated pointers into `v`'s strings; valid while `v` lives unchanged.
+std::vector<char*> c_pointers(std::vector<std::string>& v);
+
+}  // namespace mctsnas
