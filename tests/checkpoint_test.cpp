@@ -17,7 +17,7 @@ CheckpointState sample() {
   s.best_id = 17;
   s.best_score = 94.37;
   s.best_choices = {3, 3, 3, 1, 3, 2};
-  s.in_flight = {{42, {1, 2, 3, 4, 0, 1}}, {43, {0, 0, 0, 0, 0, 1}}};
+  s.in_flight = {{42, {1, 2, 3, 4, 0, 1}, ""}, {43, {0, 0, 0, 0, 0, 1}, ""}};
   s.searcher_state = std::string("\x01\x02state\x00bytes", 13);
   return s;
 }

@@ -58,10 +58,15 @@ TEST_CASE("SIGKILL at random moments, then resume: trials.jsonl equals an uninte
   test::TempDir tmp;
   Rng rng(2026);
   int kills = 0;
-  for (int round = 0; kills < 20 && round < 10; ++round) {
+  for (int round = 0; kills < 20 && round < 40; ++round) {   // a run may finish between kills: another round
     const int parallel = round % 2 == 0 ? 1 : 3;
     fs::path ref = tmp / ("ref" + std::to_string(round));
+    const auto t0 = std::chrono::steady_clock::now();
     REQUIRE(WEXITSTATUS(wait_exit(spawn(search_args(ref, parallel)))) == 0);
+    // Kill within the time a whole run takes here (0.3 s on a quiet machine without
+    // LibTorch, seconds on a loaded one), so most attempts die mid-run.
+    const int64_t run_ms = std::max<int64_t>(
+        20, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
     fs::path dir = tmp / ("killed" + std::to_string(round));
     bool finished = false;
     // On a loaded machine start-up alone can outlast a short delay: every kill that
@@ -75,7 +80,8 @@ TEST_CASE("SIGKILL at random moments, then resume: trials.jsonl equals an uninte
       const std::string err_file = (tmp / "stderr.txt").string();
       pid_t pid = spawn(args, err_file);
       if (kills < 20) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(scale * (30 + static_cast<int64_t>(rng.below(300)))));
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(scale * (5 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(run_ms))))));
         ::kill(pid, SIGKILL);
       }
       int st = wait_exit(pid);

@@ -181,7 +181,7 @@ TEST_CASE("export, generate and predict reject bad run directories with one-line
     REQUIRE_THROWS_WITH(run_predict(d / "nope", {"hello"}, out), Catch::Contains("nope"));
   }
   SECTION("the CLI: exit code 2 and one line on stderr") {
-    for (const std::string args : {"export " + (d / "nope").string(), "export " + run.string() + " --rank 99",
+    for (const std::string& args : {"export " + (d / "nope").string(), "export " + run.string() + " --rank 99",
                                    "generate " + run.string() + " --prompt hi",
                                    "predict " + run.string() + " word"}) {
       INFO(args);

@@ -270,9 +270,13 @@ TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: t
   };
   fs::path ref = dir.path() / "ref";
   int st = 0;
+  const auto ref_start = std::chrono::steady_clock::now();
   ::waitpid(spawn_search(search_args(ref)), &st, 0);
   REQUIRE(WIFEXITED(st));
   REQUIRE(WEXITSTATUS(st) == 0);
+  // Kill within the time a whole run takes here, so most attempts die mid-run.
+  const int64_t run_ms = std::max<int64_t>(
+      20, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - ref_start).count());
   // Which CPU a trial was pinned to depends on which slot was free: not compared.
   auto without_cpu_set = [](const fs::path& p) {
     auto lines = mctsnas::test::trial_lines_without_times(p);
@@ -289,7 +293,7 @@ TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: t
   Rng rng(7);
   int kills = 0;
   fs::path run;
-  for (int round = 0; kills < 12 && round < 8; ++round) {   // a run may finish between kills: another round
+  for (int round = 0; kills < 12 && round < 30; ++round) {   // a run may finish between kills: another round
     run = dir.path() / ("killed" + std::to_string(round));
     int64_t scale = 1;
     size_t lines_before = 0;
@@ -298,7 +302,8 @@ TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: t
                                                 : search_args(run);
       pid_t pid = spawn_search(args);
       if (kills < 12) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(scale * (50 + static_cast<int64_t>(rng.below(400)))));
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(scale * (5 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(run_ms))))));
         ::kill(pid, SIGKILL);
       }
       ::waitpid(pid, &st, 0);
