@@ -261,26 +261,30 @@ const Mcts::NeighbourList& Mcts::edit_kids(uint32_t node, std::vector<EditKid>& 
   const Node& parent = nodes_[node];
   const double parent_value = parent.visits > 0 ? value_of(parent) : kNegInf;
   normalize(s_values_, parent_value, s_qs_);
-  const double vl = options_.virtual_loss;
-  const double np = parent.visits + vl * parent.in_flight;
-  size_t vi = 0;
+  const double np = parent.visits + options_.virtual_loss * parent.in_flight;
+  const double* next_q = s_qs_.data();
   for (EditKid& cs : out) {
-    double q = options_.first_play, nv = 0;
-    if (cs.node != NodeIndex::kNone) {
-      const Node& c = nodes_[cs.node];
-      nv = c.visits + vl * c.in_flight;
-      if (c.visits > 0)
-        q = s_qs_[vi++] * c.visits / nv;
-      else if (nv > 0)
-        q = 0;
-    }
-    cs.q = q;
-    cs.visits = nv;
-    cs.score = use_puct_ ? puct_score(q, cs.prior, np, nv, options_.exploration)
-                         : uct_score(q, np, nv, options_.exploration);
-    if (cs.node != NodeIndex::kNone && nodes_[cs.node].has(Node::kExhausted)) cs.score = kNegInf;
+    const Scored sc = score_child(cs.node != NodeIndex::kNone ? &nodes_[cs.node] : nullptr, cs.prior, np, next_q);
+    cs.q = sc.q;
+    cs.visits = sc.visits;
+    cs.score = sc.score;
   }
   return l;
+}
+
+Mcts::Scored Mcts::score_child(const Node* c, double prior, double np, const double*& next_q) const {
+  double q = options_.first_play, n = 0;
+  if (c) {
+    // Virtual loss: each trial in flight below counts as a visit of value 0.
+    n = c->visits + options_.virtual_loss * c->in_flight;
+    if (c->visits > 0)
+      q = *next_q++ * c->visits / n;
+    else if (n > 0)
+      q = 0;
+  }
+  double score = use_puct_ ? puct_score(q, prior, np, n, options_.exploration) : uct_score(q, np, n, options_.exploration);
+  if (c && c->has(Node::kExhausted)) score = kNegInf;
+  return {q, n, score};
 }
 
 std::vector<Mcts::ChildScore> Mcts::scores(uint32_t node, const std::vector<Choice>& node_prefix) const {
@@ -305,35 +309,19 @@ std::vector<Mcts::ChildScore> Mcts::scores(uint32_t node, const std::vector<Choi
   }
   std::vector<double> priors, values, qs;
   priors_for(archs, priors);
-  std::vector<size_t> visited;
-  for (size_t i = 0; i < out.size(); ++i)
-    if (out[i].node && nodes_[*out[i].node].visits > 0) {
-      visited.push_back(i);
-      values.push_back(value_of(nodes_[*out[i].node]));
-    }
+  for (const ChildScore& cs : out)
+    if (cs.node && nodes_[*cs.node].visits > 0) values.push_back(value_of(nodes_[*cs.node]));
   const double parent_value = parent.visits > 0 ? value_of(parent) : kNegInf;
   normalize(values, parent_value, qs);
-  const double vl = options_.virtual_loss;
-  const double np = parent.visits + vl * parent.in_flight;
-  size_t vi = 0;
+  const double np = parent.visits + options_.virtual_loss * parent.in_flight;
+  const double* next_q = qs.data();
   for (size_t i = 0; i < out.size(); ++i) {
     ChildScore& cs = out[i];
     cs.prior = priors[i];
-    double q = options_.first_play, n = 0;
-    if (cs.node) {
-      const Node& c = nodes_[*cs.node];
-      // Virtual loss: each trial in flight below counts as a visit of value 0.
-      n = c.visits + vl * c.in_flight;
-      if (c.visits > 0)
-        q = qs[vi++] * c.visits / n;
-      else if (n > 0)
-        q = 0;
-    }
-    cs.q = q;
-    cs.visits = n;
-    cs.score = use_puct_ ? puct_score(q, cs.prior, np, n, options_.exploration)
-                         : uct_score(q, np, n, options_.exploration);
-    if (cs.node && nodes_[*cs.node].has(Node::kExhausted)) cs.score = kNegInf;
+    const Scored sc = score_child(cs.node ? &nodes_[*cs.node] : nullptr, cs.prior, np, next_q);
+    cs.q = sc.q;
+    cs.visits = sc.visits;
+    cs.score = sc.score;
   }
   return out;
 }

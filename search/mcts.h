@@ -80,6 +80,13 @@ class Mcts final : public Searcher {
   // Normalized Q of each evaluated child (values as backed up), in [0,1].
   void normalize(const std::vector<double>& values, double parent_value, std::vector<double>& out) const;
   double value_of(const Node& n) const;
+  // A child's Q and selection score, the one rule both tree shapes use. c: nullptr
+  // for a child never expanded. next_q: the next normalized value, consumed when c
+  // has visits. np: the parent's visits with virtual loss.
+  struct Scored {
+    double q, visits, score;
+  };
+  Scored score_child(const Node* c, double prior, double np, const double*& next_q) const;
 
   std::vector<ChildScore> scores(uint32_t node, const std::vector<Choice>& node_prefix) const;
 
