@@ -16,26 +16,41 @@
 using namespace mctsnas;
 using namespace mctsnas::torchnas;
 
-TEST_CASE("G2P trial trains in bf16 on the GPU", "[gpu][torch]") {
-  if (!torch::cuda::is_available()) {
-    WARN("skipped: no CUDA device visible to LibTorch");
-    return;
-  }
-  CHECK(use_bf16("auto", torch::Device(torch::kCUDA, 0)));
+namespace {
+
+// The shipped CMUdict sample, and a small encoder-decoder cell model on it.
+TaskOptions g2p_sample_task() {
   TaskOptions task;
   task.kind = "g2p";
   task.data = std::string(MCTSNAS_SOURCE_DIR) + "/data/samples";
-  TrainOptions t;
-  t.steps = 200;
-  t.batch_size = 64;
-  t.lr = 2e-3;
-  t.eval_every = 100;
+  return task;
+}
+
+CellArchitecture small_g2p_cells() {
   CellArchitecture a;
   a.d_model = 128;
   a.encoder_layers = 2;
   a.decoder_layers = 2;
   a.encoder.nodes = {CellNode{{{0, "conv5"}, {1, "local_attention_w8"}}}, CellNode{{{2, "ffn"}}}};
   a.decoder.nodes = {CellNode{{{0, "causal_conv3"}}}, CellNode{{{2, "cross_attention"}}}, CellNode{{{3, "glu"}}}};
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("G2P trial trains in bf16 on the GPU", "[gpu][torch]") {
+  if (!torch::cuda::is_available()) {
+    WARN("skipped: no CUDA device visible to LibTorch");
+    return;
+  }
+  CHECK(use_bf16("auto", torch::Device(torch::kCUDA, 0)));
+  const TaskOptions task = g2p_sample_task();
+  TrainOptions t;
+  t.steps = 200;
+  t.batch_size = 64;
+  t.lr = 2e-3;
+  t.eval_every = 100;
+  const CellArchitecture a = small_g2p_cells();
   TorchEvaluator ev([a](const Architecture&) { return a; }, task, t, {}, 1);
   TrialBudget budget;
   budget.gpu = 0;
@@ -55,19 +70,12 @@ TEST_CASE("a GPU memory cap ends a trial that exceeds it as oom_gpu; one within 
     WARN("skipped: no CUDA device visible to LibTorch");
     return;
   }
-  TaskOptions task;
-  task.kind = "g2p";
-  task.data = std::string(MCTSNAS_SOURCE_DIR) + "/data/samples";
+  const TaskOptions task = g2p_sample_task();
   TrainOptions t;
   t.steps = 20;
   t.batch_size = 64;
   t.eval_every = 20;
-  CellArchitecture a;
-  a.d_model = 128;
-  a.encoder_layers = 2;
-  a.decoder_layers = 2;
-  a.encoder.nodes = {CellNode{{{0, "conv5"}, {1, "local_attention_w8"}}}, CellNode{{{2, "ffn"}}}};
-  a.decoder.nodes = {CellNode{{{0, "causal_conv3"}}}, CellNode{{{2, "cross_attention"}}}, CellNode{{{3, "glu"}}}};
+  const CellArchitecture a = small_g2p_cells();
   TorchEvaluator ev([a](const Architecture&) { return a; }, task, t, {}, 1);
 
   // The same trial twice: first with a cap far below what it needs (its parameters,
