@@ -135,10 +135,20 @@ void Mcts::normalize(const std::vector<double>& values, double parent_value, std
   out.assign(n, 0.0);
   if (n == 0) return;
   if (rank_norm_) {
-    for (size_t i = 0; i < n; ++i) {
-      size_t below = 0;
-      for (size_t j = 0; j < n; ++j) below += values[j] < values[i];
-      out[i] = n == 1 ? 1.0 : static_cast<double>(below) / static_cast<double>(n - 1);
+    // Rank = how many siblings are strictly below, found in a sorted copy
+    // (O(n log n); descents normalize every node on their path).
+    if (n == 1) {
+      out[0] = 1.0;
+      return;
+    }
+    s_ranked_.resize(n);
+    for (size_t i = 0; i < n; ++i) s_ranked_[i] = {values[i], static_cast<uint32_t>(i)};
+    std::sort(s_ranked_.begin(), s_ranked_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    size_t below = 0;
+    for (size_t p = 0; p < n; ++p) {
+      if (p > 0 && s_ranked_[p].first != s_ranked_[p - 1].first) below = p;
+      out[s_ranked_[p].second] = static_cast<double>(below) / static_cast<double>(n - 1);
     }
     return;
   }
@@ -194,6 +204,8 @@ Mcts::NeighbourList& Mcts::neighbours_of(uint32_t node) const {
     l.choices.insert(l.choices.end(), a.choices.begin(), a.choices.end());
     l.keys.push_back(key_of(a));
   }
+  l.node_of.assign(l.keys.size(), NodeIndex::kNone);
+  l.resolved_upto = 0;
   l.pred.assign(l.keys.size(), 0.0);
   l.pred_version.assign(l.keys.size(), 0);  // 0: never current (versions start at 1)
   l.memo.reset(l.keys.size());
@@ -221,12 +233,33 @@ void Mcts::ensure_pred(NeighbourList& l, const std::vector<uint32_t>& which) con
   }
 }
 
+void Mcts::resolve_nodes(NeighbourList& l) const {
+  // Nodes are never removed, so a neighbour found once keeps its index, and one
+  // not found can only have appeared among the nodes created since the last
+  // look: few between two visits of a list near the root, so comparing their
+  // keys beats a hash probe per neighbour.
+  const size_t now = nodes_.size();
+  if (l.resolved_upto == now) return;
+  if (now - l.resolved_upto <= 16) {
+    for (size_t n = l.resolved_upto; n < now; ++n) {
+      const uint64_t key = nodes_[n].key;
+      for (uint32_t i = 0; i < l.size(); ++i)
+        if (l.keys[i] == key && l.node_of[i] == NodeIndex::kNone) l.node_of[i] = static_cast<uint32_t>(n);
+    }
+  } else {
+    for (uint32_t i = 0; i < l.size(); ++i)
+      if (l.node_of[i] == NodeIndex::kNone) l.node_of[i] = index_.find(l.keys[i], nodes_);
+  }
+  l.resolved_upto = now;
+}
+
 const Mcts::NeighbourList& Mcts::edit_kids(uint32_t node, std::vector<EditKid>& out) const {
   // Same arithmetic, in the same order, as scores() did for the edit tree.
   NeighbourList& l = neighbours_of(node);
   out.clear();
+  resolve_nodes(l);
   for (uint32_t i = 0; i < l.size(); ++i) {
-    const uint32_t idx = index_.find(l.keys[i], nodes_);
+    const uint32_t idx = l.node_of[i];
     if (idx != NodeIndex::kNone) {
       const Node& c = nodes_[idx];
       if (idx == node || c.has(Node::kPending) || c.has(Node::kFailed) || c.visits == 0) continue;
@@ -246,7 +279,10 @@ const Mcts::NeighbourList& Mcts::edit_kids(uint32_t node, std::vector<EditKid>& 
       s_pred_[i] = l.pred[out[i].nbr];
       s_order_[i] = i;
     }
-    std::stable_sort(s_order_.begin(), s_order_.end(), [&](size_t a, size_t b) { return s_pred_[a] > s_pred_[b]; });
+    // Ties keep neighbour order (a stable sort, without its buffer allocation).
+    std::sort(s_order_.begin(), s_order_.end(), [&](size_t a, size_t b) {
+      return s_pred_[a] > s_pred_[b] || (s_pred_[a] == s_pred_[b] && a < b);
+    });
     double w = 1.0, sum = 0;
     for (size_t r = 0; r < n; ++r) {
       out[s_order_[r]].prior = w;
@@ -421,9 +457,11 @@ std::optional<Proposal> Mcts::propose_frontier() {
       continue;
     }
     NeighbourList& l = neighbours_of(from);
-    std::vector<uint32_t> unseen;
+    resolve_nodes(l);
+    auto& unseen = s_which_;
+    unseen.clear();
     for (uint32_t i = 0; i < l.size(); ++i)
-      if (index_.find(l.keys[i], nodes_) == NodeIndex::kNone) unseen.push_back(i);
+      if (l.node_of[i] == NodeIndex::kNone) unseen.push_back(i);
     ensure_pred(l, unseen);
     std::optional<Architecture> best;
     double best_pred = kNegInf;

@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/rng.h"
@@ -99,6 +100,8 @@ class Mcts final : public Searcher {
     uint32_t node = NodeIndex::kNone;
     std::vector<Choice> choices;       // count x decisions
     std::vector<uint64_t> keys;        // transposition keys
+    std::vector<uint32_t> node_of;     // the neighbour's node, kNone while it has none (see resolve_nodes)
+    size_t resolved_upto = 0;          // node_of accounts for nodes_[0, resolved_upto)
     std::vector<double> pred;          // predict() per neighbour, valid where pred_version matches
     std::vector<uint64_t> pred_version;
     ScoreMemos memo;                   // the surrogate's per-neighbour cache (bit-identical results)
@@ -111,6 +114,7 @@ class Mcts final : public Searcher {
     double q, prior, visits, score;
   };
   NeighbourList& neighbours_of(uint32_t node) const;
+  void resolve_nodes(NeighbourList& l) const;
   // Children of an edit-tree node as the selection rule sees them, in neighbour
   // order (what scores() gave). The list stays valid until the next neighbours_of.
   const NeighbourList& edit_kids(uint32_t node, std::vector<EditKid>& out) const;
@@ -120,6 +124,7 @@ class Mcts final : public Searcher {
   mutable std::vector<const Choice*> score_archs_;
   mutable std::vector<uint32_t> score_idx_, s_which_;
   mutable std::vector<double> score_out_, s_pred_, s_values_, s_qs_;
+  mutable std::vector<std::pair<double, uint32_t>> s_ranked_;
   mutable std::vector<size_t> s_order_;
   std::vector<EditKid> kids_;
   uint64_t surrogate_version_ = 1;  // bumped whenever the surrogate changes

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -124,9 +125,10 @@ namespace {
 #define MCTSNAS_EXACT
 #endif
 
-// sum_t v[f[t]] in a fixed order: four interleaved chains (so it runs at load
-// throughput, not add latency), then (c0 + c1) + (c2 + c3).
-inline double sparse_sum(const double* v, const uint32_t* f, size_t len) {
+// sum_t v[f[t]] in a fixed order, in double: four interleaved chains (so it
+// runs at load throughput, not add latency), then (c0 + c1) + (c2 + c3).
+template <class T>
+inline double sparse_sum(const T* v, const uint32_t* f, size_t len) {
   double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   size_t t = 0;
   for (; t + 4 <= len; t += 4) {
@@ -139,48 +141,80 @@ inline double sparse_sum(const double* v, const uint32_t* f, size_t len) {
   return (a0 + a1) + (a2 + a3);
 }
 
-// px = sum of the rows f[t] of p0, minus sum_j u_j * coef[j]; n a multiple of 16.
-MCTSNAS_KERNEL void px_kernel(const double* p0, size_t n, const uint32_t* f, size_t len, const double* u,
+// px = sum of the rows f[t] of p0, minus sum_j u_j * coef[j], in double; n a
+// multiple of 16.
+MCTSNAS_KERNEL void px_kernel(const float* p0, size_t n, const uint32_t* f, size_t len, const double* u,
                               const double* coef, size_t pending, double* px) {
-  for (size_t c = 0; c < n; ++c) px[c] = 0;
-  for (size_t t = 0; t < len; ++t) {
-    const double* row = p0 + size_t{f[t]} * n;
-    for (size_t c = 0; c < n; ++c) px[c] += row[c];
+  // 16 columns at a time, so the sums stay in registers (one pass over the
+  // rows). GCC vector types: each lane is an ordinary IEEE add or multiply, so
+  // every clone computes the same bits.
+#if defined(__GNUC__)
+  typedef double d8 __attribute__((vector_size(64)));
+  typedef float f8 __attribute__((vector_size(32)));
+  for (size_t cb = 0; cb < n; cb += 16) {
+    d8 a0 = {}, a1 = {};
+    for (size_t t = 0; t < len; ++t) {
+      const float* row = p0 + size_t{f[t]} * n + cb;
+      f8 r0, r1;
+      std::memcpy(&r0, row, sizeof r0);
+      std::memcpy(&r1, row + 8, sizeof r1);
+      a0 += __builtin_convertvector(r0, d8);
+      a1 += __builtin_convertvector(r1, d8);
+    }
+    for (size_t j = 0; j < pending; ++j) {
+      d8 u0, u1;
+      std::memcpy(&u0, u + j * n + cb, sizeof u0);
+      std::memcpy(&u1, u + j * n + cb + 8, sizeof u1);
+      const double k = coef[j];
+      a0 -= u0 * k;
+      a1 -= u1 * k;
+    }
+    std::memcpy(px + cb, &a0, sizeof a0);
+    std::memcpy(px + cb + 8, &a1, sizeof a1);
   }
-  for (size_t j = 0; j < pending; ++j) {
-    const double* uj = u + j * n;
-    const double k = coef[j];
-    for (size_t c = 0; c < n; ++c) px[c] -= uj[c] * k;
+#else
+  for (size_t cb = 0; cb < n; cb += 16) {
+    double acc[16] = {};
+    for (size_t t = 0; t < len; ++t)
+      for (size_t c = 0; c < 16; ++c) acc[c] += static_cast<double>(p0[size_t{f[t]} * n + cb + c]);
+    for (size_t j = 0; j < pending; ++j)
+      for (size_t c = 0; c < 16; ++c) acc[c] -= u[j * n + cb + c] * coef[j];
+    for (size_t c = 0; c < 16; ++c) px[cb + c] = acc[c];
   }
+#endif
 }
 
 // P0 -= sum_j v_j u_j' (v_j = u_j / d_j) on the upper triangle, mirrored, so P0
-// stays exactly symmetric; w0 += sum_j u_j g_j. Register tiles of R rows x C
-// columns accumulate all m terms before touching P0: one pass over the matrix
-// per flush, compute-bound. Every variant computes each element the same way,
-// acc = fma(v_j[r], u_j[c], acc) for j = 0..m-1 from acc = 0, then P0 - acc,
-// with a correctly rounded FMA (the instruction, or std::fma), so the bits do
-// not depend on the CPU; only the tile shape differs. n a multiple of 16.
+// stays exactly symmetric. Single precision: the flush is the one O(F^2) step
+// per observation and compute-bound, so float doubles its SIMD width and halves
+// P0 (692 KB on NB201: it fits in L2); P only ranks candidates, where ~1e-6
+// relative error is immaterial (surrogate_test bounds it against batch ridge).
+// Register tiles of R rows x C columns accumulate all m terms before touching
+// P0: one pass over the matrix per flush. Every variant computes each element
+// the same way, acc = fma(v_j[r], u_j[c], acc) for j = 0..m-1 from acc = 0,
+// then P0 - acc, with a correctly rounded single-precision FMA (the
+// instruction, or std::fma), so the bits do not depend on the CPU; only the
+// tile shape differs. n a multiple of 16.
 template <size_t R, size_t C>
-inline void store_tile(double* p0, size_t n, size_t rb, size_t cb, const double (&acc)[R][C]) {
+inline void store_tile(float* p0, size_t n, size_t rb, size_t cb, const float (&acc)[R][C]) {
   for (size_t i = 0; i < R; ++i) {
     const size_t r = rb + i;
-    double* row = p0 + r * n;
+    float* row = p0 + r * n;
     for (size_t c = 0; c < C; ++c) {
       const size_t col = cb + c;
       if (col < r) continue;
-      const double x = row[col] - acc[i][c];
+      const float x = row[col] - acc[i][c];
       row[col] = x;
       p0[col * n + r] = x;
     }
   }
 }
 
-void flush_scalar(double* p0, size_t n, const double* u, const double* v, size_t m) {
+void flush_scalar(float* p0, size_t n, const float* u, const float* v, size_t m) {
   constexpr size_t R = 4, C = 4;
   for (size_t rb = 0; rb < n; rb += R)
     for (size_t cb = rb / C * C; cb < n; cb += C) {
-      double acc[R][C] = {};
+      float acc[R][C] = {};
       for (size_t j = 0; j < m; ++j)
         for (size_t i = 0; i < R; ++i)
           for (size_t c = 0; c < C; ++c) acc[i][c] = std::fma(v[j * n + rb + i], u[j * n + cb + c], acc[i][c]);
@@ -189,56 +223,69 @@ void flush_scalar(double* p0, size_t n, const double* u, const double* v, size_t
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
-__attribute__((target("avx2,fma"))) void flush_avx2(double* p0, size_t n, const double* u, const double* v,
-                                                   size_t m) {
-  constexpr size_t R = 4, C = 8;
+__attribute__((target("avx2,fma"))) void flush_avx2(float* p0, size_t n, const float* u, const float* v, size_t m) {
+  constexpr size_t R = 8, C = 16;
   for (size_t rb = 0; rb < n; rb += R)
-    for (size_t cb = rb / 16 * 16; cb < n; cb += C) {
-      __m256d a[R][2];
-      for (size_t i = 0; i < R; ++i) a[i][0] = a[i][1] = _mm256_setzero_pd();
+    for (size_t cb = rb / C * C; cb < n; cb += C) {
+      __m256 a[R][2];
+      for (size_t i = 0; i < R; ++i) a[i][0] = a[i][1] = _mm256_setzero_ps();
       for (size_t j = 0; j < m; ++j) {
-        const __m256d u0 = _mm256_loadu_pd(u + j * n + cb), u1 = _mm256_loadu_pd(u + j * n + cb + 4);
+        const __m256 u0 = _mm256_loadu_ps(u + j * n + cb), u1 = _mm256_loadu_ps(u + j * n + cb + 8);
         for (size_t i = 0; i < R; ++i) {
-          const __m256d b = _mm256_broadcast_sd(v + j * n + rb + i);
-          a[i][0] = _mm256_fmadd_pd(b, u0, a[i][0]);
-          a[i][1] = _mm256_fmadd_pd(b, u1, a[i][1]);
+          const __m256 b = _mm256_broadcast_ss(v + j * n + rb + i);
+          a[i][0] = _mm256_fmadd_ps(b, u0, a[i][0]);
+          a[i][1] = _mm256_fmadd_ps(b, u1, a[i][1]);
         }
       }
-      double acc[R][C];
+      float acc[R][C];
       for (size_t i = 0; i < R; ++i) {
-        _mm256_storeu_pd(acc[i], a[i][0]);
-        _mm256_storeu_pd(acc[i] + 4, a[i][1]);
+        _mm256_storeu_ps(acc[i], a[i][0]);
+        _mm256_storeu_ps(acc[i] + 8, a[i][1]);
       }
       store_tile<R, C>(p0, n, rb, cb, acc);
     }
 }
 
-__attribute__((target("avx512f"))) void flush_avx512(double* p0, size_t n, const double* u, const double* v,
+// 16 x 16 tiles: one zmm accumulator per row. Off the diagonal every element
+// is in the upper triangle: the row segments are stored whole and the mirror
+// is written as 16 full 64-byte row segments (a transpose by gathers), not
+// 256 scattered stores.
+__attribute__((target("avx512f"))) void flush_avx512(float* p0, size_t n, const float* u, const float* v,
                                                     size_t m) {
-  constexpr size_t R = 4, C = 16;
-  for (size_t rb = 0; rb < n; rb += R)
-    for (size_t cb = rb / C * C; cb < n; cb += C) {
-      __m512d a[R][2];
-      for (size_t i = 0; i < R; ++i) a[i][0] = a[i][1] = _mm512_setzero_pd();
+  constexpr size_t T = 16;
+  alignas(64) float x[T][T];
+  const __m512i col_of = _mm512_setr_epi32(0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240);
+  for (size_t rb = 0; rb < n; rb += T)
+    for (size_t cb = rb; cb < n; cb += T) {
+      __m512 a[T];
+      for (size_t i = 0; i < T; ++i) a[i] = _mm512_setzero_ps();
       for (size_t j = 0; j < m; ++j) {
-        const __m512d u0 = _mm512_loadu_pd(u + j * n + cb), u1 = _mm512_loadu_pd(u + j * n + cb + 8);
-        for (size_t i = 0; i < R; ++i) {
-          const __m512d b = _mm512_set1_pd(v[j * n + rb + i]);
-          a[i][0] = _mm512_fmadd_pd(b, u0, a[i][0]);
-          a[i][1] = _mm512_fmadd_pd(b, u1, a[i][1]);
-        }
+        const __m512 uc = _mm512_loadu_ps(u + j * n + cb);
+        const float* vj = v + j * n + rb;
+        for (size_t i = 0; i < T; ++i) a[i] = _mm512_fmadd_ps(_mm512_set1_ps(vj[i]), uc, a[i]);
       }
-      double acc[R][C];
-      for (size_t i = 0; i < R; ++i) {
-        _mm512_storeu_pd(acc[i], a[i][0]);
-        _mm512_storeu_pd(acc[i] + 8, a[i][1]);
+      if (cb == rb) {
+        float acc[T][T];
+        for (size_t i = 0; i < T; ++i) _mm512_storeu_ps(acc[i], a[i]);
+        store_tile<T, T>(p0, n, rb, cb, acc);
+        continue;
       }
-      store_tile<R, C>(p0, n, rb, cb, acc);
+      for (size_t i = 0; i < T; ++i) {
+        float* row = p0 + (rb + i) * n + cb;
+        const __m512 r = _mm512_sub_ps(_mm512_loadu_ps(row), a[i]);
+        _mm512_storeu_ps(row, r);
+        _mm512_store_ps(x[i], r);
+      }
+      for (size_t c = 0; c < T; ++c)
+        _mm512_storeu_ps(p0 + (cb + c) * n + rb,
+                         _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xFFFF,
+                                                  _mm512_add_epi32(col_of, _mm512_set1_epi32(static_cast<int>(c))),
+                                                  &x[0][0], 4));
     }
 }
 #endif
 
-MCTSNAS_EXACT void flush_kernel(double* p0, double* w0, size_t n, const double* u, const double* v,
+MCTSNAS_EXACT void flush_kernel(float* p0, double* w0, size_t n, const double* ud, const float* u, const float* v,
                                 const double* g, size_t m) {
 #if defined(__GNUC__) && defined(__x86_64__)
   static const int isa = __builtin_cpu_supports("avx512f")                                   ? 2
@@ -255,7 +302,7 @@ MCTSNAS_EXACT void flush_kernel(double* p0, double* w0, size_t n, const double* 
 #endif
   for (size_t c = 0; c < n; ++c) {
     double acc = 0;
-    for (size_t j = 0; j < m; ++j) acc += u[j * n + c] * g[j];
+    for (size_t j = 0; j < m; ++j) acc += ud[j * n + c] * g[j];
     w0[c] += acc;
   }
 }
@@ -272,11 +319,11 @@ RidgeSurrogate::RidgeSurrogate(std::unique_ptr<FeatureMap> features, double lamb
 
 void RidgeSurrogate::reset() {
   w0_.assign(stride_, 0.0);
-  p0_.assign(stride_ * stride_, 0.0);
-  for (size_t i = 0; i + 1 < dim_; ++i) p0_[i * stride_ + i] = 1.0 / lambda_;
+  p0_.assign(stride_ * stride_, 0.0f);
+  for (size_t i = 0; i + 1 < dim_; ++i) p0_[i * stride_ + i] = static_cast<float>(1.0 / lambda_);
   // The intercept is (almost) unpenalized; rewards are also offset by the first
   // one, so this large prior variance is well conditioned.
-  p0_[(dim_ - 1) * stride_ + dim_ - 1] = 1e4;
+  p0_[(dim_ - 1) * stride_ + dim_ - 1] = 1e2;
   u_.assign(kFlushEvery * stride_, 0.0);
   invd_.assign(kFlushEvery, 0.0);
   gain_.assign(kFlushEvery, 0.0);
@@ -297,7 +344,7 @@ MCTSNAS_EXACT void RidgeSurrogate::base_terms(const uint32_t* f, size_t len, dou
   // (rows are short: per-row chains would run at add latency).
   double diag = 0, a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   for (size_t t = 0; t < len; ++t) {
-    const double* row = &p0_[size_t{f[t]} * stride_];
+    const float* row = &p0_[size_t{f[t]} * stride_];
     diag += row[f[t]];
     size_t u = t + 1;
     for (; u + 4 <= len; u += 4) {
@@ -364,10 +411,14 @@ MCTSNAS_EXACT void RidgeSurrogate::update(const uint32_t* f, size_t len, double 
 }
 
 void RidgeSurrogate::flush() {
-  std::vector<double> v(pending_ * stride_);
+  // P0's update in single precision (see flush_kernel); w0's in double.
+  std::vector<float> uf(pending_ * stride_), vf(pending_ * stride_);
   for (size_t j = 0; j < pending_; ++j)
-    for (size_t c = 0; c < stride_; ++c) v[j * stride_ + c] = u_[j * stride_ + c] * invd_[j];
-  flush_kernel(p0_.data(), w0_.data(), stride_, u_.data(), v.data(), gain_.data(), pending_);
+    for (size_t c = 0; c < stride_; ++c) {
+      uf[j * stride_ + c] = static_cast<float>(u_[j * stride_ + c]);
+      vf[j * stride_ + c] = static_cast<float>(u_[j * stride_ + c] * invd_[j]);
+    }
+  flush_kernel(p0_.data(), w0_.data(), stride_, u_.data(), uf.data(), vf.data(), gain_.data(), pending_);
   pending_ = 0;
 }
 

@@ -183,7 +183,7 @@ class RidgeSurrogate final : public Surrogate {
   size_t dim_ = 0;            // features + 1 (intercept, last)
   size_t stride_ = 0;         // dim_ rounded up to 16: rows of p0_ and pending vectors
   std::vector<double> w0_;    // stride_ (zero padded)
-  std::vector<double> p0_;    // stride_ x stride_, row-major, exactly symmetric, zero padded
+  std::vector<float> p0_;     // stride_ x stride_, row-major, exactly symmetric, zero padded (float: see flush)
   std::vector<double> u_;     // kFlushEvery x stride_: pending u_j
   std::vector<double> invd_;  // kFlushEvery: 1 / d_j
   std::vector<double> gain_;  // kFlushEvery: g_j = err_j / d_j
