@@ -109,6 +109,8 @@ template <class V> void bind_fields(V& v, MctsOptions& o) {
 template <class V> void bind_fields(V& v, EvolutionOptions& o) {
   v.field("population", o.population, min(2));
   v.field("tournament", o.tournament, min(1));
+  v.field("mutation", o.mutation, one_of({"decision", "neighbour"}));
+  v.field("sampling", o.sampling, one_of({"without_replacement", "with_replacement"}));
 }
 template <class V> void bind_fields(V& v, LocalSearchOptions& o) {
   v.field("initial_samples", o.initial_samples, min(1));

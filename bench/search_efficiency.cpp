@@ -5,9 +5,16 @@
 // it evaluates an architecture at the table's maximum or after --max-evals.
 // With --k > 1 the searcher proposes k at a time and results are observed in
 // proposal order after the whole batch; evaluations are counted in proposal order.
+// Seeds are first_seed .. first_seed + seeds - 1 (default 1000..).
 //
-//   bench_search_efficiency [--seeds 300] [--max-evals 1500] [--table data/nb201_cifar10.csv]
-//                           [--only NAME] [--variant "name:algo:k:key=value,key=value"]...
+// Noise is quantified per row: a distribution-free 95% confidence interval for
+// the median evaluations to the optimum (order statistics: [x_(j), x_(n+1-j)] with
+// j the largest rank such that P(Binomial(n, 1/2) < j) <= 2.5%), and the standard
+// error of the mean best accuracy after 50 evaluations (sample sd / sqrt(n)).
+//
+//   bench_search_efficiency [--seeds 300] [--first-seed 1000] [--max-evals 1500]
+//                           [--table data/nb201_cifar10.csv] [--only NAME[,NAME...]]
+//                           [--variant "name:algo:k:key=value,key=value"]...
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -49,6 +56,8 @@ void set_option(SearchOptions& o, const std::string& key, const std::string& val
   else if (key == "ucb_beta") m.ucb_beta = std::stod(value);
   else if (key == "population") o.evolution.population = std::stoi(value);
   else if (key == "tournament") o.evolution.tournament = std::stoi(value);
+  else if (key == "mutation") o.evolution.mutation = value;
+  else if (key == "sampling") o.evolution.sampling = value;
   else if (key == "initial_samples") o.local.initial_samples = std::stoi(value);
   else if (key == "variant") o.local.variant = value;
   else throw Error("--variant: unknown key '" + key + "'");
@@ -113,6 +122,20 @@ RunResult run_one(const Variant& v, const Nb201Space& space, const TabularEvalua
   return r;
 }
 
+// Ranks (1-based) of the order statistics that bound a 95% confidence interval
+// for the median of n samples: [j, n + 1 - j], j the largest with
+// P(Binomial(n, 1/2) <= j - 1) <= 0.025. j = 0 when n is too small (no bound).
+int median_ci_rank(int n) {
+  double cdf = 0;
+  int j = 0;
+  for (int i = 0; i < n; ++i) {  // cdf = P(B <= i)
+    cdf += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) - n * std::log(2.0));
+    if (cdf > 0.025) break;
+    j = i + 1;
+  }
+  return j;
+}
+
 double quantile(std::vector<int> v, double q) {
   std::sort(v.begin(), v.end());
   double pos = q * (v.size() - 1);
@@ -125,6 +148,7 @@ double quantile(std::vector<int> v, double q) {
 
 int main(int argc, char** argv) try {
   int seeds = 300, max_evals = 1500;
+  uint64_t first_seed = 1000;
   std::string table_path = std::string(MCTSNAS_SOURCE_DIR) + "/data/nb201_cifar10.csv";
   std::vector<Variant> variants;
   std::string only;
@@ -135,6 +159,7 @@ int main(int argc, char** argv) try {
       return argv[++i];
     };
     if (a == "--seeds") seeds = std::stoi(next());
+    else if (a == "--first-seed") first_seed = std::stoull(next());
     else if (a == "--max-evals") max_evals = std::stoi(next());
     else if (a == "--table") table_path = next();
     else if (a == "--variant") variants.push_back(parse_variant(next()));
@@ -146,23 +171,32 @@ int main(int argc, char** argv) try {
                              "evolution_t5:evolution:1:tournament=5", "local:local:1"})
       variants.push_back(parse_variant(spec));
   }
-  if (!only.empty())
-    std::erase_if(variants, [&](const Variant& v) { return v.name != only; });
+  if (seeds < 1) throw Error("--seeds: must be >= 1");
+  if (!only.empty()) {
+    auto names = split(only, ',');
+    for (const auto& n : names)
+      if (std::none_of(variants.begin(), variants.end(), [&](const Variant& v) { return v.name == n; }))
+        throw Error("--only: no variant named '" + n + "'");
+    std::erase_if(variants, [&](const Variant& v) { return std::find(names.begin(), names.end(), v.name) == names.end(); });
+  }
 
   Nb201Space space;
   TabularEvaluator table(space, TabularOptions{table_path, "arch", "test_accuracy"});
   const double optimum = table.best_score(true);
-  std::printf("table %s: %zu entries, optimum %.4f; %d seeds per algorithm, at most %d evaluations\n",
-              table_path.c_str(), table.size(), optimum, seeds, max_evals);
-  std::printf("%-12s %4s %8s %8s %8s %9s | %7s %7s %7s %7s %7s | %6s\n", "algorithm", "k", "mean", "median",
-              "p90", "reached", "@25", "@50", "@100", "@150", "@300", "sec");
+  std::printf("table %s: %zu entries, optimum %.4f; %d seeds per algorithm (%llu..%llu), at most %d evaluations\n",
+              table_path.c_str(), table.size(), optimum, seeds, static_cast<unsigned long long>(first_seed),
+              static_cast<unsigned long long>(first_seed + seeds - 1), max_evals);
+  std::printf("%-12s %4s %8s %8s %8s %9s | %7s %7s %7s %7s %7s | %15s %6s | %6s\n", "algorithm", "k", "mean",
+              "median", "p90", "reached", "@25", "@50", "@100", "@150", "@300", "median 95% CI", "se@50", "sec");
   for (const auto& v : variants) {
     auto t0 = std::chrono::steady_clock::now();
     std::vector<int> evals;
     std::vector<double> best_sum(std::size(kCheckpoints), 0.0);
+    std::vector<double> best50;
     int reached = 0;
     for (int s = 0; s < seeds; ++s) {
-      RunResult r = run_one(v, space, table, optimum, 1000 + static_cast<uint64_t>(s), max_evals);
+      RunResult r = run_one(v, space, table, optimum, first_seed + static_cast<uint64_t>(s), max_evals);
+      best50.push_back(r.best_at[1]);
       evals.push_back(r.evals_to_optimum);
       reached += r.evals_to_optimum <= max_evals;
       for (size_t c = 0; c < best_sum.size(); ++c) best_sum[c] += r.best_at[c];
@@ -177,11 +211,19 @@ int main(int argc, char** argv) try {
     double mean = 0;
     for (int e : evals) mean += e;
     mean /= evals.size();
-    std::printf("%-12s %4d %8s %8s %8s %8.1f%% | %7.3f %7.3f %7.3f %7.3f %7.3f | %6.1f\n", v.name.c_str(), v.k,
-                reached == seeds ? fmt(mean).c_str() : ("(" + fmt(mean) + ")").c_str(),
+    std::sort(evals.begin(), evals.end());
+    const int j = median_ci_rank(seeds);
+    std::string ci = j == 0 ? "n/a"
+                            : "[" + fmt(evals[static_cast<size_t>(j - 1)]) + ", " +
+                                  fmt(evals[static_cast<size_t>(seeds - j)]) + "]";
+    double m50 = best_sum[1] / seeds, var50 = 0;
+    for (double b : best50) var50 += (b - m50) * (b - m50);
+    const double se50 = seeds > 1 ? std::sqrt(var50 / (seeds - 1) / seeds) : NAN;
+    std::printf("%-12s %4d %8s %8s %8s %8.1f%% | %7.3f %7.3f %7.3f %7.3f %7.3f | %15s %6.3f | %6.1f\n",
+                v.name.c_str(), v.k, reached == seeds ? fmt(mean).c_str() : ("(" + fmt(mean) + ")").c_str(),
                 fmt(quantile(evals, 0.5)).c_str(), fmt(quantile(evals, 0.9)).c_str(), 100.0 * reached / seeds,
-                best_sum[0] / seeds, best_sum[1] / seeds, best_sum[2] / seeds, best_sum[3] / seeds,
-                best_sum[4] / seeds, secs);
+                best_sum[0] / seeds, m50, best_sum[2] / seeds, best_sum[3] / seeds, best_sum[4] / seeds, ci.c_str(),
+                se50, secs);
     std::fflush(stdout);
   }
   std::printf("mean in parentheses: runs that never reached the optimum count as %d\n", max_evals + 1);

@@ -1,5 +1,6 @@
 #include "search/evolution.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -13,27 +14,76 @@ EvolutionSearch::EvolutionSearch(const SearchSpace& space, const EvolutionOption
   if (options_.population < 1) throw Error("search.evolution.population: must be >= 1");
   if (options_.tournament < 1 || options_.tournament > options_.population)
     throw Error("search.evolution.tournament: must be between 1 and search.evolution.population");
+  if (options_.mutation != "decision" && options_.mutation != "neighbour")
+    throw Error("search.evolution.mutation: unknown mutation '" + options_.mutation +
+                "' (expected decision or neighbour)");
+  if (options_.sampling != "without_replacement" && options_.sampling != "with_replacement")
+    throw Error("search.evolution.sampling: unknown sampling '" + options_.sampling +
+                "' (expected without_replacement or with_replacement)");
+}
+
+size_t EvolutionSearch::pick_mutation(const Architecture& parent, const std::vector<Architecture>& nbrs) {
+  MCTSNAS_CHECK(!nbrs.empty(), "pick_mutation needs a neighbour");
+  if (options_.mutation == "neighbour") return rng_.below(nbrs.size());
+  // Group the neighbours by the (first) decision they change; a space's
+  // neighbour may change a dependent decision too (a removed input's op).
+  std::vector<size_t> decision_of(nbrs.size());
+  std::vector<size_t> count(parent.choices.size(), 0);
+  for (size_t i = 0; i < nbrs.size(); ++i) {
+    size_t d = 0;
+    while (d < parent.choices.size() && nbrs[i].choices[d] == parent.choices[d]) ++d;
+    MCTSNAS_CHECK(d < parent.choices.size(), "a neighbour equals its parent");
+    decision_of[i] = d;
+    ++count[d];
+  }
+  std::vector<size_t> decisions;  // those with at least one alternative
+  for (size_t d = 0; d < count.size(); ++d)
+    if (count[d] > 0) decisions.push_back(d);
+  // Equal groups: uniform over neighbours is the same distribution; one draw
+  // keeps the random stream of the `neighbour` convention on spaces like NB201.
+  if (std::all_of(decisions.begin(), decisions.end(), [&](size_t d) { return count[d] == count[decisions[0]]; }))
+    return rng_.below(nbrs.size());
+  const size_t d = decisions[rng_.below(decisions.size())];
+  uint64_t r = rng_.below(count[d]);
+  for (size_t i = 0; i < nbrs.size(); ++i)
+    if (decision_of[i] == d && r-- == 0) return i;
+  MCTSNAS_CHECK(false, "pick_mutation: no neighbour left in the chosen group");
+  return 0;
+}
+
+size_t EvolutionSearch::tournament_winner() {
+  const size_t n = population_.size();
+  const size_t s = std::min<size_t>(static_cast<size_t>(options_.tournament), n);
+  // Ties: the first member drawn wins (strictly better replaces), as Python's max().
+  if (options_.sampling == "with_replacement") {
+    size_t best = rng_.below(n);
+    for (size_t i = 1; i < s; ++i) {
+      const size_t c = rng_.below(n);
+      if (better_reward(population_[c].reward, population_[best].reward)) best = c;
+    }
+    return best;
+  }
+  std::vector<size_t> idx(n);
+  for (size_t i = 0; i < n; ++i) idx[i] = i;
+  // Partial Fisher-Yates: the first s are a uniform sample without replacement.
+  for (size_t i = 0; i < s; ++i) std::swap(idx[i], idx[i + rng_.below(n - i)]);
+  size_t best = idx[0];
+  for (size_t i = 1; i < s; ++i)
+    if (better_reward(population_[idx[i]].reward, population_[best].reward)) best = idx[i];
+  return best;
 }
 
 std::optional<Architecture> EvolutionSearch::mutate_from_tournament() {
-  // A child is a uniformly random one-edit mutation of the tournament winner.
+  // A child is a random one-edit mutation (options_.mutation) of the tournament winner.
   // A child evaluated before costs nothing: its known result joins the
   // population (as in regularized evolution over a result cache, which keeps
   // good architectures alive) and another tournament runs. Bounded, then any
   // unseen neighbour of a winner, then any unseen architecture.
   for (int attempt = 0; attempt < 64 && !population_.empty(); ++attempt) {
-    const size_t n = population_.size();
-    const size_t s = std::min<size_t>(static_cast<size_t>(options_.tournament), n);
-    std::vector<size_t> idx(n);
-    for (size_t i = 0; i < n; ++i) idx[i] = i;
-    // Partial Fisher-Yates: the first s are a uniform sample without replacement.
-    for (size_t i = 0; i < s; ++i) std::swap(idx[i], idx[i + rng_.below(n - i)]);
-    size_t best = idx[0];
-    for (size_t i = 1; i < s; ++i)
-      if (better_reward(population_[idx[i]].reward, population_[best].reward)) best = idx[i];
+    const size_t best = tournament_winner();
     auto nbrs = space_.neighbours(population_[best].arch);
     if (nbrs.empty()) continue;
-    Architecture child = nbrs[rng_.below(nbrs.size())];
+    Architecture child = nbrs[pick_mutation(population_[best].arch, nbrs)];
     if (!seen_.contains(child)) return child;
     if (attempt >= 32) {  // many repeats: take any unseen neighbour of this winner
       shuffle(nbrs.begin(), nbrs.end(), rng_);

@@ -1,11 +1,10 @@
 #pragma once
 // Regularized (aging) evolution, Real et al. 2019: a population of the most recent
-// `population` results; each child mutates (one legal edit) the best of
-// `tournament` members drawn without replacement; the oldest member dies.
-// Real et al.'s Algorithm 1 (and their code) draws WITH replacement: measured on
-// NB201 (bench_search_efficiency, 300 seeds, P10 T5) that gives median 120
-// evaluations to the optimum against 107.5 without, i.e. weaker selection, so
-// the stronger variant stays (bench/results/search_efficiency.md).
+// `population` results; each child mutates (one legal edit, see
+// EvolutionOptions::mutation) the best of `tournament` members; the oldest dies.
+// Members are drawn without replacement by default; Real et al.'s Algorithm 1 (and
+// NB201's R-EA code) draw WITH replacement (`sampling: with_replacement`), which on
+// NB201 is weaker (less selection pressure; bench/results/search_efficiency.md).
 #include <deque>
 
 #include "common/rng.h"
@@ -27,6 +26,8 @@ class EvolutionSearch final : public Searcher {
 
  private:
   std::optional<Architecture> mutate_from_tournament();
+  size_t tournament_winner();  // index into population_
+  size_t pick_mutation(const Architecture& parent, const std::vector<Architecture>& nbrs);
   void add_member(Architecture a, double reward);
 
   struct Member {

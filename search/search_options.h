@@ -34,6 +34,18 @@ struct EvolutionOptions {
   // population 10..50 x tournament 3..25 (bench/results/search_efficiency.md),
   // so the baseline MCTS is compared against is not a weak one.
   int tournament = 10;
+  // How a child is drawn from the tournament winner. `decision`: one decision
+  // uniformly among those that can change, then one of its legal alternatives
+  // uniformly (Real et al. 2019, NASLib's NB201 mutation); `neighbour`: uniformly
+  // over all one-edit neighbours, which favours decisions with many choices. The
+  // two coincide when every decision has as many alternatives (NB201: 6 edges x 4
+  // other ops), so `decision` is the default: the reference convention, and on a
+  // mixed space a two-way decision is not starved by a fifty-way one.
+  std::string mutation = "decision";          // decision | neighbour
+  // Tournament members drawn without replacement (the default, stronger on NB201)
+  // or with replacement as in Real et al.'s Algorithm 1 and NB201's R-EA code
+  // (bench/results/search_efficiency.md measures both).
+  std::string sampling = "without_replacement";  // without_replacement | with_replacement
 };
 
 struct LocalSearchOptions {

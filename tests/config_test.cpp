@@ -198,7 +198,7 @@ search:
   deterministic: false
   transposition: canonical
   mcts: {exploration: 1.4, virtual_loss: 0, tree: prefix, selection: uct}
-  evolution: {population: 20, tournament: 20}
+  evolution: {population: 20, tournament: 20, mutation: neighbour, sampling: with_replacement}
 objective: {metric: val_per, goal: minimize, constraints: {max_params: 5.0e6}}
 resources:
   devices: cuda:0,1
@@ -227,6 +227,9 @@ output: {root: /tmp/runs}
   CHECK(o.search.transposition == TranspositionKey::canonical);
   CHECK(o.search.mcts.virtual_loss == 0.0);
   CHECK(o.search.mcts.tree == "prefix");
+  CHECK(o.search.evolution.tournament == 20);
+  CHECK(o.search.evolution.mutation == "neighbour");
+  CHECK(o.search.evolution.sampling == "with_replacement");
   CHECK(o.objective.goal == "minimize");
   CHECK(o.objective.constraints.max_params == 5.0e6);
   CHECK_FALSE(o.objective.constraints.max_latency_ms.has_value());
@@ -316,6 +319,12 @@ TEST_CASE("config: --set overrides", "[config]") {
           "of: mcts, random, evolution, local)");
     CHECK(error_of("seed: 7\n", {"seed.x=1"}) ==
           "--set seed.x=1: seed: is a value, not a section; cannot set seed.x");
+    CHECK(error_of(kTable, {"search.evolution.mutation=node"}) ==
+          "--set search.evolution.mutation=node: search.evolution.mutation: unknown value 'node' "
+          "(expected one of: decision, neighbour)");
+    CHECK(error_of(kTable, {"search.evolution.sampling=replace"}) ==
+          "--set search.evolution.sampling=replace: search.evolution.sampling: unknown value "
+          "'replace' (expected one of: without_replacement, with_replacement)");
     CHECK(error_of(kTable, {"search.evolution.tournament=20"}) ==
           "--set search.evolution.tournament=20: search.evolution.tournament: must be <= "
           "search.evolution.population (10), got 20");
