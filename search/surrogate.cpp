@@ -285,21 +285,20 @@ __attribute__((target("avx512f"))) void flush_avx512(float* p0, size_t n, const 
 }
 #endif
 
-MCTSNAS_EXACT void flush_kernel(float* p0, double* w0, size_t n, const double* ud, const float* u, const float* v,
-                                const double* g, size_t m) {
+int best_flush_isa() {
 #if defined(__GNUC__) && defined(__x86_64__)
   static const int isa = __builtin_cpu_supports("avx512f")                                   ? 2
                          : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
                                                                                              : 0;
-  if (isa == 2)
-    flush_avx512(p0, n, u, v, m);
-  else if (isa == 1)
-    flush_avx2(p0, n, u, v, m);
-  else
-    flush_scalar(p0, n, u, v, m);
+  return isa;
 #else
-  flush_scalar(p0, n, u, v, m);
+  return 0;
 #endif
+}
+
+MCTSNAS_EXACT void flush_kernel(float* p0, double* w0, size_t n, const double* ud, const float* u, const float* v,
+                                const double* g, size_t m) {
+  detail::ridge_flush(best_flush_isa(), p0, n, u, v, m);
   for (size_t c = 0; c < n; ++c) {
     double acc = 0;
     for (size_t j = 0; j < m; ++j) acc += ud[j * n + c] * g[j];
@@ -308,6 +307,22 @@ MCTSNAS_EXACT void flush_kernel(float* p0, double* w0, size_t n, const double* u
 }
 
 }  // namespace
+
+bool detail::ridge_flush(int isa, float* p0, size_t n, const float* u, const float* v, size_t m) {
+  if (isa > best_flush_isa()) return false;
+#if defined(__GNUC__) && defined(__x86_64__)
+  if (isa == 2) {
+    flush_avx512(p0, n, u, v, m);
+    return true;
+  }
+  if (isa == 1) {
+    flush_avx2(p0, n, u, v, m);
+    return true;
+  }
+#endif
+  flush_scalar(p0, n, u, v, m);
+  return true;
+}
 
 RidgeSurrogate::RidgeSurrogate(std::unique_ptr<FeatureMap> features, double lambda)
     : features_(std::move(features)), lambda_(lambda) {

@@ -200,6 +200,14 @@ class RidgeSurrogate final : public Surrogate {
   std::vector<double> log_reward_;
 };
 
+namespace detail {
+// The ridge flush kernel (P0 -= sum_j v_j u_j', upper triangle mirrored, n a
+// multiple of 16) on one instruction set: 0 scalar, 1 AVX2, 2 AVX-512. False
+// (nothing done) where this CPU lacks it. Exposed so a test can check that
+// every variant gives the same bits.
+bool ridge_flush(int isa, float* p0, size_t n, const float* u, const float* v, size_t m);
+}  // namespace detail
+
 // "ridge" or "none" (nullptr: uniform priors). Throws Error for another name.
 std::unique_ptr<Surrogate> make_surrogate(const std::string& name, const SearchSpace& space);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -397,4 +398,31 @@ TEST_CASE("hashed features that collide count twice, and the ridge stays exact",
     Architecture a = space.random(rng);
     s.observe(a, fake_reward(a));
   }
+}
+
+TEST_CASE("the flush gives the same bits on every instruction set", "[surrogate]") {
+  // The search must not depend on the CPU a run (or its resume) lands on.
+  const size_t n = 48, m = RidgeSurrogate::kFlushEvery;
+  Rng rng(17);
+  std::vector<float> p0(n * n), u(m * n), v(m * n);
+  for (size_t r = 0; r < n; ++r)
+    for (size_t c = r; c < n; ++c) p0[r * n + c] = p0[c * n + r] = static_cast<float>(rng.normal());
+  for (size_t i = 0; i < m * n; ++i) {
+    u[i] = static_cast<float>(rng.normal());
+    v[i] = static_cast<float>(rng.normal() * 0.1);
+  }
+  auto scalar = p0;
+  REQUIRE(detail::ridge_flush(0, scalar.data(), n, u.data(), v.data(), m));
+  CHECK(scalar != p0);
+  for (size_t r = 0; r < n; ++r)
+    for (size_t c = 0; c < n; ++c) REQUIRE(scalar[r * n + c] == scalar[c * n + r]);
+  int ran = 0;
+  for (int isa : {1, 2}) {
+    auto out = p0;
+    if (!detail::ridge_flush(isa, out.data(), n, u.data(), v.data(), m)) continue;
+    ++ran;
+    INFO("isa " << isa);
+    CHECK(std::memcmp(out.data(), scalar.data(), out.size() * sizeof(float)) == 0);
+  }
+  if (ran < 2) WARN("this CPU runs " << ran << " of the 2 SIMD flush variants; the others were not compared");
 }
