@@ -110,19 +110,15 @@ void Surrogate::predict_ucb(std::span<const Choice* const> archs, size_t decisio
 namespace {
 
 // Every multiply-add in the ridge arithmetic is a multiply, then an add, never
-// fused into an FMA: GCC fuses by default where the target has FMA, and the
-// bits (so the search) would then depend on the CPU the binary runs on. The
-// hot kernels get AVX-512 / AVX2 clones (same operations, same order per
+// fused into an FMA (this file is built with -ffp-contract=off, see
+// search/CMakeLists.txt): GCC fuses by default where the target has FMA, and
+// the bits (so the search) would then depend on the CPU the binary runs on.
+// The hot kernels get AVX-512 / AVX2 clones (same operations, same order per
 // element, so the same bits) picked at load time.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define MCTSNAS_KERNEL __attribute__((optimize("fp-contract=off"), target_clones("avx512f", "avx2", "default")))
-#define MCTSNAS_EXACT __attribute__((optimize("fp-contract=off")))
-#elif defined(__GNUC__) && !defined(__clang__)
-#define MCTSNAS_KERNEL __attribute__((optimize("fp-contract=off")))
-#define MCTSNAS_EXACT __attribute__((optimize("fp-contract=off")))
+#define MCTSNAS_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define MCTSNAS_KERNEL
-#define MCTSNAS_EXACT
 #endif
 
 // sum_t v[f[t]] in a fixed order, in double: four interleaved chains (so it
@@ -296,7 +292,7 @@ int best_flush_isa() {
 #endif
 }
 
-MCTSNAS_EXACT void flush_kernel(float* p0, double* w0, size_t n, const double* ud, const float* u, const float* v,
+void flush_kernel(float* p0, double* w0, size_t n, const double* ud, const float* u, const float* v,
                                 const double* g, size_t m) {
   detail::ridge_flush(best_flush_isa(), p0, n, u, v, m);
   for (size_t c = 0; c < n; ++c) {
@@ -352,7 +348,7 @@ void RidgeSurrogate::reset() {
   log_reward_.clear();
 }
 
-MCTSNAS_EXACT void RidgeSurrogate::base_terms(const uint32_t* f, size_t len, double& mean, double& var) const {
+void RidgeSurrogate::base_terms(const uint32_t* f, size_t len, double& mean, double& var) const {
   mean = sparse_sum(w0_.data(), f, len);
   // x'P0x with P0 exactly symmetric: the diagonal plus twice the upper pairs,
   // the pairs summed as one stream into four chains that run across rows
@@ -375,7 +371,7 @@ MCTSNAS_EXACT void RidgeSurrogate::base_terms(const uint32_t* f, size_t len, dou
   var = diag + 2.0 * ((a0 + a1) + (a2 + a3));
 }
 
-MCTSNAS_EXACT void RidgeSurrogate::apply_pending(const uint32_t* f, size_t len, size_t from, double& mean,
+void RidgeSurrogate::apply_pending(const uint32_t* f, size_t len, size_t from, double& mean,
                                                  double& var) const {
   for (size_t j = from; j < pending_; ++j) {
     const double s = sparse_sum(&u_[j * stride_], f, len);
@@ -384,12 +380,11 @@ MCTSNAS_EXACT void RidgeSurrogate::apply_pending(const uint32_t* f, size_t len, 
   }
 }
 
-double RidgeSurrogate::ucb(double mean, double var, double beta) const {
+double RidgeSurrogate::noise() const { return n_ > 0 ? sq_err_sum_ / static_cast<double>(n_) : 1.0; }
+
+double RidgeSurrogate::ucb(double mean, double var, double beta, double nz) const {
   double r = mean + offset_;
-  if (beta != 0) {
-    const double noise = n_ > 0 ? sq_err_sum_ / static_cast<double>(n_) : 1.0;
-    r += beta * std::sqrt(std::max(var, 0.0) * noise);
-  }
+  if (beta != 0) r += beta * std::sqrt(std::max(var, 0.0) * nz);
   return r;
 }
 
@@ -403,7 +398,7 @@ void RidgeSurrogate::observe(const Architecture& a, double reward) {
   update(scratch_.data(), scratch_.size(), reward);
 }
 
-MCTSNAS_EXACT void RidgeSurrogate::update(const uint32_t* f, size_t len, double reward) {
+void RidgeSurrogate::update(const uint32_t* f, size_t len, double reward) {
   if (n_ == 0) offset_ = reward;
   // Sherman-Morrison: u = P x (x binary, sparse), d = 1 + x'P x.
   double mean = sparse_sum(w0_.data(), f, len);
@@ -450,7 +445,7 @@ double RidgeSurrogate::predict(const Architecture& a) const {
   double mean, var;
   base_terms(scratch_.data(), scratch_.size(), mean, var);
   apply_pending(scratch_.data(), scratch_.size(), 0, mean, var);
-  return ucb(mean, var, 0.0);
+  return ucb(mean, var, 0.0, 1.0);
 }
 
 double RidgeSurrogate::uncertainty(const Architecture& a) const {
@@ -459,8 +454,7 @@ double RidgeSurrogate::uncertainty(const Architecture& a) const {
   double mean, var;
   base_terms(scratch_.data(), scratch_.size(), mean, var);
   apply_pending(scratch_.data(), scratch_.size(), 0, mean, var);
-  const double noise = n_ > 0 ? sq_err_sum_ / static_cast<double>(n_) : 1.0;
-  return std::sqrt(std::max(var, 0.0) * noise);
+  return std::sqrt(std::max(var, 0.0) * noise());
 }
 
 void RidgeSurrogate::predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta,
@@ -471,7 +465,7 @@ void RidgeSurrogate::predict_ucb(std::span<const Choice* const> archs, size_t de
     double mean, var;
     base_terms(scratch_.data(), scratch_.size(), mean, var);
     apply_pending(scratch_.data(), scratch_.size(), 0, mean, var);
-    out[i] = ucb(mean, var, beta);
+    out[i] = ucb(mean, var, beta, noise());
   }
 }
 
@@ -479,30 +473,27 @@ void RidgeSurrogate::predict_ucb_memo(std::span<const Choice* const> archs, std:
                                       size_t decisions, double beta, ScoreMemos& memos, double* out) const {
   const uint64_t now = static_cast<uint64_t>(n_);
   const uint64_t epoch = now - pending_;  // observations folded into P0, w0
+  const double nz = noise();
   for (size_t i = 0; i < archs.size(); ++i) {
-    const uint32_t k = idx[i];
-    if (memos.feat_begin[k] == ScoreMemos::kEmpty32) {
+    ScoreMemos::Entry& e = memos.entry[idx[i]];
+    if (e.feat_begin == ScoreMemos::kEmpty32) {
       features_->active(std::span<const Choice>(archs[i], decisions), scratch_);
       scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
-      memos.feat_begin[k] = static_cast<uint32_t>(memos.feats.size());
+      e.feat_begin = static_cast<uint32_t>(memos.feats.size());
       memos.feats.push_back(static_cast<uint32_t>(scratch_.size()));
       memos.feats.insert(memos.feats.end(), scratch_.begin(), scratch_.end());
     }
-    const uint32_t* f = &memos.feats[memos.feat_begin[k]];
+    const uint32_t* f = &memos.feats[e.feat_begin];
     const size_t len = f[0];
     ++f;
-    double mean = memos.mean[k], var = memos.var[k];
-    const uint64_t v = memos.version[k];
-    if (v == ScoreMemos::kEmpty || v < epoch || v > now) {
-      base_terms(f, len, mean, var);
-      apply_pending(f, len, 0, mean, var);
+    if (e.version == ScoreMemos::kEmpty || e.version < epoch || e.version > now) {
+      base_terms(f, len, e.mean, e.var);
+      apply_pending(f, len, 0, e.mean, e.var);
     } else {
-      apply_pending(f, len, static_cast<size_t>(v - epoch), mean, var);
+      apply_pending(f, len, static_cast<size_t>(e.version - epoch), e.mean, e.var);
     }
-    memos.mean[k] = mean;
-    memos.var[k] = var;
-    memos.version[k] = now;
-    out[i] = ucb(mean, var, beta);
+    e.version = now;
+    out[i] = ucb(e.mean, e.var, beta, nz);
   }
 }
 

@@ -89,20 +89,19 @@ class DecisionPairFeatures final : public FeatureMap {
 // Drop it (reset) when the candidate list changes or the surrogate is loaded.
 struct ScoreMemos {
   static constexpr uint64_t kEmpty = ~uint64_t{0};
-  std::vector<uint64_t> version;     // surrogate state of mean/var (kEmpty: none yet)
-  std::vector<double> mean, var;
-  std::vector<uint32_t> feat_begin;  // into feats (kEmpty32: not computed yet)
-  std::vector<uint32_t> feats;
   static constexpr uint32_t kEmpty32 = ~uint32_t{0};
+  struct Entry {
+    uint64_t version = kEmpty;     // surrogate state of mean/var (kEmpty: none yet)
+    double mean = 0, var = 0;
+    uint32_t feat_begin = kEmpty32;  // into feats (kEmpty32: not computed yet)
+  };
+  std::vector<Entry> entry;        // one per candidate: one cache line per lookup
+  std::vector<uint32_t> feats;
   void reset(size_t n) {
-    version.assign(n, kEmpty);
-    mean.assign(n, 0.0);
-    var.assign(n, 0.0);
-    feat_begin.assign(n, kEmpty32);
+    entry.assign(n, Entry{});
     feats.clear();
   }
 };
-
 class Surrogate {
  public:
   virtual ~Surrogate() = default;
@@ -172,7 +171,8 @@ class RidgeSurrogate final : public Surrogate {
   // Terms j in [from, pending_) applied to (mean, var) for features f.
   void apply_pending(const uint32_t* f, size_t len, size_t from, double& mean, double& var) const;
   void base_terms(const uint32_t* f, size_t len, double& mean, double& var) const;
-  double ucb(double mean, double var, double beta) const;
+  double noise() const;  // the noise variance estimate that scales var
+  double ucb(double mean, double var, double beta, double nz) const;  // nz: noise()
   void flush();
   void reset();  // the prior: no observations
   // One observation with active features f (the intercept last).
