@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,6 +52,8 @@ class Mcts final : public Searcher {
   // Selection arithmetic, exposed for tests.
   static double puct_score(double q, double prior, double parent_visits, double child_visits, double c);
   static double uct_score(double q, double parent_visits, double child_visits, double c);
+  // out[i] = (number of values strictly below values[i]) / (n - 1); 1 when n == 1.
+  static void rank_normalize(std::span<const double> values, std::vector<double>& out);
 
   // One child as the selection rule sees it (prefix tree: node's children in order;
   // edit tree: the node's neighbours that are not pending/failed).
@@ -124,9 +127,9 @@ class Mcts final : public Searcher {
   mutable std::vector<const Choice*> score_archs_;
   mutable std::vector<uint32_t> score_idx_, s_which_;
   mutable std::vector<double> score_out_, s_pred_, s_values_, s_qs_;
-  mutable std::vector<std::pair<double, uint32_t>> s_ranked_;
   mutable std::vector<size_t> s_order_;
   std::vector<EditKid> kids_;
+  std::vector<float> s_before_;  // observe(): value_max along the path before the backup
   uint64_t surrogate_version_ = 1;  // bumped whenever the surrogate changes
   std::optional<Proposal> propose_one();
   std::optional<Proposal> propose_edit();

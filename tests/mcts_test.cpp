@@ -301,3 +301,22 @@ TEST_CASE("stats() summarises the tree for the report", "[mcts]") {
     else CHECK(st.most_visited_path.front().choices.empty());
   }
 }
+
+TEST_CASE("rank normalization: the share of siblings strictly below, few or many", "[mcts]") {
+  // Few siblings are counted pairwise, many are sorted: both must give the
+  // brute-force ranks, ties included.
+  Rng rng(5);
+  for (size_t n : {1u, 2u, 7u, 24u, 64u, 65u, 300u}) {
+    std::vector<double> v(n);
+    for (double& x : v) x = static_cast<double>(rng.below(n / 2 + 1));  // many ties
+    std::vector<double> out;
+    Mcts::rank_normalize(v, out);
+    REQUIRE(out.size() == n);
+    for (size_t i = 0; i < n; ++i) {
+      size_t below = 0;
+      for (double y : v) below += y < v[i];
+      INFO("n " << n << " i " << i);
+      CHECK(out[i] == (n == 1 ? 1.0 : static_cast<double>(below) / static_cast<double>(n - 1)));
+    }
+  }
+}
