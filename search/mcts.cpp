@@ -130,6 +130,9 @@ void Mcts::priors_for(const std::vector<Architecture>& archs, std::vector<double
   for (double& p : out) p /= sum;
 }
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 void Mcts::rank_normalize(std::span<const double> values, std::vector<double>& out) {
   // Rank = how many siblings are strictly below. Few siblings (NB201: <= 24):
   // count all pairs (vectorized compares, faster than a sort); many (wide
@@ -142,7 +145,7 @@ void Mcts::rank_normalize(std::span<const double> values, std::vector<double>& o
   if (n <= 64) {
     for (size_t i = 0; i < n; ++i) {
       const double x = v[i];
-      int32_t below = 0;
+      int64_t below = 0;  // 64-bit lanes, as wide as the compare's: it vectorizes
       for (size_t j = 0; j < n; ++j) below += v[j] < x;
       out[i] = static_cast<double>(below) / denom;
     }
