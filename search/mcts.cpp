@@ -314,10 +314,10 @@ const Mcts::NeighbourList& Mcts::edit_kids(uint32_t node, std::vector<EditKid>& 
   const Node& parent = nodes_[node];
   const double parent_value = parent.visits > 0 ? value_of(parent) : kNegInf;
   normalize(s_values_, parent_value, s_qs_);
-  const double np = parent.visits + options_.virtual_loss * parent.in_flight;
+  const ParentTerm pt = parent_term(parent.visits + options_.virtual_loss * parent.in_flight);
   const double* next_q = s_qs_.data();
   for (EditKid& cs : out) {
-    const Scored sc = score_child(cs.node != NodeIndex::kNone ? &nodes_[cs.node] : nullptr, cs.prior, np, next_q);
+    const Scored sc = score_child(cs.node != NodeIndex::kNone ? &nodes_[cs.node] : nullptr, cs.prior, pt, next_q);
     cs.q = sc.q;
     cs.visits = sc.visits;
     cs.score = sc.score;
@@ -325,7 +325,13 @@ const Mcts::NeighbourList& Mcts::edit_kids(uint32_t node, std::vector<EditKid>& 
   return l;
 }
 
-Mcts::Scored Mcts::score_child(const Node* c, double prior, double np, const double*& next_q) const {
+Mcts::ParentTerm Mcts::parent_term(double np) const {
+  // The part of PUCT / UCT that only depends on the parent, computed once per
+  // node instead of once per child (same value, so the same scores).
+  return ParentTerm{use_puct_ ? std::sqrt(std::max(np, 1.0)) : std::log(np + 1.0)};
+}
+
+inline Mcts::Scored Mcts::score_child(const Node* c, double prior, ParentTerm pt, const double*& next_q) const {
   double q = options_.first_play, n = 0;
   if (c) {
     // Virtual loss: each trial in flight below counts as a visit of value 0.
@@ -335,7 +341,9 @@ Mcts::Scored Mcts::score_child(const Node* c, double prior, double np, const dou
     else if (n > 0)
       q = 0;
   }
-  double score = use_puct_ ? puct_score(q, prior, np, n, options_.exploration) : uct_score(q, np, n, options_.exploration);
+  // Written as puct_score() / uct_score() compute it, with the parent's part hoisted.
+  const double cx = options_.exploration;
+  double score = use_puct_ ? q + cx * prior * pt.value / (1.0 + n) : q + cx * std::sqrt(pt.value / (n + 1.0));
   if (c && c->has(Node::kExhausted)) score = kNegInf;
   return {q, n, score};
 }
@@ -366,12 +374,12 @@ std::vector<Mcts::ChildScore> Mcts::scores(uint32_t node, const std::vector<Choi
     if (cs.node && nodes_[*cs.node].visits > 0) values.push_back(value_of(nodes_[*cs.node]));
   const double parent_value = parent.visits > 0 ? value_of(parent) : kNegInf;
   normalize(values, parent_value, qs);
-  const double np = parent.visits + options_.virtual_loss * parent.in_flight;
+  const ParentTerm pt = parent_term(parent.visits + options_.virtual_loss * parent.in_flight);
   const double* next_q = qs.data();
   for (size_t i = 0; i < out.size(); ++i) {
     ChildScore& cs = out[i];
     cs.prior = priors[i];
-    const Scored sc = score_child(cs.node ? &nodes_[*cs.node] : nullptr, cs.prior, np, next_q);
+    const Scored sc = score_child(cs.node ? &nodes_[*cs.node] : nullptr, cs.prior, pt, next_q);
     cs.q = sc.q;
     cs.visits = sc.visits;
     cs.score = sc.score;

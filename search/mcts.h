@@ -90,7 +90,11 @@ class Mcts final : public Searcher {
   struct Scored {
     double q, visits, score;
   };
-  Scored score_child(const Node* c, double prior, double np, const double*& next_q) const;
+  struct ParentTerm {
+    double value;  // PUCT: sqrt(max(np, 1)); UCT: log(np + 1)
+  };
+  ParentTerm parent_term(double np) const;
+  Scored score_child(const Node* c, double prior, ParentTerm pt, const double*& next_q) const;
 
   std::vector<ChildScore> scores(uint32_t node, const std::vector<Choice>& node_prefix) const;
 
