@@ -13,7 +13,8 @@ namespace mctsnas {
 namespace {
 // 2: the ridge surrogate stores P as a flushed matrix plus pending rank-one terms.
 // 3: the ridge surrogate stores its observations (replayed on load), not P.
-constexpr uint32_t kStateVersion = 3;
+// 4: the ridge surrogate's features are treatment-coded (other indices).
+constexpr uint32_t kStateVersion = 4;
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 }  // namespace
 

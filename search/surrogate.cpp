@@ -12,8 +12,14 @@
 
 namespace mctsnas {
 
+void FeatureMap::prior_covariance(double feature_var, double intercept_var, double* p, size_t stride) const {
+  const size_t n = size();
+  for (size_t i = 0; i < n; ++i) p[i * stride + i] = feature_var;
+  p[n * stride + n] = intercept_var;
+}
+
 DecisionPairFeatures::DecisionPairFeatures(const SearchSpace& space, size_t all_pairs_max, size_t max_features,
-                                           Overflow overflow) {
+                                           Overflow overflow, Coding coding) {
   const bool hash_pairs = overflow == Overflow::hash_pairs;
   MCTSNAS_CHECK(max_features >= 2 && max_features < (size_t{1} << 31), "feature bound out of range");
   const int d = space.num_decisions();
@@ -32,7 +38,7 @@ DecisionPairFeatures::DecisionPairFeatures(const SearchSpace& space, size_t all_
   for (int i = 0; i < d; ++i)
     for (int j = i + 1; j < d; ++j) {
       if (!all_pairs_ && j != i + 1) continue;
-      pairs_.push_back(Pair{static_cast<uint32_t>(i), static_cast<uint32_t>(j), static_cast<uint32_t>(0)});
+      pairs_.push_back(Pair{static_cast<uint32_t>(i), static_cast<uint32_t>(j), static_cast<uint32_t>(0), 0});
       exact += size_t{width_[i]} * width_[j];
     }
   exact_size_ = exact;
@@ -44,6 +50,7 @@ DecisionPairFeatures::DecisionPairFeatures(const SearchSpace& space, size_t all_
       o += uint64_t{width_[p.i]} * width_[p.j];
     }
     size_ = exact;
+    if (coding == Coding::treatment) code_treatment();
     return;
   }
   // Bounded layout: see the header.
@@ -62,6 +69,7 @@ DecisionPairFeatures::DecisionPairFeatures(const SearchSpace& space, size_t all_
     pair_offset_ = single_buckets_;
     pair_buckets_ = 0;
     size_ = o;
+    if (coding == Coding::treatment && !hash_singles_) code_treatment();
     return;
   }
   hash_singles_ = singles > max_features / 2;
@@ -72,6 +80,81 @@ DecisionPairFeatures::DecisionPairFeatures(const SearchSpace& space, size_t all_
   size_ = pair_offset_ + pair_buckets_;
 }
 
+void DecisionPairFeatures::code_treatment() {
+  // The same singles and pairs as the one-hot layout (so the same model),
+  // numbered in treatment coding.
+  treatment_ = true;
+  uint32_t o = 0;
+  single_coded_.clear();
+  for (uint32_t w : width_) {
+    single_coded_.push_back(o);
+    o += w - 1;
+  }
+  for (Pair& p : pairs_) {
+    p.coded = o;
+    o += (width_[p.i] - 1) * (width_[p.j] - 1);
+  }
+  size_ = o;
+}
+
+void DecisionPairFeatures::prior_covariance(double feature_var, double intercept_var, double* p,
+                                            size_t stride) const {
+  if (!treatment_) {
+    FeatureMap::prior_covariance(feature_var, intercept_var, p, stride);
+    return;
+  }
+  // Each one-hot the model has (weight ~ N(0, feature_var), independent) is a
+  // combination b of the coded features and the intercept I, with [c = 0] =
+  // I - sum_{c'>=1} [c = c'] per decision; its weight adds feature_var b b'.
+  const uint32_t intercept = static_cast<uint32_t>(size_);
+  std::vector<std::pair<uint32_t, double>> b;
+  auto add = [&] {
+    for (const auto& [r, x] : b)
+      for (const auto& [c, y] : b) p[size_t{r} * stride + c] += feature_var * x * y;
+  };
+  // The one-hot [c_i = a] as +1 / -1 terms (and the intercept).
+  auto single = [&](uint32_t i, uint32_t a, double sign) {
+    if (a > 0) {
+      b.emplace_back(single_coded_[i] + a - 1, sign);
+      return;
+    }
+    b.emplace_back(intercept, sign);
+    for (uint32_t c = 1; c < width_[i]; ++c) b.emplace_back(single_coded_[i] + c - 1, -sign);
+  };
+  for (uint32_t i = 0; i < width_.size(); ++i)
+    for (uint32_t a = 0; a < width_[i]; ++a) {
+      b.clear();
+      single(i, a, 1.0);
+      add();
+    }
+  for (const Pair& q : pairs_) {
+    const uint32_t wj = width_[q.j];
+    auto coded = [&](uint32_t a, uint32_t c) { return q.coded + (a - 1) * (wj - 1) + (c - 1); };
+    for (uint32_t a = 0; a < width_[q.i]; ++a)
+      for (uint32_t c = 0; c < wj; ++c) {
+        // [c_i = a][c_j = c] with [c_i = 0] = 1 - sum_{a'>=1} [c_i = a'], likewise j.
+        b.clear();
+        if (a > 0 && c > 0) {
+          b.emplace_back(coded(a, c), 1.0);
+        } else if (a == 0 && c > 0) {
+          single(q.j, c, 1.0);
+          for (uint32_t a2 = 1; a2 < width_[q.i]; ++a2) b.emplace_back(coded(a2, c), -1.0);
+        } else if (a > 0 && c == 0) {
+          single(q.i, a, 1.0);
+          for (uint32_t c2 = 1; c2 < wj; ++c2) b.emplace_back(coded(a, c2), -1.0);
+        } else {
+          b.emplace_back(intercept, 1.0);
+          for (uint32_t a2 = 1; a2 < width_[q.i]; ++a2) b.emplace_back(single_coded_[q.i] + a2 - 1, -1.0);
+          for (uint32_t c2 = 1; c2 < wj; ++c2) b.emplace_back(single_coded_[q.j] + c2 - 1, -1.0);
+          for (uint32_t a2 = 1; a2 < width_[q.i]; ++a2)
+            for (uint32_t c2 = 1; c2 < wj; ++c2) b.emplace_back(coded(a2, c2), 1.0);
+        }
+        add();
+      }
+  }
+  p[size_t{intercept} * stride + intercept] += intercept_var;
+}
+
 uint32_t DecisionPairFeatures::bucket(uint64_t group, uint64_t k, uint32_t offset, uint32_t buckets) const {
   uint64_t x = (group << 32) + k + 1;
   return offset + static_cast<uint32_t>(splitmix64(x) % buckets);
@@ -79,6 +162,13 @@ uint32_t DecisionPairFeatures::bucket(uint64_t group, uint64_t k, uint32_t offse
 
 void DecisionPairFeatures::active(std::span<const Choice> a, std::vector<uint32_t>& out) const {
   out.clear();
+  if (treatment_) {  // choice 0 is the baseline: no feature
+    for (size_t i = 0; i < single_coded_.size(); ++i)
+      if (a[i] > 0) out.push_back(single_coded_[i] + a[i] - 1);
+    for (const Pair& p : pairs_)
+      if (a[p.i] > 0 && a[p.j] > 0) out.push_back(p.coded + (a[p.i] - 1u) * (width_[p.j] - 1) + a[p.j] - 1);
+    return;
+  }
   if (!hashed_) {
     for (size_t i = 0; i < single_offset_.size(); ++i) out.push_back(single_offset_[i] + a[i]);
     for (const Pair& p : pairs_) out.push_back(p.offset + a[p.i] * width_[p.j] + a[p.j]);
@@ -330,11 +420,13 @@ RidgeSurrogate::RidgeSurrogate(std::unique_ptr<FeatureMap> features, double lamb
 
 void RidgeSurrogate::reset() {
   w0_.assign(stride_, 0.0);
-  p0_.assign(stride_ * stride_, 0.0f);
-  for (size_t i = 0; i + 1 < dim_; ++i) p0_[i * stride_ + i] = static_cast<float>(1.0 / lambda_);
-  // The intercept is (almost) unpenalized; rewards are also offset by the first
-  // one, so this large prior variance is well conditioned.
-  p0_[(dim_ - 1) * stride_ + dim_ - 1] = 1e2;
+  // The prior: weights with variance 1 / lambda (as the feature map lays them
+  // out); the intercept (almost) unpenalized, variance 100 (rewards are also
+  // offset by the first one, so it is well conditioned, and float P0 keeps
+  // ~1e-6 relative precision where 1e4 lost ~1e-4).
+  std::vector<double> prior(stride_ * stride_, 0.0);
+  features_->prior_covariance(1.0 / lambda_, 1e2, prior.data(), stride_);
+  p0_.assign(prior.begin(), prior.end());
   u_.assign(kFlushEvery * stride_, 0.0);
   invd_.assign(kFlushEvery, 0.0);
   gain_.assign(kFlushEvery, 0.0);
@@ -544,7 +636,10 @@ void RidgeSurrogate::load(ByteReader& in) {
 
 std::unique_ptr<Surrogate> make_surrogate(const std::string& name, const SearchSpace& space) {
   if (name == "none") return nullptr;
-  if (name == "ridge") return std::make_unique<RidgeSurrogate>(std::make_unique<DecisionPairFeatures>(space));
+  if (name == "ridge")
+    return std::make_unique<RidgeSurrogate>(std::make_unique<DecisionPairFeatures>(
+        space, 2048, DecisionPairFeatures::kMaxFeatures, DecisionPairFeatures::Overflow::drop_pairs,
+        DecisionPairFeatures::Coding::treatment));
   throw Error("search.mcts.surrogate: unknown surrogate '" + name + "' (expected ridge or none)");
 }
 

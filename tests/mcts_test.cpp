@@ -242,11 +242,11 @@ TEST_CASE("an MCTS state of another version is a clear error", "[mcts]") {
   ByteWriter w;
   a.save(w);
   std::string bytes = w.bytes();
-  const uint32_t old_version = 2;  // stored P itself; 3 stores the observations
+  const uint32_t old_version = 3;  // one-hot surrogate features; 4 treatment-codes them
   bytes.replace(0, 4, reinterpret_cast<const char*>(&old_version), 4);
   Mcts b(space, MctsOptions{}, TranspositionKey::exact, 8);
   ByteReader r(bytes, "run/tree.ckpt");
-  CHECK_THROWS_WITH(b.load(r), Catch::Matchers::Contains("MCTS state version 2, but this mctsnas reads version 3"));
+  CHECK_THROWS_WITH(b.load(r), Catch::Matchers::Contains("MCTS state version 3, but this mctsnas reads version 4"));
 }
 
 TEST_CASE("MCTS on large categorical spaces: bounded surrogate and checkpoint", "[mcts]") {

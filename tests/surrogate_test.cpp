@@ -426,3 +426,49 @@ TEST_CASE("the flush gives the same bits on every instruction set", "[surrogate]
   }
   if (ran < 2) WARN("this CPU runs " << ran << " of the 2 SIMD flush variants; the others were not compared");
 }
+
+TEST_CASE("treatment coding: the one-hot ridge model in fewer features", "[surrogate]") {
+  using Coding = DecisionPairFeatures::Coding;
+  using Overflow = DecisionPairFeatures::Overflow;
+  Nb201Space nb201;
+  DecisionPairFeatures coded(nb201, 2048, DecisionPairFeatures::kMaxFeatures, Overflow::drop_pairs, Coding::treatment);
+  CHECK(coded.treatment());
+  CHECK(coded.size() == 6 * 4 + 15 * 16);  // 264 (+ intercept) instead of 405
+  std::vector<uint32_t> act;
+  coded.active(Architecture{{0, 0, 0, 0, 0, 0}}, act);
+  CHECK(act.empty());  // the baseline is the intercept alone
+  coded.active(Architecture{{1, 0, 4, 0, 0, 2}}, act);
+  CHECK(act.size() == 3 + 3);  // 3 choices >= 1, and the 3 pairs among them
+
+  // Predictions and uncertainties equal the one-hot model's, on spaces with
+  // decisions of different widths (one with a single choice), all pairs or
+  // consecutive pairs only, across several flushes.
+  TinySpace tiny({3, 1, 4, 2, 5});
+  struct Case {
+    const SearchSpace* space;
+    size_t all_pairs_max;
+  };
+  for (const Case& c : {Case{&nb201, 2048}, Case{&tiny, 2048}, Case{&tiny, 30}}) {
+    INFO(c.space->kind() << " all_pairs_max " << c.all_pairs_max);
+    auto make = [&](Coding coding) {
+      return std::make_unique<DecisionPairFeatures>(*c.space, c.all_pairs_max, DecisionPairFeatures::kMaxFeatures,
+                                                    Overflow::drop_pairs, coding);
+    };
+    REQUIRE(make(Coding::treatment)->all_pairs() == make(Coding::one_hot)->all_pairs());
+    CHECK(make(Coding::treatment)->size() < make(Coding::one_hot)->size());
+    RidgeSurrogate hot(make(Coding::one_hot), 1.0), tr(make(Coding::treatment), 1.0);
+    Rng rng(21);
+    for (int n = 0; n < 3 * static_cast<int>(RidgeSurrogate::kFlushEvery) + 5; ++n) {
+      Architecture a = c.space->random(rng);
+      const double y = fake_reward(a) + rng.normal();
+      hot.observe(a, y);
+      tr.observe(a, y);
+      if (n % 17 != 3) continue;
+      for (int k = 0; k < 20; ++k) {
+        Architecture x = c.space->random(rng);
+        CHECK(tr.predict(x) == Approx(hot.predict(x)).epsilon(1e-5));
+        CHECK(tr.uncertainty(x) == Approx(hot.uncertainty(x)).epsilon(1e-4));
+      }
+    }
+  }
+}
