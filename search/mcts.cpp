@@ -60,8 +60,12 @@ double Mcts::uct_score(double q, double parent_visits, double child_visits, doub
   return q + c * std::sqrt(std::log(parent_visits + 1.0) / (child_visits + 1.0));
 }
 
-uint64_t Mcts::key_of(const Architecture& a) const {
-  uint64_t k = key_kind_ == TranspositionKey::canonical ? space_.canonical_hash(a) : exact_hash(a.choices);
+uint64_t Mcts::key_of(const Architecture& a) const { return key_of(std::span<const Choice>(a.choices)); }
+
+uint64_t Mcts::key_of(std::span<const Choice> a) const {
+  uint64_t k = key_kind_ == TranspositionKey::canonical
+                   ? space_.canonical_hash(Architecture{std::vector<Choice>(a.begin(), a.end())})
+                   : exact_hash(a);
   return k == 0 ? 1 : k;  // 0 marks "no key" in Node
 }
 
@@ -218,10 +222,9 @@ Mcts::NeighbourList& Mcts::neighbours_of(uint32_t node) const {
   l.node = node;
   l.choices.clear();
   l.keys.clear();
-  for (const auto& a : space_.neighbours(arch_of(node))) {
-    l.choices.insert(l.choices.end(), a.choices.begin(), a.choices.end());
-    l.keys.push_back(key_of(a));
-  }
+  const size_t d = static_cast<size_t>(decisions_);
+  space_.append_neighbours(std::span<const Choice>(&choices_[size_t{node} * d], d), l.choices);
+  for (size_t at = 0; at < l.choices.size(); at += d) l.keys.push_back(key_of(std::span<const Choice>(&l.choices[at], d)));
   l.node_of.assign(l.keys.size(), NodeIndex::kNone);
   l.resolved_upto = 0;
   l.pred.assign(l.keys.size(), 0.0);

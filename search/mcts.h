@@ -77,6 +77,7 @@ class Mcts final : public Searcher {
  private:
   bool edit() const { return edit_tree_; }
   uint64_t key_of(const Architecture& a) const;
+  uint64_t key_of(std::span<const Choice> a) const;
   double predict(const Architecture& a) const;
   uint32_t new_node(uint64_t key, uint8_t depth);
   // Fills priors (sum 1) from surrogate predictions of `archs`.

@@ -397,6 +397,11 @@ uint64_t CellSpace::canonical_hash(const Architecture& a) const {
   return h;
 }
 
+void CellSpace::append_neighbours(std::span<const Choice> a, std::vector<Choice>& out) const {
+  for (const Architecture& n : neighbours(Architecture{std::vector<Choice>(a.begin(), a.end())}))
+    out.insert(out.end(), n.choices.begin(), n.choices.end());
+}
+
 std::vector<Architecture> CellSpace::neighbours(const Architecture& a) const {
   std::vector<Architecture> out;
   std::vector<Choice> legal;

@@ -51,6 +51,7 @@ class CellSpace final : public SearchSpace {
   std::string kind() const override { return "cells"; }
   void legal_choices(std::span<const Choice> prefix, std::vector<Choice>& out) const override;
   std::vector<Architecture> neighbours(const Architecture& a) const override;
+  void append_neighbours(std::span<const Choice> a, std::vector<Choice>& out) const override;
   uint64_t canonical_hash(const Architecture& a) const override;
   // One-line form, e.g.
   //   d_model=128|encoder_layers=2|decoder_layers=2|encoder=conv3(prev)+glu(prev2);ffn(n0)|decoder=...

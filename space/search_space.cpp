@@ -1,5 +1,6 @@
 #include "space/search_space.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -31,18 +32,35 @@ bool SearchSpace::is_legal(const Architecture& a) const {
 }
 
 std::vector<Architecture> SearchSpace::neighbours(const Architecture& a) const {
+  std::vector<Choice> flat;
+  append_neighbours(a.choices, flat);
   std::vector<Architecture> out;
-  std::vector<Choice> legal;
-  for (size_t i = 0; i < a.choices.size(); ++i) {
-    legal_choices(std::span(a.choices.data(), i), legal);
-    for (Choice c : legal) {
-      if (c == a.choices[i]) continue;
-      Architecture n = a;
-      n.choices[i] = c;
-      if (is_legal(n)) out.push_back(std::move(n));
-    }
-  }
+  const size_t d = a.choices.size();
+  for (size_t at = 0; at + d <= flat.size() && d > 0; at += d)
+    out.push_back(Architecture{std::vector<Choice>(flat.begin() + static_cast<std::ptrdiff_t>(at),
+                                                   flat.begin() + static_cast<std::ptrdiff_t>(at + d))});
   return out;
+}
+
+void SearchSpace::append_neighbours(std::span<const Choice> a, std::vector<Choice>& out) const {
+  // Every alternative choice of every decision that keeps `a` legal. Changing
+  // decision i leaves the choices before it legal (legality depends on the
+  // prefix only), so only decisions after i are checked.
+  std::vector<Choice> legal, later, cand(a.begin(), a.end());
+  for (size_t i = 0; i < a.size(); ++i) {
+    legal_choices(std::span(a.data(), i), legal);
+    for (Choice c : legal) {
+      if (c == a[i]) continue;
+      cand[i] = c;
+      bool ok = true;
+      for (size_t j = i + 1; ok && j < a.size(); ++j) {
+        legal_choices(std::span(cand.data(), j), later);
+        ok = std::find(later.begin(), later.end(), cand[j]) != later.end();
+      }
+      if (ok) out.insert(out.end(), cand.begin(), cand.end());
+    }
+    cand[i] = a[i];
+  }
 }
 
 Architecture SearchSpace::random(Rng& rng) const {

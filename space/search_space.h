@@ -47,6 +47,12 @@ class SearchSpace {
   // input, a macro choice). Used by edit trees, local search and mutation.
   // Default: every alternative choice of every decision that keeps `a` legal.
   virtual std::vector<Architecture> neighbours(const Architecture& a) const;
+  // The same neighbours, in the same order, appended to `out` as one flat run
+  // of num_decisions() choices each (no allocation per neighbour: the edit
+  // tree lists the neighbours of every node it expands). A space that
+  // overrides neighbours() overrides this too (or neighbours() alone, at the
+  // cost of the default's copy).
+  virtual void append_neighbours(std::span<const Choice> a, std::vector<Choice>& out) const;
 
   // Equal for architectures that compute the same function (isomorphic cells,
   // dead nodes removed). Default: the exact hash.

@@ -182,6 +182,10 @@ TEST_CASE("cells: neighbours are legal one-edit moves of every kind", "[cells]")
     Architecture a = s.random(rng);
     auto ns = s.neighbours(a);
     REQUIRE(!ns.empty());
+    std::vector<Choice> flat, want;
+    s.append_neighbours(a.choices, flat);  // the edit tree's allocation-free listing
+    for (const auto& n : ns) want.insert(want.end(), n.choices.begin(), n.choices.end());
+    CHECK(flat == want);
     std::set<Architecture> seen;
     bool macro = false, op = false, input = false, add_remove = false;
     for (const auto& n : ns) {
