@@ -8,7 +8,7 @@
 // the search loop does), and the search quality of the surrogate's feature
 // variants beyond the feature bound (--sections variants).
 //
-//   bench_engine_cost [--proposals 10000] [--nodes 1000000] [--edit-nodes 50000] [--dir /tmp]
+//   bench_engine_cost [--proposals 10000] [--repeats 5] [--nodes 1000000] [--edit-nodes 50000] [--dir /tmp]
 //                     [--large-trials 100] [--variant-seeds 20] [--variant-trials 300]
 //                     [--sections nb201,ckpt,large,variants]
 #include <algorithm>
@@ -72,28 +72,46 @@ class WideSpace final : public SearchSpace {
   std::optional<Architecture> parse_key(std::string_view) const override { return std::nullopt; }
 };
 
-void throughput(const char* label, const SearchSpace& space, MctsOptions o, int proposals, int k) {
-  Mcts m(space, o, TranspositionKey::exact, 1);
-  double t_propose = 0, t_observe = 0;
+// Each row repeats the same search (same seed, fresh tree) `repeats` times and
+// prints medians, with the range of propose+observe: a single short run is at
+// the mercy of a frequency ramp or a neighbour's burst on a shared machine.
+void throughput(const char* label, const SearchSpace& space, MctsOptions o, int proposals, int k, int repeats) {
+  std::vector<double> propose_rate, loop_rate, cpu_rate;
+  size_t nodes = 0;
+  double bytes_per_node = 0;
   int n = 0;
-  const double cpu0 = thread_cpu_secs();
-  while (n < proposals) {
-    auto t0 = Clock::now();
-    auto ps = m.propose(k);
-    auto t1 = Clock::now();
-    for (auto& p : ps) m.observe(p, fake_reward(p.arch));
-    auto t2 = Clock::now();
-    t_propose += secs(t0, t1);
-    t_observe += secs(t1, t2);
-    if (ps.empty()) break;
-    n += static_cast<int>(ps.size());
+  for (int r = 0; r < repeats; ++r) {
+    Mcts m(space, o, TranspositionKey::exact, 1);
+    double t_propose = 0, t_observe = 0;
+    n = 0;
+    const double cpu0 = thread_cpu_secs();
+    while (n < proposals) {
+      auto t0 = Clock::now();
+      auto ps = m.propose(k);
+      auto t1 = Clock::now();
+      for (auto& p : ps) m.observe(p, fake_reward(p.arch));
+      auto t2 = Clock::now();
+      t_propose += secs(t0, t1);
+      t_observe += secs(t1, t2);
+      if (ps.empty()) break;
+      n += static_cast<int>(ps.size());
+    }
+    const double cpu = thread_cpu_secs() - cpu0;
+    propose_rate.push_back(n / t_propose);
+    loop_rate.push_back(n / (t_propose + t_observe));
+    cpu_rate.push_back(n / cpu);
+    nodes = m.nodes().size();
+    bytes_per_node = static_cast<double>(m.memory_bytes()) / static_cast<double>(nodes);
   }
-  const double cpu = thread_cpu_secs() - cpu0;
-  std::fflush(stdout);
-  std::printf("%-34s k=%d: %6d proposals, propose %9.0f /s, propose+observe %9.0f /s (CPU time: %9.0f /s), "
-              "%zu nodes, %.1f bytes/node\n",
-              label, k, n, n / t_propose, n / (t_propose + t_observe), n / cpu, m.nodes().size(),
-              static_cast<double>(m.memory_bytes()) / static_cast<double>(m.nodes().size()));
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  const auto [lo, hi] = std::minmax_element(loop_rate.begin(), loop_rate.end());
+  std::printf("%-34s k=%d: %6d proposals x %d, median propose %9.0f /s, propose+observe %9.0f /s [%.0f..%.0f] "
+              "(CPU time: %9.0f /s), %zu nodes, %.1f bytes/node\n",
+              label, k, n, repeats, median(propose_rate), median(loop_rate), *lo, *hi, median(cpu_rate), nodes,
+              bytes_per_node);
 }
 
 void checkpoint(const char* label, const SearchSpace& space, MctsOptions o, size_t target_nodes,
@@ -254,7 +272,7 @@ void variants(int seeds, int trials) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  int proposals = 10000, large_trials = 100, variant_seeds = 20, variant_trials = 300;
+  int proposals = 10000, repeats = 5, large_trials = 100, variant_seeds = 20, variant_trials = 300;
   std::string sections = "nb201,ckpt,large";
   size_t nodes = 1000000, edit_nodes = 50000;
   std::filesystem::path dir = std::filesystem::temp_directory_path();
@@ -262,6 +280,7 @@ int main(int argc, char** argv) try {
     std::string a = argv[i];
     if (i + 1 >= argc) throw Error(a + ": missing value");
     if (a == "--proposals") proposals = std::stoi(argv[++i]);
+    else if (a == "--repeats") repeats = std::max(1, std::stoi(argv[++i]));
     else if (a == "--nodes") nodes = std::stoul(argv[++i]);
     else if (a == "--edit-nodes") edit_nodes = std::stoul(argv[++i]);
     else if (a == "--dir") dir = argv[++i];
@@ -279,12 +298,12 @@ int main(int argc, char** argv) try {
   no_surrogate.surrogate = "none";
   auto has = [&](const char* s) { return ("," + sections + ",").find("," + std::string(s) + ",") != std::string::npos; };
   if (has("nb201")) {
-    throughput("nb201 mcts defaults (edit, ridge)", nb201, defaults, proposals, 1);
-    throughput("nb201 mcts defaults (edit, ridge)", nb201, defaults, proposals, 8);
-    throughput("nb201 mcts edit, surrogate none", nb201, no_surrogate, proposals, 1);
+    throughput("nb201 mcts defaults (edit, ridge)", nb201, defaults, proposals, 1, repeats);
+    throughput("nb201 mcts defaults (edit, ridge)", nb201, defaults, proposals, 8, repeats);
+    throughput("nb201 mcts edit, surrogate none", nb201, no_surrogate, proposals, 1, repeats);
     MctsOptions prefix = defaults;
     prefix.tree = "prefix";
-    throughput("nb201 mcts prefix, ridge", nb201, prefix, proposals, 1);
+    throughput("nb201 mcts prefix, ridge", nb201, prefix, proposals, 1, repeats);
   }
   if (has("ckpt")) {
     WideSpace wide(16, 8);
