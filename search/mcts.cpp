@@ -49,6 +49,9 @@ Mcts::Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKe
   rank_norm_ = options_.normalization == "rank";
   decisions_ = space.num_decisions();
   MCTSNAS_CHECK(decisions_ > 0 && decisions_ < 255, "space must have 1..254 decisions");
+  bool wide = false;
+  for (const Decision& dec : space.decisions()) wide |= dec.choices.size() > 256;
+  choices_.init(static_cast<size_t>(decisions_), wide);
   if (!edit_tree_) new_node(0, 0);  // the prefix tree's root: the empty prefix
 }
 
@@ -90,8 +93,10 @@ uint32_t Mcts::new_node(uint64_t key, uint8_t depth) {
 
 Architecture Mcts::arch_of(uint32_t node) const {
   if (edit_tree_) {
-    auto* p = &choices_[size_t{node} * decisions_];
-    return Architecture{std::vector<Choice>(p, p + decisions_)};
+    Architecture a;
+    a.choices.resize(static_cast<size_t>(decisions_));
+    choices_.get(node, a.choices.data());
+    return a;
   }
   // Prefix tree: walk up by searching parents is not stored; rebuild from the root.
   // Only used for dumps and best_node, so a linear scan for the parent is fine.
@@ -223,7 +228,9 @@ Mcts::NeighbourList& Mcts::neighbours_of(uint32_t node) const {
   l.choices.clear();
   l.keys.clear();
   const size_t d = static_cast<size_t>(decisions_);
-  space_.append_neighbours(std::span<const Choice>(&choices_[size_t{node} * d], d), l.choices);
+  arch_scratch_.resize(d);
+  choices_.get(node, arch_scratch_.data());
+  space_.append_neighbours(arch_scratch_, l.choices);
   for (size_t at = 0; at < l.choices.size(); at += d) l.keys.push_back(key_of(std::span<const Choice>(&l.choices[at], d)));
   l.node_of.assign(l.keys.size(), NodeIndex::kNone);
   l.resolved_upto = 0;
@@ -429,7 +436,7 @@ std::optional<Proposal> Mcts::propose_random() {
   const uint64_t key = key_of(*a);
   uint32_t n = new_node(key, 0);
   index_.insert(key, n, nodes_);
-  choices_.insert(choices_.end(), a->choices.begin(), a->choices.end());
+  choices_.append(a->choices);
   return emit(std::move(*a), {n});
 }
 
@@ -464,7 +471,7 @@ std::optional<Proposal> Mcts::propose_edit() {
       const uint64_t key = key_of(a);
       uint32_t n = new_node(key, static_cast<uint8_t>(std::min(depth + 1, 255)));
       index_.insert(key, n, nodes_);
-      choices_.insert(choices_.end(), a.choices.begin(), a.choices.end());
+      choices_.append(a.choices);
       path.push_back(n);
       return emit(std::move(a), std::move(path));
     }
@@ -510,7 +517,7 @@ std::optional<Proposal> Mcts::propose_frontier() {
     const uint64_t key = key_of(*best);
     uint32_t n = new_node(key, 1);
     index_.insert(key, n, nodes_);
-    choices_.insert(choices_.end(), best->choices.begin(), best->choices.end());
+    choices_.append(best->choices);
     return emit(std::move(*best), {from, n});
   }
   return propose_random();
@@ -710,7 +717,7 @@ SearchStats Mcts::stats() const {
 
 size_t Mcts::memory_bytes() const {
   // What the tree holds (vector growth slack excluded: reserve() removes it).
-  return nodes_.size() * sizeof(Node) + choices_.size() * sizeof(Choice) + open_.size() * sizeof(OpenEntry) +
+  return nodes_.size() * sizeof(Node) + choices_.bytes() + open_.size() * sizeof(OpenEntry) +
          index_.bytes();
 }
 
@@ -739,7 +746,7 @@ std::string Mcts::dump() const {
 }
 
 void Mcts::save(ByteWriter& out) const {
-  out.bytes().reserve(out.bytes().size() + nodes_.size() * sizeof(Node) + choices_.size() * sizeof(Choice) +
+  out.bytes().reserve(out.bytes().size() + nodes_.size() * sizeof(Node) + choices_.bytes() +
                       open_.size() * sizeof(OpenEntry) + index_.bytes() + 4096);
   out.put(kStateVersion);
   out.put<uint8_t>(edit_tree_);
@@ -751,7 +758,7 @@ void Mcts::save(ByteWriter& out) const {
   out.put(best_reward_);
   put_arch(out, best_arch_);
   out.put_vector(nodes_);
-  out.put_vector(choices_);
+  out.put_vector(choices_.raw());
   out.put_vector(open_);
   out.put_vector(index_.slots());
   out.put<uint64_t>(in_flight_.size());
@@ -776,10 +783,10 @@ void Mcts::load(ByteReader& in) {
   best_reward_ = in.get<double>();
   best_arch_ = get_arch(in);
   nodes_ = in.get_vector<Node>();
-  choices_ = in.get_vector<Choice>();
+  auto choice_bytes = in.get_vector<uint8_t>();
   const size_t n = nodes_.size();
   if (best_node_ != NodeIndex::kNone && best_node_ >= n) in.fail("MCTS best node out of range");
-  if (edit_tree_ ? choices_.size() != n * decisions_ : !choices_.empty()) in.fail("MCTS choice table has the wrong size");
+  if (!choices_.set_raw(std::move(choice_bytes), edit_tree_ ? n : 0)) in.fail("MCTS choice table has the wrong size");
   if (!edit_tree_ && n == 0) in.fail("MCTS prefix tree has no root");
   for (uint32_t i = 0; i < n; ++i) {
     const Node& x = nodes_[i];

@@ -162,7 +162,8 @@ class Mcts final : public Searcher {
   double best_reward_ = 0;
   Architecture best_arch_;
   std::vector<Node> nodes_;
-  std::vector<Choice> choices_;  // edit tree: D per node
+  ChoiceTable choices_;  // edit tree: each node's architecture
+  mutable std::vector<Choice> arch_scratch_;
   NodeIndex index_;
   std::map<uint64_t, std::vector<uint32_t>> in_flight_;  // proposal id -> path (root first, leaf last)
   std::unique_ptr<Surrogate> surrogate_;

@@ -5,8 +5,9 @@
 //              never freed or moved individually, so an index (uint32) is a stable
 //              handle and the whole tree is one contiguous block: a checkpoint is a
 //              memcpy of it.
-//   choices_ : edit tree only, num_decisions x uint16 per node (node i's
-//              architecture at [i*D, i*D+D)). The prefix tree needs none: a node's
+//   choices_ : edit tree only (ChoiceTable), node i's architecture, D choices of
+//              one byte each where every decision has at most 256 choices (NB201:
+//              6 bytes per node), else two. The prefix tree needs none: a node's
 //              partial architecture is the choices along its path.
 //   index_   : open addressing, uint32 per slot (node index + 1, 0 = empty), load
 //              <= 3/4, keyed by Node::key: the transposition table.
@@ -26,6 +27,7 @@
 //     at a new best architecture costs nothing and statistics are shared by
 //     every path (a DAG in memory, a tree in each descent).
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "space/architecture.h"
@@ -54,6 +56,41 @@ struct Node {
 };
 static_assert(sizeof(Node) <= 64, "Node must stay within one cache line");
 static_assert(sizeof(Node) == 40, "Node layout changed: update the diagram and checkpoint version");
+
+// The edit tree's architectures, D choices per node, packed (see the diagram).
+class ChoiceTable {
+ public:
+  void init(size_t decisions, bool wide) {
+    d_ = decisions;
+    width_ = wide ? 2 : 1;
+    data_.clear();
+  }
+  void append(std::span<const Choice> a) {
+    for (Choice c : a) {
+      data_.push_back(static_cast<uint8_t>(c & 0xff));
+      if (width_ == 2) data_.push_back(static_cast<uint8_t>(c >> 8));
+    }
+  }
+  // Node i's choices, decoded into `out` (D entries).
+  void get(uint32_t i, Choice* out) const {
+    const uint8_t* p = data_.data() + size_t{i} * d_ * width_;
+    for (size_t k = 0; k < d_; ++k)
+      out[k] = width_ == 1 ? p[k] : static_cast<Choice>(p[2 * k] | (p[2 * k + 1] << 8));
+  }
+  size_t nodes() const { return d_ ? data_.size() / (d_ * width_) : 0; }
+  size_t bytes() const { return data_.size(); }
+  // Raw bytes, for checkpoints; set_raw is false when they cannot hold `nodes` nodes.
+  const std::vector<uint8_t>& raw() const { return data_; }
+  bool set_raw(std::vector<uint8_t> raw, size_t nodes) {
+    if (raw.size() != nodes * d_ * width_) return false;
+    data_ = std::move(raw);
+    return true;
+  }
+
+ private:
+  size_t d_ = 0, width_ = 1;
+  std::vector<uint8_t> data_;
+};
 
 // key -> node index. Keys are 64-bit hashes; equal keys are the same entry.
 class NodeIndex {

@@ -320,3 +320,33 @@ TEST_CASE("rank normalization: the share of siblings strictly below, few or many
     }
   }
 }
+
+TEST_CASE("edit tree: architectures stored one byte per choice (two past 256 choices)", "[mcts]") {
+  for (int width : {5, 300}) {
+    TinySpace space({width, 3, width});
+    Mcts m(space, MctsOptions{}, TranspositionKey::exact, 4);
+    std::vector<Proposal> seen;
+    for (int i = 0; i < 40; ++i) {
+      auto ps = m.propose(2);
+      for (auto& p : ps) {
+        m.observe(p, fake_reward(p.arch));
+        seen.push_back(p);
+      }
+    }
+    INFO("width " << width);
+    bool high = false;
+    for (uint32_t i = 0; i < m.nodes().size(); ++i) {
+      const Architecture a = m.arch_of(i);
+      CHECK(space.is_legal(a));
+      CHECK(m.nodes()[i].key == exact_hash(a.choices));
+      high |= a.choices[0] > 255 || a.choices[2] > 255;
+    }
+    if (width > 256) CHECK(high);  // choices above one byte were stored and read back
+    ByteWriter w;
+    m.save(w);
+    Mcts b(space, MctsOptions{}, TranspositionKey::exact, 4);
+    ByteReader r(w.bytes(), "tree.ckpt");
+    b.load(r);
+    CHECK(b.dump() == m.dump());
+  }
+}
