@@ -143,6 +143,31 @@ void Mcts::priors_for(const std::vector<Architecture>& archs, std::vector<double
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
+void Mcts::descending_ranks(std::span<const double> values, std::vector<uint32_t>& out) {
+  // Position in a stable sort by value, highest first: the siblings above, and
+  // the equal ones listed earlier. Counted pairwise for few siblings (it
+  // vectorizes), sorted for many.
+  const size_t n = values.size();
+  out.resize(n);
+  const double* v = values.data();
+  if (n <= 64) {
+    for (size_t i = 0; i < n; ++i) {
+      const double x = v[i];
+      int64_t rank = 0;
+      for (size_t j = 0; j < n; ++j) rank += (v[j] > x) | ((v[j] == x) & (j < i));
+      out[i] = static_cast<uint32_t>(rank);
+    }
+    return;
+  }
+  std::vector<uint32_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return v[a] > v[b]; });
+  for (size_t r = 0; r < n; ++r) out[order[r]] = static_cast<uint32_t>(r);
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 void Mcts::rank_normalize(std::span<const double> values, std::vector<double>& out) {
   // Rank = how many siblings are strictly below. Few siblings (NB201: <= 24):
   // count all pairs (vectorized compares, faster than a sort); many (wide
@@ -302,22 +327,17 @@ const Mcts::NeighbourList& Mcts::edit_kids(uint32_t node, std::vector<EditKid>& 
     for (const EditKid& k : out) s_which_.push_back(k.nbr);
     ensure_pred(l, s_which_);
     s_pred_.resize(n);
-    s_order_.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      s_pred_[i] = l.pred[out[i].nbr];
-      s_order_[i] = i;
+    for (size_t i = 0; i < n; ++i) s_pred_[i] = l.pred[out[i].nbr];
+    descending_ranks(s_pred_, s_rank_);
+    // prior = decay^rank / sum_{r<n} decay^r: the powers and their running sum
+    // built once, by the same multiplications and additions in the same order.
+    while (s_decay_pow_.size() < n) {
+      const double w = s_decay_pow_.empty() ? 1.0 : s_decay_pow_.back() * options_.prior_decay;
+      s_decay_sum_.push_back((s_decay_sum_.empty() ? 0.0 : s_decay_sum_.back()) + w);
+      s_decay_pow_.push_back(w);
     }
-    // Ties keep neighbour order (a stable sort, without its buffer allocation).
-    std::sort(s_order_.begin(), s_order_.end(), [&](size_t a, size_t b) {
-      return s_pred_[a] > s_pred_[b] || (s_pred_[a] == s_pred_[b] && a < b);
-    });
-    double w = 1.0, sum = 0;
-    for (size_t r = 0; r < n; ++r) {
-      out[s_order_[r]].prior = w;
-      sum += w;
-      w *= options_.prior_decay;
-    }
-    for (EditKid& k : out) k.prior /= sum;
+    const double sum = s_decay_sum_[n - 1];
+    for (size_t i = 0; i < n; ++i) out[i].prior = s_decay_pow_[s_rank_[i]] / sum;
   }
   s_values_.clear();
   for (const EditKid& k : out)

@@ -54,6 +54,8 @@ class Mcts final : public Searcher {
   static double uct_score(double q, double parent_visits, double child_visits, double c);
   // out[i] = (number of values strictly below values[i]) / (n - 1); 1 when n == 1.
   static void rank_normalize(std::span<const double> values, std::vector<double>& out);
+  // out[i] = position of values[i] in a stable sort, highest first (ties: earlier first).
+  static void descending_ranks(std::span<const double> values, std::vector<uint32_t>& out);
 
   // One child as the selection rule sees it (prefix tree: node's children in order;
   // edit tree: the node's neighbours that are not pending/failed).
@@ -132,7 +134,8 @@ class Mcts final : public Searcher {
   mutable std::vector<const Choice*> score_archs_;
   mutable std::vector<uint32_t> score_idx_, s_which_;
   mutable std::vector<double> score_out_, s_pred_, s_values_, s_qs_;
-  mutable std::vector<size_t> s_order_;
+  mutable std::vector<uint32_t> s_rank_;
+  mutable std::vector<double> s_decay_pow_, s_decay_sum_;  // prior_decay^r and their running sums
   std::vector<EditKid> kids_;
   std::vector<float> s_before_;  // observe(): value_max along the path before the backup
   uint64_t surrogate_version_ = 1;  // bumped whenever the surrogate changes

@@ -350,3 +350,18 @@ TEST_CASE("edit tree: architectures stored one byte per choice (two past 256 cho
     CHECK(b.dump() == m.dump());
   }
 }
+
+TEST_CASE("descending ranks: a stable sort's positions, few or many", "[mcts]") {
+  Rng rng(8);
+  for (size_t n : {1u, 3u, 24u, 64u, 65u, 200u}) {
+    std::vector<double> v(n);
+    for (double& x : v) x = static_cast<double>(rng.below(n / 3 + 1));  // ties
+    std::vector<uint32_t> ranks;
+    Mcts::descending_ranks(v, ranks);
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] > v[b]; });
+    INFO("n " << n);
+    for (size_t r = 0; r < n; ++r) CHECK(ranks[order[r]] == r);
+  }
+}
