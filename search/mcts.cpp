@@ -154,7 +154,8 @@ void Mcts::descending_ranks(std::span<const double> values, std::vector<uint32_t
     for (size_t i = 0; i < n; ++i) {
       const double x = v[i];
       int64_t rank = 0;
-      for (size_t j = 0; j < n; ++j) rank += (v[j] > x) | ((v[j] == x) & (j < i));
+      for (size_t j = 0; j < i; ++j) rank += v[j] >= x;
+      for (size_t j = i + 1; j < n; ++j) rank += v[j] > x;
       out[i] = static_cast<uint32_t>(rank);
     }
     return;
