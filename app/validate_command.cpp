@@ -17,7 +17,11 @@ void add_validate_command(CLI::App& app, int& code) {
   auto sets = std::make_shared<std::vector<std::string>>();
   cmd->add_option("CONFIG", *config, "YAML config file")->required();
   cmd->add_option("--set", *sets, "Override a config key (as for search)");
-  cmd->callback([&code, config, sets] {
+  auto resolved = std::make_shared<bool>(false);
+  cmd->add_flag("--resolved", *resolved,
+                "Also print the resolved config: every key with its default filled in (what a run writes to "
+                "config.resolved.yaml)");
+  cmd->callback([&code, config, sets, resolved] {
     code = guarded("validate", [&] {
       std::vector<ConfigOverride> ov;
       for (const auto& s : *sets) ov.push_back(parse_override(s));
@@ -37,6 +41,7 @@ void add_validate_command(CLI::App& app, int& code) {
                 << o.objective.metric << "\n  search: " << o.search.algorithm << ", " << o.search.trials
                 << " trials, " << o.search.parallel << " at once\n";
       if (o.task.kind == "table") make_evaluator(o, *space);  // loads and checks the table
+      if (*resolved) std::cout << resolved_yaml(o);
       return 0;
     });
   });

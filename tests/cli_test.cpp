@@ -75,6 +75,15 @@ TEST_CASE("validate accepts every shipped config and prints the space size", "[c
   CHECK(n >= 5);
   Run nb = run("validate " + src("configs/nb201_random.yaml"));
   CHECK_THAT(nb.out, Catch::Contains("15625 architectures (6466 distinct up to isomorphism)"));
+  CHECK_THAT(nb.out, !Catch::Contains("ucb_beta"));
+  // --resolved: every key with its default, e.g. the MCTS and evolution settings
+  // the config does not mention, with --set applied.
+  Run full = run("validate " + src("configs/nb201_random.yaml") + " --resolved --set search.evolution.tournament=4");
+  CHECK(full.code == 0);
+  CHECK_THAT(full.out, Catch::Contains("resolved config: every key"));
+  CHECK_THAT(full.out, Catch::Contains("ucb_beta: 4"));
+  CHECK_THAT(full.out, Catch::Contains("tournament: 4"));
+  CHECK_THAT(full.out, Catch::Contains("mutation: decision"));
 }
 
 TEST_CASE("sample prints random architectures as YAML, JSON, DOT and lines", "[cli]") {
