@@ -1,5 +1,7 @@
 #include "runtime/mps_daemon.h"
 
+#include <dirent.h>
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -37,6 +39,31 @@ void remove_tree(const std::filesystem::path& p) {
   ::nftw(
       p.c_str(), [](const char* f, const struct stat*, int, struct FTW*) { return ::remove(f), 0; }, 16,
       FTW_DEPTH | FTW_PHYS);
+}
+
+// Private directories whose owner died without stop() (SIGKILL, a crash): the
+// daemon died with it (PR_SET_PDEATHSIG), its directory stayed. Named
+// mctsnas-mps-<pid>-XXXXXX; removed when that pid is gone and the directory is
+// ours. A pid reused since only delays the cleanup to a later start.
+void remove_stale_private_dirs(const std::filesystem::path& root) {
+  DIR* dir = ::opendir(root.c_str());
+  if (!dir) return;
+  const std::string prefix = "mctsnas-mps-";
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const size_t dash = name.find('-', prefix.size());
+    if (dash == std::string::npos || dash == prefix.size()) continue;
+    const std::string digits = name.substr(prefix.size(), dash - prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    const pid_t owner = static_cast<pid_t>(std::stol(digits));
+    if (owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    const std::filesystem::path p = root / name;
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::getuid()) continue;
+    remove_tree(p);
+  }
+  ::closedir(dir);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -91,6 +118,7 @@ std::unique_ptr<MpsDaemon> MpsDaemon::start(const MpsDaemonOptions& options, std
   std::unique_ptr<MpsDaemon> d(new MpsDaemon());
   d->options_ = options;
   d->stopped_ = true;   // nothing to undo until the daemon runs
+  remove_stale_private_dirs(options.temp_root);
   std::string tmpl = (options.temp_root / ("mctsnas-mps-" + std::to_string(::getpid()) + "-XXXXXX")).string();
   if (!::mkdtemp(tmpl.data())) {
     why = "cannot create a directory for the MPS pipes under " + options.temp_root.string() + ": " +

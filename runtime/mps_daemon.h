@@ -15,6 +15,8 @@
 // exec'd workers inherit, so it must run before the pool starts any of them. stop()
 // (and the destructor) sends `quit` through the control binary, falls back to
 // SIGTERM/SIGKILL, restores the two variables and removes the private directory.
+// A run killed outright (SIGKILL) leaves its directory behind; the next start()
+// under the same temp root removes those of dead owners.
 //
 // Trade-off (NVIDIA's MPS documentation): a fatal GPU fault in one MPS client can take
 // down the other clients on that GPU. Host crashes, host OOM and the per-trial CUDA

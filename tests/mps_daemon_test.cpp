@@ -193,6 +193,28 @@ TEST_CASE("MpsDaemon: private pipe directory, exported environment, quit and cle
   d->stop();   // idempotent
 }
 
+TEST_CASE("MpsDaemon: start removes private directories of runs that died without stopping", "[mps]") {
+  TempDir tmp("mps");
+  auto opts = options_for(fake_control(tmp), tmp);
+  // A dead owner: a child that has exited and been reaped.
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  REQUIRE(dead > 0);
+  ::waitpid(dead, nullptr, 0);
+  const fs::path stale = opts.temp_root / ("mctsnas-mps-" + std::to_string(dead) + "-AbC123");
+  const fs::path live = opts.temp_root / ("mctsnas-mps-" + std::to_string(::getppid()) + "-XyZ789");
+  const fs::path other = opts.temp_root / "mctsnas-mps-notapid-1";
+  for (const auto& p : {stale, live, other}) fs::create_directories(p / "pipe");
+  { std::ofstream(stale / "pipe" / "control") << "x"; }
+  std::string why;
+  auto d = MpsDaemon::start(opts, why);
+  REQUIRE(d);
+  CHECK_FALSE(fs::exists(stale));  // its owner is gone
+  CHECK(fs::exists(live));         // its owner (our parent) runs
+  CHECK(fs::exists(other));        // not one of ours by name
+  d->stop();
+}
+
 TEST_CASE("MpsDaemon: a daemon that fails, hangs or ignores quit leaves nothing behind", "[mps]") {
   TempDir tmp("mps");
   std::string why;
