@@ -213,8 +213,7 @@ namespace {
 
 // sum_t v[f[t]] in a fixed order, in double: four interleaved chains (so it
 // runs at load throughput, not add latency), then (c0 + c1) + (c2 + c3).
-template <class T>
-inline double sparse_sum(const T* v, const uint32_t* f, size_t len) {
+inline double sparse_sum(const double* v, const uint32_t* f, size_t len) {
   double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   size_t t = 0;
   for (; t + 4 <= len; t += 4) {
@@ -273,7 +272,7 @@ MCTSNAS_KERNEL void px_kernel(const float* p0, size_t n, const uint32_t* f, size
 // P0 -= sum_j v_j u_j' (v_j = u_j / d_j) on the upper triangle, mirrored, so P0
 // stays exactly symmetric. Single precision: the flush is the one O(F^2) step
 // per observation and compute-bound, so float doubles its SIMD width and halves
-// P0 (692 KB on NB201: it fits in L2); P only ranks candidates, where ~1e-6
+// P0 (296 KB on NB201 in treatment coding: it stays in L2); P only ranks candidates, where ~1e-6
 // relative error is immaterial (surrogate_test bounds it against batch ridge).
 // Register tiles of R rows x C columns accumulate all m terms before touching
 // P0: one pass over the matrix per flush. Every variant computes each element

@@ -156,9 +156,11 @@ class Surrogate {
   virtual void load(ByteReader& in) = 0;
 };
 
-// Ridge regression (penalty lambda on every weight but the intercept), updated
-// after every observation by recursive least squares: after n observations the
-// weights equal the batch ridge solution on those n (up to rounding).
+// Ridge regression (prior covariance of the weights from the feature map:
+// 1/lambda per weight by default; the intercept nearly free), updated after
+// every observation by recursive least squares: after n observations the
+// weights equal the batch ridge solution on those n (up to rounding: P0 is
+// single precision, ~1e-6 relative; everything else double).
 //
 // P = (X'X + Lambda)^-1 is kept as P = P0 - sum_j u_j u_j' / d_j: a flushed,
 // exactly symmetric matrix P0 plus up to kFlushEvery pending rank-one terms
@@ -171,8 +173,8 @@ class Surrogate {
 //   mean(x) = offset + w0'x + sum_j (u_j'x) g_j
 //   var(x)  = x'P0 x - sum_j (u_j'x)^2 / d_j
 // so a memo computed after observation j continues with terms j+1.. and gives
-// the same bits as a fresh computation (each term is a 22-load sparse dot
-// with x binary and sparse), until the next flush changes the base.
+// the same bits as a fresh computation (each term is a sparse dot over x's
+// ~15-22 active features), until the next flush changes the base.
 // save() writes the observations, not P: load() replays them (see surrogate.cpp).
 class RidgeSurrogate final : public Surrogate {
  public:
