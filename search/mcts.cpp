@@ -49,9 +49,10 @@ Mcts::Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKe
   rank_norm_ = options_.normalization == "rank";
   decisions_ = space.num_decisions();
   MCTSNAS_CHECK(decisions_ > 0 && decisions_ < 255, "space must have 1..254 decisions");
-  bool wide = false;
-  for (const Decision& dec : space.decisions()) wide |= dec.choices.size() > 256;
-  choices_.init(static_cast<size_t>(decisions_), wide);
+  size_t most = 1;
+  for (const Decision& dec : space.decisions()) most = std::max(most, dec.choices.size());
+  MCTSNAS_CHECK(most <= 65536, "a decision has more than 65536 choices");
+  choices_.init(static_cast<size_t>(decisions_), most);
   if (!edit_tree_) new_node(0, 0);  // the prefix tree's root: the empty prefix
 }
 

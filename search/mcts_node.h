@@ -5,10 +5,11 @@
 //              never freed or moved individually, so an index (uint32) is a stable
 //              handle and the whole tree is one contiguous block: a checkpoint is a
 //              memcpy of it.
-//   choices_ : edit tree only (ChoiceTable), node i's architecture, D choices of
-//              one byte each where every decision has at most 256 choices (NB201:
-//              6 bytes per node), else two. The prefix tree needs none: a node's
-//              partial architecture is the choices along its path.
+//   choices_ : edit tree only (ChoiceTable), node i's architecture: D choices of
+//              ceil(log2(most choices of a decision)) bits each, packed into
+//              ceil(D * bits / 8) bytes (NB201: 6 x 3 bits = 3 bytes per node).
+//              The prefix tree needs none: a node's partial architecture is the
+//              choices along its path.
 //   index_   : open addressing, uint32 per slot (node index + 1, 0 = empty), load
 //              <= 3/4, keyed by Node::key: the transposition table.
 //
@@ -57,38 +58,54 @@ struct Node {
 static_assert(sizeof(Node) <= 64, "Node must stay within one cache line");
 static_assert(sizeof(Node) == 40, "Node layout changed: update the diagram and checkpoint version");
 
-// The edit tree's architectures, D choices per node, packed (see the diagram).
+// The edit tree's architectures, D choices per node, bit-packed (see the diagram).
 class ChoiceTable {
  public:
-  void init(size_t decisions, bool wide) {
+  // max_choices: the most choices any decision has (1..65536).
+  void init(size_t decisions, size_t max_choices) {
     d_ = decisions;
-    width_ = wide ? 2 : 1;
+    bits_ = 1;
+    while ((size_t{1} << bits_) < max_choices) ++bits_;
+    mask_ = (uint64_t{1} << bits_) - 1;
+    row_ = (d_ * bits_ + 7) / 8;
     data_.clear();
   }
   void append(std::span<const Choice> a) {
+    uint64_t acc = 0;
+    int have = 0;
     for (Choice c : a) {
-      data_.push_back(static_cast<uint8_t>(c & 0xff));
-      if (width_ == 2) data_.push_back(static_cast<uint8_t>(c >> 8));
+      acc |= uint64_t{c} << have;
+      have += bits_;
+      for (; have >= 8; have -= 8, acc >>= 8) data_.push_back(static_cast<uint8_t>(acc));
     }
+    if (have > 0) data_.push_back(static_cast<uint8_t>(acc));
   }
   // Node i's choices, decoded into `out` (D entries).
   void get(uint32_t i, Choice* out) const {
-    const uint8_t* p = data_.data() + size_t{i} * d_ * width_;
-    for (size_t k = 0; k < d_; ++k)
-      out[k] = width_ == 1 ? p[k] : static_cast<Choice>(p[2 * k] | (p[2 * k + 1] << 8));
+    const uint8_t* p = data_.data() + size_t{i} * row_;
+    uint64_t acc = 0;
+    int have = 0;
+    for (size_t k = 0; k < d_; ++k) {
+      for (; have < bits_; have += 8) acc |= uint64_t{*p++} << have;
+      out[k] = static_cast<Choice>(acc & mask_);
+      acc >>= bits_;
+      have -= bits_;
+    }
   }
-  size_t nodes() const { return d_ ? data_.size() / (d_ * width_) : 0; }
   size_t bytes() const { return data_.size(); }
+  size_t bytes_per_node() const { return row_; }
   // Raw bytes, for checkpoints; set_raw is false when they cannot hold `nodes` nodes.
   const std::vector<uint8_t>& raw() const { return data_; }
   bool set_raw(std::vector<uint8_t> raw, size_t nodes) {
-    if (raw.size() != nodes * d_ * width_) return false;
+    if (raw.size() != nodes * row_) return false;
     data_ = std::move(raw);
     return true;
   }
 
  private:
-  size_t d_ = 0, width_ = 1;
+  size_t d_ = 0, row_ = 0;
+  int bits_ = 1;
+  uint64_t mask_ = 1;
   std::vector<uint8_t> data_;
 };
 

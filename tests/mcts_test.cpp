@@ -321,8 +321,8 @@ TEST_CASE("rank normalization: the share of siblings strictly below, few or many
   }
 }
 
-TEST_CASE("edit tree: architectures stored one byte per choice (two past 256 choices)", "[mcts]") {
-  for (int width : {5, 300}) {
+TEST_CASE("edit tree: architectures bit-packed, as many bits as the widest decision needs", "[mcts]") {
+  for (int width : {2, 5, 8, 9, 300, 1000}) {
     TinySpace space({width, 3, width});
     Mcts m(space, MctsOptions{}, TranspositionKey::exact, 4);
     std::vector<Proposal> seen;
@@ -363,5 +363,38 @@ TEST_CASE("descending ranks: a stable sort's positions, few or many", "[mcts]") 
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] > v[b]; });
     INFO("n " << n);
     for (size_t r = 0; r < n; ++r) CHECK(ranks[order[r]] == r);
+  }
+}
+
+TEST_CASE("ChoiceTable: bit-packed rows read back exactly", "[mcts]") {
+  Rng rng(12);
+  struct Case {
+    size_t decisions, most, bits;
+  };
+  for (const Case& c : {Case{6, 5, 3}, Case{1, 1, 1}, Case{7, 2, 1}, Case{16, 8, 3}, Case{5, 9, 4},
+                        Case{3, 300, 9}, Case{4, 65536, 16}}) {
+    INFO("decisions " << c.decisions << " most " << c.most);
+    ChoiceTable t;
+    t.init(c.decisions, c.most);
+    CHECK(t.bytes_per_node() == (c.decisions * c.bits + 7) / 8);
+    std::vector<std::vector<Choice>> rows;
+    for (int r = 0; r < 50; ++r) {
+      std::vector<Choice> row(c.decisions);
+      for (auto& x : row) x = static_cast<Choice>(r == 0 ? c.most - 1 : rng.below(c.most));  // row 0: all maximal
+      t.append(row);
+      rows.push_back(row);
+    }
+    CHECK(t.bytes() == 50 * t.bytes_per_node());
+    std::vector<Choice> got(c.decisions);
+    for (uint32_t r = 0; r < rows.size(); ++r) {
+      t.get(r, got.data());
+      CHECK(got == rows[r]);
+    }
+    ChoiceTable u;
+    u.init(c.decisions, c.most);
+    CHECK_FALSE(u.set_raw(std::vector<uint8_t>(t.bytes() + 1), 50));
+    REQUIRE(u.set_raw(t.raw(), 50));
+    u.get(49, got.data());
+    CHECK(got == rows[49]);
   }
 }
