@@ -1,5 +1,7 @@
 #include "runtime/child_env.h"
 
+#include <signal.h>
+
 #include <algorithm>
 
 extern char** environ;
@@ -24,6 +26,18 @@ std::vector<char*> c_pointers(std::vector<std::string>& v) {
   for (auto& s : v) out.push_back(s.data());
   out.push_back(nullptr);
   return out;
+}
+
+void init_child_spawnattr(posix_spawnattr_t& attr, std::initializer_list<int> default_signals) {
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int s : default_signals) sigaddset(&defaults, s);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 }
 
 }  // namespace mctsnas

@@ -272,17 +272,7 @@ int ProcessPool::spawn_worker(const Worker& w, int result_w, int output_w) {
   posix_spawn_file_actions_adddup2(&fa, output_w, 2);
   posix_spawn_file_actions_adddup2(&fa, result_w, kResultFd);
   posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setpgroup(&attr, 0);   // own process group: see the header
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  init_child_spawnattr(attr, {SIGINT, SIGTERM, SIGPIPE});  // own process group: see the header
 
   pid_t pid = -1;
   int rc = posix_spawn(&pid, args[0].c_str(), &fa, &attr, argv.data(), envp.data());
