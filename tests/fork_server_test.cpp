@@ -40,13 +40,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string fault_config(const std::string& extra = "") {
-  std::string choices;
-  for (const auto& b : FaultEvaluator::behaviours()) choices += (choices.empty() ? "" : ", ") + b;
-  return "name: fault\nseed: 1\n"
-         "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
-         "      - {name: behaviour, choices: [" + choices + "]}\n"
-         "      - {name: x, choices: ['0', '1', '2', '3', '4', '5']}\n"
-         "task: {kind: fault}\n" + extra;
+  return test::fault_config("fault", 1, FaultEvaluator::behaviours(), 6, extra);
 }
 
 Choice behaviour(const std::string& name) {
@@ -184,14 +178,10 @@ TEST_CASE("Fork server: after the search process is SIGKILLed, no server or tria
   TempDir dir("fork-orphans");
   // Only sleepers: every trial runs ~10 s, so two are running when the search dies.
   write_text(dir.path() / "sleepers.yaml",
-             "name: sleepers\nseed: 1\n"
-             "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
-             "      - {name: behaviour, choices: [sleep]}\n"
-             "      - {name: x, choices: ['0', '1', '2', '3', '4', '5']}\n"
-             "task: {kind: fault}\n"
-             "objective: {metric: score, goal: maximize}\n"
-             "search: {algorithm: random, trials: 6, parallel: 2}\n"
-             "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n");
+             test::fault_config("sleepers", 1, {"sleep"}, 6,
+                                "objective: {metric: score, goal: maximize}\n"
+                                "search: {algorithm: random, trials: 6, parallel: 2}\n"
+                                "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n"));
   fs::path run = dir.path() / "run";
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -239,18 +229,12 @@ TEST_CASE("Fork server: after the search process is SIGKILLed, no server or tria
 TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: trials.jsonl equals an uninterrupted run",
           "[crash][process][fork_server]") {
   TempDir dir("fork-crash");
-  std::string xs;
-  for (int i = 0; i < 50; ++i) xs += (i ? ", '" : "'") + std::to_string(i) + "'";
   write_text(dir.path() / "ok.yaml",
-             "name: oks\nseed: 5\n"
-             "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
-             "      - {name: behaviour, choices: [ok]}\n"
-             "      - {name: x, choices: [" + xs + "]}\n"
-             "      - {name: y, choices: [" + xs + "]}\n"
-             "task: {kind: fault}\n"
-             "objective: {metric: score, goal: maximize}\n"
-             "search: {algorithm: random, trials: 120, parallel: 2}\n"
-             "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n");
+             test::fault_config("oks", 5, {"ok"}, 50,
+                                "objective: {metric: score, goal: maximize}\n"
+                                "search: {algorithm: random, trials: 120, parallel: 2}\n"
+                                "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n",
+                                2));
   auto spawn_search = [&](const std::vector<std::string>& args) {
     pid_t pid = ::fork();
     if (pid == 0) {

@@ -25,14 +25,8 @@ using mctsnas::testing::write_text;
 namespace {
 
 std::string fault_config(const std::string& per_trial) {
-  std::string choices;
-  for (const auto& b : FaultEvaluator::behaviours()) choices += (choices.empty() ? "" : ", ") + b;
-  return "name: fault\nseed: 1\n"
-         "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
-         "      - {name: behaviour, choices: [" + choices + "]}\n"
-         "      - {name: x, choices: ['0', '1', '2']}\n"
-         "task: {kind: fault}\n"
-         "resources: {isolation: process, per_trial: " + per_trial + "}\n";
+  return test::fault_config("fault", 1, FaultEvaluator::behaviours(), 3,
+                            "resources: {isolation: process, per_trial: " + per_trial + "}\n");
 }
 
 Choice behaviour(const std::string& name) {

@@ -63,17 +63,11 @@ int wait_exit(pid_t pid, double timeout_s) {
 TEST_CASE("SIGTERM during a search with worker processes, then resume, loses no finished trial",
           "[stop_signals][process]") {
   TempDir tmp("stop-resume");
-  std::string xs;
-  for (int i = 0; i < 12; ++i) xs += (i ? ", '" : "'") + std::to_string(i) + "'";
   write_text(tmp.path() / "fault.yaml",
-                   "name: sleepers\nseed: 3\n"
-                   "space:\n  kind: categorical\n  categorical:\n    decisions:\n"
-                   "      - {name: behaviour, choices: [sleep]}\n"
-                   "      - {name: x, choices: [" + xs + "]}\n"
-                   "task: {kind: fault}\n"
-                   "objective: {metric: score, goal: maximize}\n"
-                   "search: {algorithm: random, trials: 8, parallel: 2}\n"
-                   "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n");
+             test::fault_config("sleepers", 3, {"sleep"}, 12,
+                                "objective: {metric: score, goal: maximize}\n"
+                                "search: {algorithm: random, trials: 8, parallel: 2}\n"
+                                "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n"));
   fs::path run = tmp.path() / "run";
   pid_t pid = spawn({std::string(MCTSNAS_BINARY), "search", (tmp.path() / "fault.yaml").string(), "--run-dir", run.string()},
                     tmp.path() / "search.log");

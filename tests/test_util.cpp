@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "common/error.h"
+
 namespace mctsnas::test {
 
 TempDir::TempDir(const std::string& tag) {
@@ -48,6 +50,20 @@ RunOptions nb201_run_options(const std::string& algorithm, uint64_t seed, int64_
   o.search.algorithm = algorithm;
   o.search.trials = trials;
   return o;
+}
+
+std::string fault_config(const std::string& name, uint64_t seed, const std::vector<std::string>& behaviours,
+                         int x_choices, const std::string& rest, int x_decisions) {
+  MCTSNAS_CHECK(x_decisions >= 1 && x_decisions <= 3, "fault_config: 1 to 3 x decisions");
+  std::string b, xs;
+  for (const auto& s : behaviours) b += (b.empty() ? "" : ", ") + s;
+  for (int i = 0; i < x_choices; ++i) xs += (i ? ", '" : "'") + std::to_string(i) + "'";
+  std::string out = "name: " + name + "\nseed: " + std::to_string(seed) +
+                    "\nspace:\n  kind: categorical\n  categorical:\n    decisions:\n"
+                    "      - {name: behaviour, choices: [" + b + "]}\n";
+  for (int d = 0; d < x_decisions; ++d)
+    out += "      - {name: " + std::string(1, static_cast<char>('x' + d)) + ", choices: [" + xs + "]}\n";
+  return out + "task: {kind: fault}\n" + rest;
 }
 
 CellSpaceOptions seq2seq_cell_options() {

@@ -36,6 +36,13 @@ RunOptions nb201_run_options(const std::string& algorithm, uint64_t seed, int64_
 // 1/2/4 layers.
 CellSpaceOptions seq2seq_cell_options();
 
+// A config of task.kind fault (FaultEvaluator: each architecture's `behaviour`
+// decision picks what its trial does) over a categorical space: decision
+// `behaviour` with `behaviours`, then `x_decisions` decisions x, y, z with choices
+// '0'..'x_choices - 1'; `rest` (further top-level sections) appended.
+std::string fault_config(const std::string& name, uint64_t seed, const std::vector<std::string>& behaviours,
+                         int x_choices, const std::string& rest, int x_decisions = 1);
+
 // trials.jsonl lines with the wall-clock fields (seconds, started_at, finished_at)
 // removed: what must be identical between two runs of the same seed.
 std::vector<std::string> trial_lines_without_times(const std::filesystem::path& trials_jsonl);
