@@ -530,32 +530,30 @@ std::vector<double> RidgeSurrogate::weights() const {
   return w;
 }
 
-double RidgeSurrogate::predict(const Architecture& a) const {
+void RidgeSurrogate::fresh_terms(std::span<const Choice> a, double& mean, double& var) const {
   features_->active(a, scratch_);
   scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
-  double mean, var;
   base_terms(scratch_.data(), scratch_.size(), mean, var);
   apply_pending(scratch_.data(), scratch_.size(), 0, mean, var);
+}
+
+double RidgeSurrogate::predict(const Architecture& a) const {
+  double mean, var;
+  fresh_terms(a.choices, mean, var);
   return ucb(mean, var, 0.0, 1.0);
 }
 
 double RidgeSurrogate::uncertainty(const Architecture& a) const {
-  features_->active(a, scratch_);
-  scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
   double mean, var;
-  base_terms(scratch_.data(), scratch_.size(), mean, var);
-  apply_pending(scratch_.data(), scratch_.size(), 0, mean, var);
+  fresh_terms(a.choices, mean, var);
   return std::sqrt(std::max(var, 0.0) * noise());
 }
 
 void RidgeSurrogate::predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta,
                                  double* out) const {
   for (size_t i = 0; i < archs.size(); ++i) {
-    features_->active(std::span<const Choice>(archs[i], decisions), scratch_);
-    scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
     double mean, var;
-    base_terms(scratch_.data(), scratch_.size(), mean, var);
-    apply_pending(scratch_.data(), scratch_.size(), 0, mean, var);
+    fresh_terms(std::span<const Choice>(archs[i], decisions), mean, var);
     out[i] = ucb(mean, var, beta, noise());
   }
 }

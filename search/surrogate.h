@@ -197,6 +197,8 @@ class RidgeSurrogate final : public Surrogate {
   // Terms j in [from, pending_) applied to (mean, var) for features f.
   void apply_pending(const uint32_t* f, size_t len, size_t from, double& mean, double& var) const;
   void base_terms(const uint32_t* f, size_t len, double& mean, double& var) const;
+  // mean and var of an architecture from scratch: base terms, then every pending one.
+  void fresh_terms(std::span<const Choice> a, double& mean, double& var) const;
   double noise() const;  // the noise variance estimate that scales var
   double ucb(double mean, double var, double beta, double nz) const;  // nz: noise()
   void flush();

@@ -38,6 +38,24 @@ std::vector<double> solve(std::vector<std::vector<double>> a, std::vector<double
   return w;
 }
 
+// n observations of random architectures with fake rewards.
+void observe_random(RidgeSurrogate& s, const SearchSpace& space, Rng& rng, int n) {
+  for (int i = 0; i < n; ++i) {
+    Architecture x = space.random(rng);
+    s.observe(x, fake_reward(x));
+  }
+}
+
+// A fresh ridge surrogate (default features, lambda 1) loaded from a.save().
+std::unique_ptr<RidgeSurrogate> reloaded(const RidgeSurrogate& a, const SearchSpace& space) {
+  ByteWriter w;
+  a.save(w);
+  auto b = std::make_unique<RidgeSurrogate>(std::make_unique<DecisionPairFeatures>(space), 1.0);
+  ByteReader r(w.bytes(), "surrogate");
+  b->load(r);
+  return b;
+}
+
 }  // namespace
 
 TEST_CASE("pair features: one-hot per decision plus per pair", "[surrogate]") {
@@ -114,19 +132,12 @@ TEST_CASE("surrogate save/load restores identical predictions", "[surrogate]") {
   Nb201Space space;
   RidgeSurrogate a(std::make_unique<DecisionPairFeatures>(space), 1.0);
   Rng rng(7);
+  observe_random(a, space, rng, 20);
+  auto b = reloaded(a, space);
   for (int i = 0; i < 20; ++i) {
     Architecture x = space.random(rng);
-    a.observe(x, fake_reward(x));
-  }
-  ByteWriter w;
-  a.save(w);
-  RidgeSurrogate b(std::make_unique<DecisionPairFeatures>(space), 1.0);
-  ByteReader r(w.bytes(), "surrogate");
-  b.load(r);
-  for (int i = 0; i < 20; ++i) {
-    Architecture x = space.random(rng);
-    CHECK(a.predict(x) == b.predict(x));
-    CHECK(a.uncertainty(x) == b.uncertainty(x));
+    CHECK(a.predict(x) == b->predict(x));
+    CHECK(a.uncertainty(x) == b->uncertainty(x));
   }
   CHECK_THROWS(make_surrogate("gp", space));
   CHECK(make_surrogate("none", space) == nullptr);
@@ -177,23 +188,15 @@ TEST_CASE("surrogate save/load with pending updates continues identically", "[su
   Nb201Space space;
   RidgeSurrogate a(std::make_unique<DecisionPairFeatures>(space), 1.0);
   Rng rng(5);
-  const int first = static_cast<int>(RidgeSurrogate::kFlushEvery) + 7;  // 7 pending terms at save
-  for (int i = 0; i < first; ++i) {
-    Architecture x = space.random(rng);
-    a.observe(x, fake_reward(x));
-  }
-  ByteWriter w;
-  a.save(w);
-  RidgeSurrogate b(std::make_unique<DecisionPairFeatures>(space), 1.0);
-  ByteReader r(w.bytes(), "surrogate");
-  b.load(r);
+  observe_random(a, space, rng, static_cast<int>(RidgeSurrogate::kFlushEvery) + 7);  // 7 pending terms at save
+  auto b = reloaded(a, space);
   for (int i = 0; i < 2 * static_cast<int>(RidgeSurrogate::kFlushEvery); ++i) {
     Architecture x = space.random(rng);
     a.observe(x, fake_reward(x));
-    b.observe(x, fake_reward(x));
+    b->observe(x, fake_reward(x));
     Architecture y = space.random(rng);
-    CHECK(a.predict(y) == b.predict(y));
-    CHECK(a.uncertainty(y) == b.uncertainty(y));
+    CHECK(a.predict(y) == b->predict(y));
+    CHECK(a.uncertainty(y) == b->uncertainty(y));
   }
   SECTION("a corrupted observation log is an error, and the state is kept") {
     ByteWriter good;
