@@ -199,13 +199,13 @@ void Mcts::rank_normalize(std::span<const double> values, std::vector<double>& o
 }
 
 void Mcts::normalize(const std::vector<double>& values, double parent_value, std::vector<double>& out) const {
-  const size_t n = values.size();
-  out.assign(n, 0.0);
-  if (n == 0) return;
   if (rank_norm_) {
     rank_normalize(values, out);
     return;
   }
+  const size_t n = values.size();
+  out.assign(n, 0.0);
+  if (n == 0) return;
   double lo = values[0], top = values[0];
   for (double v : values) {
     lo = std::min(lo, v);
