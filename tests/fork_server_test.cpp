@@ -183,15 +183,9 @@ TEST_CASE("Fork server: after the search process is SIGKILLed, no server or tria
                                 "search: {algorithm: random, trials: 6, parallel: 2}\n"
                                 "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n"));
   fs::path run = dir.path() / "run";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    FILE* f = std::freopen((dir.path() / "search.log").c_str(), "w", stdout);
-    (void)f;
-    ::dup2(STDOUT_FILENO, STDERR_FILENO);
-    ::execl(MCTSNAS_BINARY, MCTSNAS_BINARY, "search", (dir.path() / "sleepers.yaml").c_str(), "--run-dir",
-            run.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_t pid = test::spawn_logged(
+      {MCTSNAS_BINARY, "search", (dir.path() / "sleepers.yaml").string(), "--run-dir", run.string()},
+      dir.path() / "search.log");
   REQUIRE(pid > 0);
   // The server and its forked trials carry the run's config path on their command line.
   const std::string needle = (run / "config.resolved.yaml").string();
@@ -236,18 +230,7 @@ TEST_CASE("SIGKILL of a search whose trials the fork server runs, then resume: t
                                 "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n",
                                 2));
   auto spawn_search = [&](const std::vector<std::string>& args) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      FILE* f = std::freopen((dir.path() / "search.log").c_str(), "w", stdout);
-      (void)f;
-      ::dup2(STDOUT_FILENO, STDERR_FILENO);
-      std::vector<char*> argv;
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    return pid;
+    return test::spawn_logged(args, dir.path() / "search.log");
   };
   auto search_args = [&](const fs::path& run) {
     return std::vector<std::string>{MCTSNAS_BINARY, "search", (dir.path() / "ok.yaml").string(), "--run-dir", run.string()};

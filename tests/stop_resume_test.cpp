@@ -31,21 +31,6 @@ std::vector<std::string> lines_of(const fs::path& p) {
   return out;
 }
 
-pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    FILE* f = std::freopen(log.c_str(), "w", stdout);
-    (void)f;
-    ::dup2(STDOUT_FILENO, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 int wait_exit(pid_t pid, double timeout_s) {
   auto t0 = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - t0 < std::chrono::duration<double>(timeout_s)) {
@@ -69,7 +54,7 @@ TEST_CASE("SIGTERM during a search with worker processes, then resume, loses no 
                                 "search: {algorithm: random, trials: 8, parallel: 2}\n"
                                 "resources: {devices: cpu, isolation: process, per_trial: {cpu_threads: 1}}\n"));
   fs::path run = tmp.path() / "run";
-  pid_t pid = spawn({std::string(MCTSNAS_BINARY), "search", (tmp.path() / "fault.yaml").string(), "--run-dir", run.string()},
+  pid_t pid = test::spawn_logged({std::string(MCTSNAS_BINARY), "search", (tmp.path() / "fault.yaml").string(), "--run-dir", run.string()},
                     tmp.path() / "search.log");
   // Each trial sleeps 1 s, two at a time: after ~2.5 s some have finished, two run.
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
@@ -82,7 +67,7 @@ TEST_CASE("SIGTERM during a search with worker processes, then resume, loses no 
   CHECK(before.size() < 8);
   CHECK(mctsnas::testing::slurp(tmp.path() / "search.log").find("resume with: mctsnas resume") != std::string::npos);
 
-  pid = spawn({std::string(MCTSNAS_BINARY), "resume", run.string()}, tmp.path() / "resume.log");
+  pid = test::spawn_logged({std::string(MCTSNAS_BINARY), "resume", run.string()}, tmp.path() / "resume.log");
   rc = wait_exit(pid, 60);
   INFO(mctsnas::testing::slurp(tmp.path() / "resume.log"));
   CHECK(rc == 0);

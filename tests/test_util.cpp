@@ -1,5 +1,6 @@
 #include "test_util.h"
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <unistd.h>
 
@@ -64,6 +65,25 @@ std::string fault_config(const std::string& name, uint64_t seed, const std::vect
   for (int d = 0; d < x_decisions; ++d)
     out += "      - {name: " + std::string(1, static_cast<char>('x' + d)) + ", choices: [" + xs + "]}\n";
   return out + "task: {kind: fault}\n" + rest;
+}
+
+pid_t spawn_logged(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  // Everything allocated before the fork: only async-signal-safe calls after it.
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const std::string log_path = log.string();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, STDOUT_FILENO);
+      ::dup2(fd, STDERR_FILENO);
+    }
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
 }
 
 CellSpaceOptions seq2seq_cell_options() {

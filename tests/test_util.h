@@ -1,5 +1,7 @@
 #pragma once
 // Helpers shared by tests: temp directories, source paths, trial logs without timings.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -42,6 +44,10 @@ CellSpaceOptions seq2seq_cell_options();
 // '0'..'x_choices - 1'; `rest` (further top-level sections) appended.
 std::string fault_config(const std::string& name, uint64_t seed, const std::vector<std::string>& behaviours,
                          int x_choices, const std::string& rest, int x_decisions = 1);
+
+// Starts args[0] (a path) with args, stdin inherited, stdout and stderr into `log`;
+// returns its pid (the caller waits for it).
+pid_t spawn_logged(const std::vector<std::string>& args, const std::filesystem::path& log);
 
 // trials.jsonl lines with the wall-clock fields (seconds, started_at, finished_at)
 // removed: what must be identical between two runs of the same seed.
