@@ -38,6 +38,46 @@ std::vector<double> solve(std::vector<std::vector<double>> a, std::vector<double
   return w;
 }
 
+// The batch ridge the recursive one must equal: normal equations over the
+// active-feature lists (repeats count) plus the intercept, rewards relative to
+// the first, prior precision lambda per feature and 1e-2 for the intercept.
+struct BatchRidge {
+  explicit BatchRidge(size_t features) : d(features + 1), xtx(d, std::vector<double>(d, 0.0)), xty(d, 0.0) {}
+  void add(std::vector<uint32_t> act, double y) {
+    if (n++ == 0) y0 = y;
+    act.push_back(static_cast<uint32_t>(d - 1));
+    for (uint32_t i : act) {
+      xty[i] += y - y0;
+      for (uint32_t j : act) xtx[i][j] += 1;
+    }
+  }
+  // Fixes the penalties and solves; then predict() and xpx() apply.
+  void fit(double lambda) {
+    for (size_t i = 0; i + 1 < d; ++i) xtx[i][i] += lambda;
+    xtx[d - 1][d - 1] += 1e-2;
+    w = solve(xtx, xty);
+  }
+  double predict(const std::vector<uint32_t>& act) const {
+    double pred = y0 + w[d - 1];
+    for (uint32_t i : act) pred += w[i];
+    return pred;
+  }
+  double xpx(const std::vector<uint32_t>& act) const {  // x'Px, x the count vector
+    std::vector<double> x(d, 0.0);
+    for (uint32_t k : act) x[k] += 1;
+    x[d - 1] = 1;
+    const auto px = solve(xtx, x);
+    double r = 0;
+    for (size_t k = 0; k < d; ++k) r += x[k] * px[k];
+    return r;
+  }
+  size_t d;
+  std::vector<std::vector<double>> xtx;
+  std::vector<double> xty, w;
+  double y0 = 0;
+  int n = 0;
+};
+
 // n observations of random architectures with fake rewards.
 void observe_random(RidgeSurrogate& s, const SearchSpace& space, Rng& rng, int n) {
   for (int i = 0; i < n; ++i) {
@@ -76,41 +116,29 @@ TEST_CASE("recursive least squares equals the batch ridge solution", "[surrogate
   const double lambda = 0.5;
   RidgeSurrogate s(std::make_unique<DecisionPairFeatures>(space), lambda);
   DecisionPairFeatures f(space);
-  const size_t d = f.size() + 1;
+  BatchRidge batch(f.size());
   Rng rng(3);
-  std::vector<std::vector<double>> xtx(d, std::vector<double>(d, 0.0));
-  std::vector<double> xty(d, 0.0);
-  double y0 = 0;
   std::vector<uint32_t> act;
   // 100 observations: across several flushes of the pending rank-one terms.
   static_assert(RidgeSurrogate::kFlushEvery < 100);
   for (int n = 0; n < 100; ++n) {
     Architecture a = space.random(rng);
     double y = fake_reward(a) + rng.normal();
-    if (n == 0) y0 = y;
     s.observe(a, y);
     f.active(a, act);
-    act.push_back(static_cast<uint32_t>(d - 1));
-    for (uint32_t i : act) {
-      xty[i] += y - y0;
-      for (uint32_t j : act) xtx[i][j] += 1;
-    }
+    batch.add(act, y);
   }
-  for (size_t i = 0; i + 1 < d; ++i) xtx[i][i] += lambda;
-  xtx[d - 1][d - 1] += 1e-2;  // the intercept's weak prior
-  auto w = solve(xtx, xty);
+  batch.fit(lambda);
   for (Choice a = 0; a < 3; ++a)
     for (Choice b = 0; b < 3; ++b)
       for (Choice c = 0; c < 2; ++c) {
         Architecture x{{a, b, c}};
         f.active(x, act);
-        double pred = y0 + w[d - 1];
-        for (uint32_t i : act) pred += w[i];
-        CHECK(s.predict(x) == Approx(pred).epsilon(1e-6));
+        CHECK(s.predict(x) == Approx(batch.predict(act)).epsilon(1e-6));
       }
   CHECK(s.num_observations() == 100);
   const auto sw = s.weights();
-  for (size_t i = 0; i < d; ++i) CHECK(sw[i] == Approx(w[i]).epsilon(1e-4).margin(1e-5));
+  for (size_t i = 0; i < batch.d; ++i) CHECK(sw[i] == Approx(batch.w[i]).epsilon(1e-4).margin(1e-5));
 }
 
 TEST_CASE("uncertainty shrinks where the model has data", "[surrogate]") {
@@ -340,32 +368,22 @@ TEST_CASE("hashed features that collide count twice, and the ridge stays exact",
   INFO("hash_pairs " << (mode == DecisionPairFeatures::Overflow::hash_pairs));
   const double lambda = 0.7;
   RidgeSurrogate s(make(), lambda);
-  const size_t d = f.size() + 1;
+  BatchRidge batch(f.size());
   Rng rng(9);
-  std::vector<std::vector<double>> xtx(d, std::vector<double>(d, 0.0));
-  std::vector<double> xty(d, 0.0);
-  double y0 = 0;
   std::vector<uint32_t> act;
   int with_repeats = 0;
   for (int n = 0; n < 3 * static_cast<int>(RidgeSurrogate::kFlushEvery) + 9; ++n) {
     Architecture a = space.random(rng);
     double y = fake_reward(a) + rng.normal();
-    if (n == 0) y0 = y;
     s.observe(a, y);
     f.active(a, act);
     auto sorted = act;
     std::sort(sorted.begin(), sorted.end());
     with_repeats += std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end();
-    act.push_back(static_cast<uint32_t>(d - 1));
-    for (uint32_t i : act) {  // repeats add up: x_i = count
-      xty[i] += y - y0;
-      for (uint32_t j : act) xtx[i][j] += 1;
-    }
+    batch.add(act, y);  // repeats add up: x_i = count
   }
   CHECK(with_repeats > 10);
-  for (size_t i = 0; i + 1 < d; ++i) xtx[i][i] += lambda;
-  xtx[d - 1][d - 1] += 1e-2;
-  auto w = solve(xtx, xty);
+  batch.fit(lambda);
   std::vector<Architecture> cands;
   for (int i = 0; i < 50; ++i) cands.push_back(space.random(rng));
   std::vector<const Choice*> ptrs;
@@ -375,18 +393,9 @@ TEST_CASE("hashed features that collide count twice, and the ridge stays exact",
     ptrs.push_back(cands[i].choices.data());
     idx.push_back(i);
     f.active(cands[i], act);
-    double pred = y0 + w[d - 1];
-    for (uint32_t k : act) pred += w[k];
-    CHECK(s.predict(cands[i]) == Approx(pred).epsilon(1e-6));
-    // Variance: x'Px with x the count vector, from the batch inverse's columns.
-    std::vector<double> x(d, 0.0);
-    for (uint32_t k : act) x[k] += 1;
-    x[d - 1] = 1;
-    const auto px = solve(xtx, x);
-    double xpx = 0;
-    for (size_t k = 0; k < d; ++k) xpx += x[k] * px[k];
+    CHECK(s.predict(cands[i]) == Approx(batch.predict(act)).epsilon(1e-6));
     // uncertainty = sqrt(x'Px * noise), the noise estimate common to all.
-    xpx_batch.push_back(xpx);
+    xpx_batch.push_back(batch.xpx(act));
     var_rls.push_back(std::pow(s.uncertainty(cands[i]), 2));
   }
   for (size_t i = 1; i < cands.size(); ++i)
