@@ -26,6 +26,7 @@
 #include "common/binary_io.h"
 #include "common/error.h"
 #include "search/mcts.h"
+#include "search/ridge_surrogate.h"
 #include "space/nb201_space.h"
 
 using namespace mctsnas;
