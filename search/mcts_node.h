@@ -1,17 +1,18 @@
 #pragma once
 // The MCTS tree's storage. Memory layout (a design decision, as in lc0's node.h):
 //
-//   nodes_   : std::vector<Node>, 40 bytes each, index 0 = first node. Nodes are
-//              never freed or moved individually, so an index (uint32) is a stable
-//              handle and the whole tree is one contiguous block: a checkpoint is a
-//              memcpy of it.
-//   choices_ : edit tree only (ChoiceTable), node i's architecture: D choices of
-//              ceil(log2(most choices of a decision)) bits each, packed into
-//              ceil(D * bits / 8) bytes (NB201: 6 x 3 bits = 3 bytes per node).
-//              The prefix tree needs none: a node's partial architecture is the
-//              choices along its path.
-//   index_   : open addressing, uint32 per slot (node index + 1, 0 = empty), load
-//              <= 3/4, keyed by Node::key: the transposition table.
+//   nodes   : std::vector<Node> in TreeCore, 40 bytes each, index 0 = first node.
+//             Nodes are never freed or moved individually, so an index (uint32) is
+//             a stable handle and the whole tree is one contiguous block: a
+//             checkpoint is a memcpy of it.
+//   choices : edit tree only (EditTree's ChoiceTable), node i's architecture: D
+//             choices of ceil(log2(most choices of a decision)) bits each, packed
+//             into ceil(D * bits / 8) bytes (NB201: 6 x 3 bits = 3 bytes per node).
+//             The prefix tree needs none: a node's partial architecture is the
+//             choices along its path.
+//   index   : NodeIndex in TreeCore, open addressing, uint32 per slot (node index
+//             + 1, 0 = empty), load <= 3/4, keyed by Node::key: the transposition
+//             table.
 //
 //   Prefix tree (node = partial architecture, edge = one decision):
 //
