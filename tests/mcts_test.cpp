@@ -106,6 +106,38 @@ TEST_CASE("determinism: the tree after 60 iterations matches the golden dump", "
   }
 }
 
+TEST_CASE("checkpoint layout: the golden run's state, byte for byte, and it loads", "[mcts]") {
+  // tests/golden/mcts_*_nb201.state were written by the code before the tree
+  // core and tree shapes were split (19fe1e7): state version 4 as documented.
+  // A layout change must fail here (and bump the version), never slip through.
+  Nb201Space space;
+  for (std::string tree : {"edit", "prefix"}) {
+    INFO(tree);
+    MctsOptions o;
+    o.tree = tree;
+    auto run = [&] {
+      auto m = std::make_unique<Mcts>(space, o, TranspositionKey::exact, 2024);
+      drive(*m, 20, 1);
+      drive(*m, 10, 4);
+      m->propose(3);
+      return m;
+    };
+    auto m = run();
+    ByteWriter w;
+    m->save(w);
+    const auto path = std::filesystem::path(MCTSNAS_SOURCE_DIR) / "tests/golden" / ("mcts_" + tree + "_nb201.state");
+    if (std::getenv("MCTSNAS_UPDATE_GOLDEN")) write_file_atomically(path, w.bytes());
+    REQUIRE(std::filesystem::exists(path));
+    const std::string golden = read_file(path);
+    CHECK(w.bytes() == golden);
+    Mcts loaded(space, o, TranspositionKey::exact, 1);
+    ByteReader r(golden, path.string());
+    loaded.load(r);
+    CHECK(loaded.dump() == m->dump());
+    CHECK(proposals_text(drive(loaded, 10, 2)) == proposals_text(drive(*m, 10, 2)));
+  }
+}
+
 TEST_CASE("save/load mid-run continues exactly like an uninterrupted run", "[mcts]") {
   Nb201Space space;
   for (std::string tree : {"edit", "prefix"}) {
