@@ -6,7 +6,7 @@
 #include "app/evaluator_factory.h"
 #include "common/error.h"
 #include "runtime/budgeter.h"
-#include "runtime/fork_server.h"
+#include "runtime/fork_server_client.h"
 #include "runtime/inline_pool.h"
 #include "runtime/inventory.h"
 #include "runtime/mps_daemon.h"

@@ -11,18 +11,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/atomic_file.h"
+
 namespace mctsnas {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  if (in) s << in.rdbuf();
-  return s.str();
-}
 
 bool write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p);
@@ -47,7 +42,7 @@ int64_t status_field(int pid, const char* key) {
 // into it. Works only where the cgroup is delegated to us (systemd-run --user
 // --scope -p Delegate=yes, or a container that grants it); empty string if not.
 fs::path own_cgroup_v2() {
-  std::string cg = read_file("/proc/self/cgroup");
+  std::string cg = read_file_or_empty("/proc/self/cgroup");
   auto pos = cg.find("0::");
   if (pos == std::string::npos) return {};
   std::string rel = cg.substr(pos + 3);
@@ -60,7 +55,7 @@ std::string try_cgroup_v2(int64_t bytes, std::string& why) {
     why = "no cgroup v2 hierarchy";
     return {};
   }
-  std::string cg = read_file("/proc/self/cgroup");
+  std::string cg = read_file_or_empty("/proc/self/cgroup");
   auto pos = cg.find("0::");
   if (pos == std::string::npos) {
     why = "no cgroup v2 entry in /proc/self/cgroup";
@@ -69,7 +64,7 @@ std::string try_cgroup_v2(int64_t bytes, std::string& why) {
   std::string rel = cg.substr(pos + 3);
   rel = rel.substr(0, rel.find('\n'));
   fs::path parent = fs::path("/sys/fs/cgroup") / fs::path(rel).relative_path();
-  if (read_file(parent / "cgroup.subtree_control").find("memory") == std::string::npos) {
+  if (read_file_or_empty(parent / "cgroup.subtree_control").find("memory") == std::string::npos) {
     why = "the memory controller is not enabled for children of " + parent.string();
     return {};
   }
@@ -123,7 +118,7 @@ std::string worker_cgroup_dir(int pid) {
 }
 
 bool cgroup_oom_killed(const std::string& dir) {
-  std::istringstream in(read_file(fs::path(dir) / "memory.events"));
+  std::istringstream in(read_file_or_empty(fs::path(dir) / "memory.events"));
   std::string key;
   int64_t n = 0;
   while (in >> key >> n)
@@ -143,6 +138,15 @@ int64_t process_rss_bytes(int pid) {
 }
 
 int process_threads(int pid) { return static_cast<int>(status_field(pid, "Threads")); }
+
+int64_t system_oom_kills() {
+  std::istringstream in(read_file_or_empty("/proc/vmstat"));
+  std::string key;
+  int64_t value = 0;
+  while (in >> key >> value)
+    if (key == "oom_kill") return value;
+  return -1;
+}
 
 AppliedBudget apply_budget(const TrialBudget& budget) {
   AppliedBudget applied;

@@ -49,6 +49,11 @@ void remove_cgroup(const std::string& dir);
 int64_t process_rss_bytes(int pid);
 int process_threads(int pid);
 
+// The kernel's count of OOM kills since boot (/proc/vmstat oom_kill); -1 where the
+// kernel does not report it. A rise while a trial ran is evidence that its SIGKILL
+// came from the OOM killer.
+int64_t system_oom_kills();
+
 // Extra address space allowed above what the worker has mapped when the cap is
 // applied: thread stacks and malloc arenas reserve address space they never touch.
 inline constexpr int64_t kAddressSpaceSlack = int64_t{512} << 20;

@@ -17,6 +17,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/atomic_file.h"
+#include "common/strings.h"
 #include "runtime/mps_daemon.h"
 
 namespace mctsnas {
@@ -24,20 +26,6 @@ namespace mctsnas {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) return {};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string trim(std::string s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  auto e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
 
 // Runs a command through the shell and returns its stdout; nullopt when it could
 // not run or exited non-zero.
@@ -145,7 +133,7 @@ void probe_topology(Inventory& inv) {
   std::map<std::pair<int, int>, std::vector<int>> cores;
   for (int c : inv.allowed_cpus) {
     fs::path t = "/sys/devices/system/cpu/cpu" + std::to_string(c) + "/topology";
-    std::string pkg = trim(read_file(t / "physical_package_id")), core = trim(read_file(t / "core_id"));
+    std::string pkg = trim(read_file_or_empty(t / "physical_package_id")), core = trim(read_file_or_empty(t / "core_id"));
     auto key = std::make_pair(pkg.empty() ? 0 : std::stoi(pkg), core.empty() ? c : std::stoi(core));
     cores[key].push_back(c);
   }
@@ -158,9 +146,9 @@ void probe_topology(Inventory& inv) {
     if (name.rfind("node", 0) != 0 || name.size() < 5 || !isdigit(static_cast<unsigned char>(name[4]))) continue;
     NumaNodeInfo n;
     n.os_index = std::stoi(name.substr(4));
-    for (int c : parse_cpu_list(read_file(e.path() / "cpulist")))
+    for (int c : parse_cpu_list(read_file_or_empty(e.path() / "cpulist")))
       if (allowed.count(c)) n.cpus.push_back(c);
-    n.memory_bytes = meminfo_bytes(read_file(e.path() / "meminfo"), "Node " + std::to_string(n.os_index) + " MemTotal");
+    n.memory_bytes = meminfo_bytes(read_file_or_empty(e.path() / "meminfo"), "Node " + std::to_string(n.os_index) + " MemTotal");
     if (!n.cpus.empty()) inv.numa_nodes.push_back(std::move(n));
   }
   std::sort(inv.numa_nodes.begin(), inv.numa_nodes.end(),
@@ -174,7 +162,7 @@ void probe_topology(Inventory& inv) {
 #endif
 
 void probe_cpuinfo(Inventory& inv) {
-  std::string text = read_file("/proc/cpuinfo");
+  std::string text = read_file_or_empty("/proc/cpuinfo");
   std::istringstream in(text);
   std::string line, flags;
   while (std::getline(in, line)) {
@@ -193,12 +181,12 @@ void probe_cpuinfo(Inventory& inv) {
 }
 
 void probe_memory(Inventory& inv) {
-  std::string mi = read_file("/proc/meminfo");
+  std::string mi = read_file_or_empty("/proc/meminfo");
   inv.host_memory_bytes = meminfo_bytes(mi, "MemTotal");
   inv.host_available_bytes = meminfo_bytes(mi, "MemAvailable");
 
   // This process's cgroup: "0::/path" (v2) or "N:memory:/path" (v1).
-  std::string cg = read_file("/proc/self/cgroup");
+  std::string cg = read_file_or_empty("/proc/self/cgroup");
   std::string v2_path, v1_mem_path;
   std::istringstream in(cg);
   for (std::string line; std::getline(in, line);) {
@@ -222,16 +210,16 @@ void probe_memory(Inventory& inv) {
   if (fs::exists("/sys/fs/cgroup/cgroup.controllers")) {
     inv.cgroup_version = "v2";
     fs::path dir = fs::path("/sys/fs/cgroup") / fs::path(v2_path).relative_path();
-    inv.container_limit_bytes = limit_from(read_file(dir / "memory.max"));
+    inv.container_limit_bytes = limit_from(read_file_or_empty(dir / "memory.max"));
     // Usable only where children of our cgroup get the memory controller (delegation).
-    std::string sub = read_file(dir / "cgroup.subtree_control");
+    std::string sub = read_file_or_empty(dir / "cgroup.subtree_control");
     inv.cgroup_v2_writable = sub.find("memory") != std::string::npos &&
                              ::access(dir.c_str(), W_OK) == 0;
   } else if (fs::exists("/sys/fs/cgroup/memory")) {
     inv.cgroup_version = "v1";
     for (fs::path p : {fs::path("/sys/fs/cgroup/memory") / fs::path(v1_mem_path).relative_path(),
                        fs::path("/sys/fs/cgroup/memory")}) {
-      int64_t l = limit_from(read_file(p / "memory.limit_in_bytes"));
+      int64_t l = limit_from(read_file_or_empty(p / "memory.limit_in_bytes"));
       if (l > 0) {
         inv.container_limit_bytes = l;
         break;
@@ -275,7 +263,7 @@ void probe_gpus(Inventory& inv, const InventoryOptions& opt) {
       std::string bus = g.pci_bus_id.size() > 12 ? g.pci_bus_id.substr(g.pci_bus_id.size() - 12)
                                                  : g.pci_bus_id;
       std::transform(bus.begin(), bus.end(), bus.begin(), ::tolower);
-      std::string numa = trim(read_file("/sys/bus/pci/devices/" + bus + "/numa_node"));
+      std::string numa = trim(read_file_or_empty("/sys/bus/pci/devices/" + bus + "/numa_node"));
       if (!numa.empty()) g.numa_node = std::stoi(numa);
       inv.gpus.push_back(g);
     } catch (...) {
@@ -388,13 +376,13 @@ Inventory probe_inventory(const InventoryOptions& options) {
   inv.mps_control = find_mps_control();
   if (const char* v = std::getenv("CUDA_MPS_PIPE_DIRECTORY")) inv.mps_user_pipe_dir = v;
 
-  for (const auto& lib : mapped_libraries(read_file("/proc/self/maps"))) {
+  for (const auto& lib : mapped_libraries(read_file_or_empty("/proc/self/maps"))) {
     std::string name = fs::path(lib.path).filename().string();
     if (name.rfind("libtorch_cpu.so", 0) == 0) {
       LibraryInfo t = lib;
       t.version = version_from_name(name, "libtorch_cpu.so");
       // A PyTorch wheel: torch/lib/libtorch_cpu.so next to torch/version.py.
-      std::string py = read_file(fs::path(lib.path).parent_path().parent_path() / "version.py");
+      std::string py = read_file_or_empty(fs::path(lib.path).parent_path().parent_path() / "version.py");
       std::smatch m;
       if (std::regex_search(py, m, std::regex(R"(__version__\s*=\s*'([^']+)')"))) t.version = m[1];
       inv.libtorch = t;

@@ -119,41 +119,61 @@ std::unique_ptr<MpsDaemon> MpsDaemon::start(const MpsDaemonOptions& options, std
   d->options_ = options;
   d->stopped_ = true;   // nothing to undo until the daemon runs
   remove_stale_private_dirs(options.temp_root);
-  std::string tmpl = (options.temp_root / ("mctsnas-mps-" + std::to_string(::getpid()) + "-XXXXXX")).string();
-  if (!::mkdtemp(tmpl.data())) {
-    why = "cannot create a directory for the MPS pipes under " + options.temp_root.string() + ": " +
-          std::strerror(errno);
+  if (!d->make_dirs(why)) return nullptr;
+  if (!d->spawn(why)) {
+    remove_tree(d->dir_);
     return nullptr;
   }
-  d->dir_ = tmpl;
-  d->pipe_dir_ = d->dir_ / "pipe";
-  d->log_dir_ = options.log_dir.empty() ? d->dir_ / "log" : options.log_dir;
+  if (!d->wait_ready(why)) {
+    d->stop();
+    return nullptr;
+  }
+  if (const char* v = std::getenv(kPipeVar)) d->had_pipe_env_ = true, d->old_pipe_env_ = v;
+  if (const char* v = std::getenv(kLogVar)) d->had_log_env_ = true, d->old_log_env_ = v;
+  ::setenv(kPipeVar, d->pipe_dir_.c_str(), 1);
+  ::setenv(kLogVar, d->log_dir_.c_str(), 1);
+  d->env_set_ = true;
+  return d;
+}
+
+bool MpsDaemon::make_dirs(std::string& why) {
+  std::string tmpl = (options_.temp_root / ("mctsnas-mps-" + std::to_string(::getpid()) + "-XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) {
+    why = "cannot create a directory for the MPS pipes under " + options_.temp_root.string() + ": " +
+          std::strerror(errno);
+    return false;
+  }
+  dir_ = tmpl;
+  pipe_dir_ = dir_ / "pipe";
+  log_dir_ = options_.log_dir.empty() ? dir_ / "log" : options_.log_dir;
   std::error_code ec;
-  std::filesystem::create_directories(d->pipe_dir_, ec);
-  if (!ec) std::filesystem::create_directories(d->log_dir_, ec);
+  std::filesystem::create_directories(pipe_dir_, ec);
+  if (!ec) std::filesystem::create_directories(log_dir_, ec);
   if (ec) {
     why = "cannot create the MPS pipe/log directories: " + ec.message();
-    remove_tree(d->dir_);
-    return nullptr;
+    remove_tree(dir_);
+    return false;
   }
-  if ((d->pipe_dir_ / "control").string().size() >= 100) {   // sockaddr_un::sun_path is 108 bytes
-    why = "the MPS pipe directory " + d->pipe_dir_.string() + " is too long for a unix socket";
-    remove_tree(d->dir_);
-    return nullptr;
+  if ((pipe_dir_ / "control").string().size() >= 100) {   // sockaddr_un::sun_path is 108 bytes
+    why = "the MPS pipe directory " + pipe_dir_.string() + " is too long for a unix socket";
+    remove_tree(dir_);
+    return false;
   }
+  return true;
+}
 
+bool MpsDaemon::spawn(std::string& why) {
   // Everything the child needs is built before fork: after it, only async-signal-safe calls.
-  std::vector<std::string> args = {options.control_binary.string(), "-f"};
+  std::vector<std::string> args = {options_.control_binary.string(), "-f"};
   auto argv = c_pointers(args);
-  auto env = environment_with({{kPipeVar, d->pipe_dir_.string()}, {kLogVar, d->log_dir_.string()}});
+  auto env = environment_with({{kPipeVar, pipe_dir_.string()}, {kLogVar, log_dir_.string()}});
   auto envp = c_pointers(env);
-  std::string out_path = (d->log_dir_ / "control-daemon.out").string();
+  std::string out_path = output_path().string();
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     why = std::string("cannot fork the MPS control daemon: ") + std::strerror(errno);
-    remove_tree(d->dir_);
-    return nullptr;
+    return false;
   }
   if (pid == 0) {
     ::setpgid(0, 0);   // own process group: a terminal Ctrl-C reaches only the search process
@@ -164,7 +184,7 @@ std::unique_ptr<MpsDaemon> MpsDaemon::start(const MpsDaemonOptions& options, std
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP}) ::signal(s, SIG_DFL);
     int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
     if (out < 0) out = ::open("/dev/null", O_WRONLY);
     ::dup2(in, 0);
     ::dup2(out, 1);
@@ -173,36 +193,31 @@ std::unique_ptr<MpsDaemon> MpsDaemon::start(const MpsDaemonOptions& options, std
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
-  d->pid_ = pid;
-  d->stopped_ = false;
+  pid_ = pid;
+  stopped_ = false;
+  return true;
+}
 
+bool MpsDaemon::wait_ready(std::string& why) {
   auto t0 = std::chrono::steady_clock::now();
+  std::error_code ec;
   while (true) {
-    if (std::filesystem::exists(d->pipe_dir_ / "control", ec)) break;
+    if (std::filesystem::exists(pipe_dir_ / "control", ec)) return true;
     // Should a driver version name its socket otherwise: anything in the directory,
     // given a moment to listen (a client that cannot connect runs without MPS).
-    if (!std::filesystem::is_empty(d->pipe_dir_, ec) && !ec && seconds_since(t0) > 0.5) break;
-    if (d->exited(0)) {
-      why = "the MPS control daemon (" + options.control_binary.string() + " -f) exited at start; see " +
-            out_path;
-      d->stop();
-      return nullptr;
+    if (!std::filesystem::is_empty(pipe_dir_, ec) && !ec && seconds_since(t0) > 0.5) return true;
+    if (exited(0)) {
+      why = "the MPS control daemon (" + options_.control_binary.string() + " -f) exited at start; see " +
+            output_path().string();
+      return false;
     }
-    if (seconds_since(t0) > options.ready_timeout) {
-      why = "the MPS control daemon did not create its control socket in " + d->pipe_dir_.string() + " within " +
-            std::to_string(static_cast<int>(options.ready_timeout)) + " s";
-      d->stop();
-      return nullptr;
+    if (seconds_since(t0) > options_.ready_timeout) {
+      why = "the MPS control daemon did not create its control socket in " + pipe_dir_.string() + " within " +
+            std::to_string(static_cast<int>(options_.ready_timeout)) + " s";
+      return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-
-  if (const char* v = std::getenv(kPipeVar)) d->had_pipe_env_ = true, d->old_pipe_env_ = v;
-  if (const char* v = std::getenv(kLogVar)) d->had_log_env_ = true, d->old_log_env_ = v;
-  ::setenv(kPipeVar, d->pipe_dir_.c_str(), 1);
-  ::setenv(kLogVar, d->log_dir_.c_str(), 1);
-  d->env_set_ = true;
-  return d;
 }
 
 MpsDaemon::~MpsDaemon() { stop(); }

@@ -82,6 +82,11 @@ class MpsDaemon {
  private:
   MpsDaemon() = default;
   bool exited(int timeout_ms);   // reaps the daemon; true once it is gone
+  // The steps of start(); each false with `why`.
+  bool make_dirs(std::string& why);    // the private directory (removed again on failure)
+  bool spawn(std::string& why);        // fork + exec of `control -f`
+  bool wait_ready(std::string& why);   // its control socket, or its early exit
+  std::filesystem::path output_path() const { return log_dir_ / "control-daemon.out"; }
 
   MpsDaemonOptions options_;
   pid_t pid_ = -1;

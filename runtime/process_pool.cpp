@@ -18,6 +18,7 @@
 #include "evaluator/trial_json.h"
 #include "runtime/budget.h"
 #include "runtime/child_env.h"
+#include "runtime/exit_status.h"
 #include "runtime/inline_pool.h"   // run_clock_seconds(): one clock for every pool
 #include "runtime/trial_worker.h"
 
@@ -74,13 +75,6 @@ std::filesystem::path self_exe() {
 
 }  // namespace
 
-std::string describe_signal(int sig) {
-  const char* abbrev = sigabbrev_np(sig);
-  const char* desc = sigdescr_np(sig);
-  return std::string("SIG") + (abbrev ? abbrev : std::to_string(sig).c_str()) + " (" +
-         (desc ? desc : "unknown signal") + ")";
-}
-
 ProcessPool::ProcessPool(ProcessPoolOptions options, Budgeter budgeter, std::unique_ptr<MpsDaemon> mps)
     : options_(std::move(options)), mps_(std::move(mps)), budgeter_(std::move(budgeter)) {
   if (options_.executable.empty()) options_.executable = self_exe();
@@ -110,7 +104,7 @@ bool ProcessPool::ensure_server() {
       std::filesystem::create_directories(options_.log_dir, ec);
       log = options_.log_dir / "fork-server.log";
     }
-    server_ = ForkServer::start(options_.executable, options_.worker_args, log, options_.server_ready_timeout, why);
+    server_ = ForkServerClient::start(options_.executable, options_.worker_args, log, options_.server_ready_timeout, why);
     if (server_) return true;
   }
   // Exec'd workers still isolate trials; they only start slower. A server that
@@ -230,10 +224,11 @@ void ProcessPool::start(TrialRequest request, Slot slot) {
     std::error_code ec;   // created with the first trial: the run directory may not exist before
     std::filesystem::create_directories(options_.log_dir, ec);
     auto log = options_.log_dir / ("trial-" + std::to_string(w.request.id) + ".log");
-    w.log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    w.log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   }
   w.started_at = run_clock_seconds();
   w.t0 = std::chrono::steady_clock::now();
+  w.oom_kills_at_start = system_oom_kills();
   workers_.push_back(std::move(w));
 }
 
@@ -312,6 +307,18 @@ void ProcessPool::drain(Worker& w) {
 }
 
 void ProcessPool::service(double seconds) {
+  poll_events(seconds);
+  apply_server_exits();
+  auto now = std::chrono::steady_clock::now();
+  for (auto& w : workers_) {
+    drain(w);
+    reap(w);
+    if (!w.exited) enforce_caps(w, now);
+  }
+  collect_finished();
+}
+
+void ProcessPool::poll_events(double seconds) {
   std::vector<pollfd> fds;
   for (auto& w : workers_)
     for (int fd : {w.result_fd, w.output_fd, w.exited ? -1 : w.pid_fd})
@@ -319,58 +326,58 @@ void ProcessPool::service(double seconds) {
   if (server_ && server_->alive()) fds.push_back({server_->control_fd(), POLLIN, 0});
   int ms = static_cast<int>(std::ceil(std::max(0.0, seconds) * 1000));
   if (fds.empty()) {
-    if (ms > 0) ::poll(nullptr, 0, ms);   // wait for exits (reaped below)
+    if (ms > 0) ::poll(nullptr, 0, ms);   // wait for exits (reaped after)
   } else {
     ::poll(fds.data(), fds.size(), ms);   // EINTR (a stop signal) just ends the slice
   }
+}
 
-  apply_server_exits();
-  auto now = std::chrono::steady_clock::now();
-  for (auto& w : workers_) {
+void ProcessPool::reap(Worker& w) {
+  if (w.exited || w.forked) return;   // a forked worker is reaped by the fork server
+  int status = 0;
+  if (::waitpid(w.pid, &status, WNOHANG) == w.pid) {
+    w.exited = true;
+    w.wait_status = status;
     drain(w);
-    if (!w.exited && !w.forked) {
-      int status = 0;
-      pid_t r = ::waitpid(w.pid, &status, WNOHANG);
-      if (r == w.pid) {
-        w.exited = true;
-        w.wait_status = status;
-        drain(w);
-      }
-    }
-    if (w.exited) continue;
-    double elapsed = std::chrono::duration<double>(now - w.t0).count();
-    const TrialBudget& b = w.slot.budget;
-    if (b.wall_seconds > 0 && elapsed > b.wall_seconds) {
-      char buf[96];
-      std::snprintf(buf, sizeof buf, "exceeded its wall time of %g s (killed after %.1f s)", b.wall_seconds, elapsed);
-      kill_worker(w, TrialStatus::timeout, buf);
-    } else if (b.host_mem_bytes > 0) {
-      int64_t rss = process_rss_bytes(w.pid);
-      w.peak_rss = std::max(w.peak_rss, rss);
-      if (rss > b.host_mem_bytes)
-        kill_worker(w, TrialStatus::oom_host,
-                    "resident memory " + mib(rss) + " exceeded the host memory cap of " + mib(b.host_mem_bytes));
-    }
   }
+}
 
+void ProcessPool::enforce_caps(Worker& w, std::chrono::steady_clock::time_point now) {
+  double elapsed = std::chrono::duration<double>(now - w.t0).count();
+  const TrialBudget& b = w.slot.budget;
+  if (b.wall_seconds > 0 && elapsed > b.wall_seconds) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "exceeded its wall time of %g s (killed after %.1f s)", b.wall_seconds, elapsed);
+    kill_worker(w, TrialStatus::timeout, buf);
+  } else if (b.host_mem_bytes > 0) {
+    int64_t rss = process_rss_bytes(w.pid);
+    if (rss >= 0) w.last_rss = rss;
+    w.peak_rss = std::max(w.peak_rss, rss);
+    if (rss > b.host_mem_bytes)
+      kill_worker(w, TrialStatus::oom_host,
+                  "resident memory " + mib(rss) + " exceeded the host memory cap of " + mib(b.host_mem_bytes));
+  }
+}
+
+void ProcessPool::collect_finished() {
   // A worker is finished once reaped; a grandchild holding its pipes open must not
   // keep it in flight, so whatever was not read by now is dropped with the group.
   for (size_t i = 0; i < workers_.size();) {
     Worker& w = workers_[i];
-    if (w.exited) {
-      ::kill(-w.pid, SIGKILL);
-      std::string cg = worker_cgroup_dir(w.pid);
-      if (!cg.empty() && std::filesystem::exists(cg)) {
-        w.cgroup_oom = cgroup_oom_killed(cg);
-        remove_cgroup(cg);
-      }
-      done_.push_back(finish(w));
-      budgeter_.release(w.slot, &done_.back().result);
-      close_fds(w);
-      workers_.erase(workers_.begin() + static_cast<long>(i));
-    } else {
+    if (!w.exited) {
       ++i;
+      continue;
     }
+    ::kill(-w.pid, SIGKILL);
+    std::string cg = worker_cgroup_dir(w.pid);
+    if (!cg.empty() && std::filesystem::exists(cg)) {
+      w.cgroup_oom = cgroup_oom_killed(cg);
+      remove_cgroup(cg);
+    }
+    done_.push_back(finish(w));
+    budgeter_.release(w.slot, &done_.back().result);
+    close_fds(w);
+    workers_.erase(workers_.begin() + static_cast<long>(i));
   }
 }
 
@@ -385,56 +392,76 @@ TrialOutcome ProcessPool::finish(Worker& w) {
   TrialResult& r = o.result;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - w.t0).count();
   r.score = std::nan("");
-  std::string tail = last_line(w.output_tail);
-  auto with_tail = [&](std::string msg) { return tail.empty() ? msg : msg + "; last output: " + tail; };
-
   if (w.killed) {
     r.status = w.killed_for;
     r.error = w.kill_reason;
-    return o;
+  } else if (w.result_buf.find('\n') != std::string::npos) {
+    read_result_line(w, r);   // a result line, when the worker wrote one, is the authority
+  } else {
+    describe_death(w, r);
   }
-  // A result line, when the worker wrote one, is the authority.
-  auto nl = w.result_buf.find('\n');
-  if (nl != std::string::npos) {
-    try {
-      auto j = nlohmann::json::parse(w.result_buf.substr(0, nl));
-      if (j.at("id").get<uint64_t>() != w.request.id) throw Error("result for another trial");
-      double wall = r.seconds;
-      r = trial_result_from_json(j.at("result"), "trial " + std::to_string(w.request.id) + " result");
-      mark_non_finite_as_diverged(r);
-      if (r.seconds <= 0) r.seconds = wall;
-      return o;
-    } catch (const std::exception& e) {
-      r.status = TrialStatus::crashed;
-      r.error = with_tail(std::string("the worker's result line is malformed: ") + e.what());
-      return o;
-    }
+  return o;
+}
+
+void ProcessPool::read_result_line(const Worker& w, TrialResult& r) const {
+  try {
+    auto j = nlohmann::json::parse(w.result_buf.substr(0, w.result_buf.find('\n')));
+    if (j.at("id").get<uint64_t>() != w.request.id) throw Error("result for another trial");
+    double wall = r.seconds;
+    r = trial_result_from_json(j.at("result"), "trial " + std::to_string(w.request.id) + " result");
+    mark_non_finite_as_diverged(r);
+    if (r.seconds <= 0) r.seconds = wall;
+  } catch (const std::exception& e) {
+    r.status = TrialStatus::crashed;
+    r.error = with_tail(w, std::string("the worker's result line is malformed: ") + e.what());
   }
+}
+
+std::string ProcessPool::with_tail(const Worker& w, std::string msg) {
+  std::string tail = last_line(w.output_tail);
+  return tail.empty() ? msg : msg + "; last output: " + tail;
+}
+
+void ProcessPool::describe_death(const Worker& w, TrialResult& r) const {
   int st = w.wait_status;
   r.status = TrialStatus::crashed;
   if (w.server_lost) {
-    r.error = with_tail(w.server_lost_reason + " while this trial ran");
-    return o;
+    r.error = with_tail(w, w.server_lost_reason + " while this trial ran");
+    return;
   }
   if (WIFSIGNALED(st)) {
-    int sig = WTERMSIG(st);
-    if (sig == SIGKILL && w.cgroup_oom) {
-      r.status = TrialStatus::oom_host;
-      r.error = "the worker broke its host memory cap of " + mib(w.slot.budget.host_mem_bytes) +
-                " (killed by the kernel in its cgroup)";
-    } else if (sig == SIGKILL) {
-      // Not ours (we record our kills): on Linux that is almost always the kernel's
-      // OOM killer or a cgroup memory limit.
-      r.status = TrialStatus::oom_host;
-      r.error = with_tail("the worker was killed by SIGKILL from outside mctsnas "
-                          "(most likely the kernel's out-of-memory killer)");
-    } else {
-      r.error = with_tail("the worker died of " + describe_signal(sig));
-    }
+    describe_signal_death(w, WTERMSIG(st), r);
   } else if (WIFEXITED(st)) {
-    r.error = with_tail("the worker exited with code " + std::to_string(WEXITSTATUS(st)) + " without a result");
+    r.error = with_tail(w, "the worker exited with code " + std::to_string(WEXITSTATUS(st)) + " without a result");
   }
-  return o;
+}
+
+// A signal we did not send: the kernel's OOM killer (a cgroup's, or the system's,
+// as its own records show, or a SIGKILL right at the cap the watchdog samples),
+// someone outside (kill, a job scheduler), or the trial's own fault.
+void ProcessPool::describe_signal_death(const Worker& w, int sig, TrialResult& r) const {
+  const int64_t cap = w.slot.budget.host_mem_bytes;
+  if (sig == SIGKILL && w.cgroup_oom) {
+    r.status = TrialStatus::oom_host;
+    r.error = "the worker broke its host memory cap of " + mib(cap) + " (killed by the kernel in its cgroup)";
+    return;
+  }
+  const int64_t oom_kills = system_oom_kills();
+  if (sig == SIGKILL && w.oom_kills_at_start >= 0 && oom_kills > w.oom_kills_at_start) {
+    r.status = TrialStatus::oom_host;
+    r.error = with_tail(w, "the worker was killed by the kernel's out-of-memory killer (SIGKILL while the "
+                           "system's OOM kill count rose from " + std::to_string(w.oom_kills_at_start) + " to " +
+                           std::to_string(oom_kills) + ")");
+  } else if (sig == SIGKILL && cap > 0 && w.last_rss >= cap - cap / 10) {
+    r.status = TrialStatus::oom_host;
+    r.error = with_tail(w, "the worker was killed by SIGKILL at " + mib(w.last_rss) +
+                           " resident, at its host memory cap of " + mib(cap));
+  } else if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+    r.error = with_tail(w, "the worker was killed by " + describe_signal(sig) +
+                           " from outside mctsnas (not for memory: no OOM kill was recorded while it ran)");
+  } else {
+    r.error = with_tail(w, "the worker died of " + describe_signal(sig));
+  }
 }
 
 std::vector<TrialOutcome> ProcessPool::wait(double timeout_seconds) {

@@ -1,6 +1,6 @@
 #pragma once
 // Runs each trial in its own worker process. By default the worker is forked by a
-// fork server (runtime/fork_server.h): this binary started once per pool as
+// fork server (runtime/fork_server.h, runtime/fork_server_client.h): this binary started once per pool as
 // `mctsnas trial --config RESOLVED.yaml --fork-server` (ProcessPoolOptions::worker_args),
 // which has loaded LibTorch, the config, the space and the task data, so a trial
 // does not pay for that again. Otherwise (ProcessPoolOptions::fork_server false,
@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "runtime/budgeter.h"
-#include "runtime/fork_server.h"
+#include "runtime/fork_server_client.h"
 #include "runtime/mps_daemon.h"
 #include "runtime/trial_pool.h"
 
@@ -91,6 +91,8 @@ class ProcessPool final : public TrialPool {
     TrialStatus killed_for = TrialStatus::crashed;
     std::string kill_reason;
     int64_t peak_rss = 0;
+    int64_t last_rss = -1;       // the watchdog's last sample (with a host memory cap)
+    int64_t oom_kills_at_start = -1;   // system_oom_kills() when it started
     bool cgroup_oom = false;     // its cgroup v2 (if any) recorded an OOM kill
     bool forked = false;         // a child of the fork server (reaped there, not here)
     bool server_lost = false;    // the fork server died while this trial ran
@@ -108,9 +110,17 @@ class ProcessPool final : public TrialPool {
   void on_server_lost();
   // Reads pipes, reaps, enforces caps for up to `seconds`; finished trials go to done_.
   void service(double seconds);
+  void poll_events(double seconds);   // until a pipe, a pidfd or the server has news
+  void reap(Worker& w);               // an exec'd worker that exited
+  void enforce_caps(Worker& w, std::chrono::steady_clock::time_point now);
+  void collect_finished();            // exited workers -> done_
   void drain(Worker& w);
   void kill_worker(Worker& w, TrialStatus why, std::string reason);
   TrialOutcome finish(Worker& w);
+  void read_result_line(const Worker& w, TrialResult& r) const;
+  void describe_death(const Worker& w, TrialResult& r) const;   // no result line: how it ended
+  void describe_signal_death(const Worker& w, int sig, TrialResult& r) const;
+  static std::string with_tail(const Worker& w, std::string msg);   // + its last line of output
   void close_fds(Worker& w);
   void kill_all();
 
@@ -121,13 +131,10 @@ class ProcessPool final : public TrialPool {
   std::vector<Worker> workers_;
   std::vector<TrialOutcome> done_;
   bool stopping_ = false;
-  std::unique_ptr<ForkServer> server_;
+  std::unique_ptr<ForkServerClient> server_;
   bool exec_fallback_ = false;
   int server_restarts_ = 0;
   std::chrono::steady_clock::time_point kill_deadline_;
 };
-
-// "SIGSEGV (Segmentation fault)" for a signal number.
-std::string describe_signal(int sig);
 
 }  // namespace mctsnas

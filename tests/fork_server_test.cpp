@@ -26,7 +26,7 @@
 #include "run_dir_fixture.h"
 #include "test_util.h"
 #include "runtime/budgeter.h"
-#include "runtime/fork_server.h"
+#include "runtime/fork_server_client.h"
 #include "runtime/inventory.h"
 #include "runtime/process_pool.h"
 

@@ -195,3 +195,29 @@ TEST_CASE("ProcessPool: a worker that cannot start its evaluator is a crashed tr
   CHECK_THAT(got[0].result.error, Catch::Contains("not_a_key"));
   CHECK_FALSE(pool.using_fork_server());
 }
+
+// Issue 13, defect 6: a SIGKILL (or SIGINT) sent by someone else to a trial with no
+// memory cap is not an out-of-memory kill; it is recorded naming the signal.
+TEST_CASE("ProcessPool: an outside signal to a worker is not recorded as oom_host", "[process_pool]") {
+  const bool fork_server = GENERATE(true, false);
+  const int sig = GENERATE(SIGKILL, SIGINT);   // (SIGTERM asks the trial to stop: a result)
+  INFO((fork_server ? "fork server" : "exec'd workers") << ", signal " << sig);
+  PoolFixture f("{cpu_threads: 1}", 1, 1, 0, 0, fork_server);
+  f.pool->submit({0, Architecture{{behaviour("sleep"), 0}}});   // 10 s without a wall time
+  std::vector<int> pids;
+  auto t0 = std::chrono::steady_clock::now();
+  while (pids.empty() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30)) {
+    f.pool->wait(0.05);
+    pids = f.pool->worker_pids();
+  }
+  REQUIRE(pids.size() == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));   // past the worker's start-up
+  REQUIRE(::kill(pids[0], sig) == 0);
+  auto got = f.collect(1);
+  REQUIRE(got.size() == 1);
+  const TrialResult& r = got.at(0).result;
+  INFO(r.error);
+  CHECK(r.status == TrialStatus::crashed);
+  CHECK_THAT(r.error, Catch::Contains(sig == SIGKILL ? "SIGKILL" : "SIGINT"));
+  CHECK_THAT(r.error, Catch::Contains("from outside mctsnas") && Catch::Contains("not for memory"));
+}
