@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/rng.h"
+#include "space/ops.h"
 
 namespace mctsnas {
 namespace {
@@ -15,7 +16,7 @@ namespace {
 struct NonZeroEdge {
   const CellGraph* g = nullptr;
   template <class E>
-  bool operator()(const E& e) const { return (*g)[e].op != "zero"; }
+  bool operator()(const E& e) const { return (*g)[e].op != kZeroOp; }
 };
 
 std::vector<bool> reached(const auto& graph, std::vector<int> sources, size_t n) {
@@ -69,7 +70,7 @@ LiveGraph live_graph(const Cell& cell) {
     g.output[static_cast<size_t>(to)] = lv.output[static_cast<size_t>(k) + 2];
     for (const auto& e : cell.nodes[static_cast<size_t>(k)].inputs) {
       int from = id[static_cast<size_t>(e.from)];
-      if (e.op == "zero" || from < 0) continue;
+      if (e.op == kZeroOp || from < 0) continue;
       uint64_t oh = hash_str(e.op);
       g.in[static_cast<size_t>(to)].push_back({oh, from, e.op});
       g.out[static_cast<size_t>(from)].push_back({oh, to, e.op});
@@ -273,7 +274,7 @@ void write_cell_dot(std::ostream& os, const Cell& cell, std::string_view id_pref
     os << "    " << id(s) << " -> " << id(t);
     if (!p.op.empty()) {
       os << " [label=" << dot_quote(p.op);
-      if (p.op == "zero" || !lv.live[s] || !lv.live[t]) os << ", style=dashed, color=grey, fontcolor=grey";
+      if (p.op == kZeroOp || !lv.live[s] || !lv.live[t]) os << ", style=dashed, color=grey, fontcolor=grey";
       os << "]";
     }
     os << ";\n";

@@ -27,13 +27,12 @@ std::string list_str(const std::vector<int>& v) {
 
 std::string op_illegal_reason(const OpSpec& op, CellRole role, bool has_encoder) {
   if (role == CellRole::encoder) {
-    if (op.kind == OpKind::cross_attention)
-      return "cross_attention attends to the encoder output and so belongs in a decoder cell";
+    if (op.kind->needs_encoder)
+      return std::string(op.kind->name) + " attends to the encoder output and so belongs in a decoder cell";
     if (op.causal) return "causal ops belong in decoder cells; an encoder sees the whole input";
     return "";
   }
-  if (op.kind == OpKind::cross_attention && !has_encoder)
-    return "a decoder_only model has no encoder to attend to";
+  if (op.kind->needs_encoder && !has_encoder) return "a decoder_only model has no encoder to attend to";
   if (op.is_sequence_op() && !op.causal)
     return "a decoder cell must not look ahead: use its causal variant 'causal_" + op.name + "'";
   return "";
@@ -103,8 +102,7 @@ CellSpace::CellSpace(CellSpaceOptions options) : options_(std::move(options)) {
       if (!op) {
         std::string hint = closest_match(o.ops[i], op_names());
         throw Error(k + ": unknown op '" + o.ops[i] + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                    "; ops are conv<k>, sep_conv<k>, dilated_conv<k>[_d<d>], local_attention_w<w>[_h<h>], "
-                    "their causal_ variants, cross_attention[_w<w>][_h<h>], glu, ffn, identity, zero");
+                    "; ops are " + op_syntax());
       }
       std::string why = op_illegal_reason(*op, r, has_encoder());
       if (!why.empty()) throw Error(k + ": op '" + o.ops[i] + "' is not allowed in the " + role_name(r) + ": " + why);
@@ -116,10 +114,10 @@ CellSpace::CellSpace(CellSpaceOptions options) : options_(std::move(options)) {
           if (d % op->heads != 0)
             throw Error(k + ": op '" + o.ops[i] + "' has " + std::to_string(op->heads) +
                         " heads, which do not divide space.macro.d_model " + std::to_string(d));
-      if (op->kind == OpKind::zero) c.zero_op = static_cast<int>(c.ops.size());
-      nonzero |= op->kind != OpKind::zero;
-      cross |= op->kind == OpKind::cross_attention;
-      c.is_cross.push_back(op->kind == OpKind::cross_attention);
+      if (op->name == kZeroOp) c.zero_op = static_cast<int>(c.ops.size());
+      nonzero |= op->name != kZeroOp;
+      cross |= op->kind->needs_encoder;
+      c.is_cross.push_back(op->kind->needs_encoder);
       c.ops.push_back(std::move(*op));
     }
     if (!nonzero) throw Error(key + ".ops: every op is `zero`; a cell needs at least one other op");

@@ -99,7 +99,7 @@ class CellSpace final : public SearchSpace {
     int nodes = 0;
     std::vector<OpSpec> ops;
     int zero_op = -1;                  // index of `zero` in ops, -1 if absent
-    std::vector<uint8_t> is_cross;     // per op: is cross-attention
+    std::vector<uint8_t> is_cross;     // per op: reads the encoder (OpKind::needs_encoder)
     int begin = -1;                    // first decision of this cell, -1 if absent
     std::string combine;
   };

@@ -3,23 +3,18 @@
 // training + export on the shipped samples, and generate/predict on what was exported.
 #include <torch/torch.h>
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "common/rng.h"
 #include "evaluator/torch/export_model.h"
 #include "evaluator/torch/export_use.h"
 #include "evaluator/torch/text_data.h"
 #include "evaluator/torch/torch_evaluator.h"
-#include "space/ops.h"
 #include "test_util.h"
+#include "torch_parity.h"
 
 // LibTorch 2.x defines a glog-style CHECK that would shadow Catch's.
 #undef CHECK
@@ -31,7 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 Cell cell(std::initializer_list<std::vector<CellEdge>> nodes, std::string combine) {
   Cell c;
   for (const auto& n : nodes) c.nodes.push_back({n});
@@ -39,8 +33,8 @@ Cell cell(std::initializer_list<std::vector<CellEdge>> nodes, std::string combin
   return c;
 }
 
-// Between them, the three specs use every op kind of space/ops.h, both combines and
-// non-default dilation and heads.
+// Between them, the three specs use every op kind of space/op_table.cpp (each kind
+// alone: tests/torch_op_table_test.cpp), both combines and non-default dilation and heads.
 ModelSpec g2p_spec() {
   ModelSpec s;
   s.arch.model = "encoder_decoder";
@@ -85,99 +79,14 @@ ModelSpec classify_spec() {
   return s;
 }
 
-// Kinds as ints: Catch prints a failed comparison, and OpKind has no operator<<.
-std::set<int> op_kinds(const ModelSpec& s) {
-  std::set<int> k;
-  for (const Cell* c : {&s.arch.encoder, &s.arch.decoder})
-    for (const auto& n : c->nodes)
-      for (const auto& e : n.inputs) k.insert(static_cast<int>(parse_op(e.op)->kind));
-  return k;
-}
-
-// Random weights everywhere (LayerNorm gains and biases too), so nothing matches by
-// accident of initialisation.
-void randomize(SeqModel& m, uint64_t seed) {
-  torch::manual_seed(seed);
-  torch::NoGradGuard no_grad;
-  for (auto& p : m->parameters()) p.normal_(0.0, 0.3);
-}
-
-// A padded batch of token rows with ids in [1, vocab).
-torch::Tensor tokens(const std::vector<int64_t>& lengths, int64_t width, int64_t vocab, uint64_t seed) {
-  Rng rng(seed);
-  auto t = torch::zeros({static_cast<int64_t>(lengths.size()), width}, torch::kLong);
-  for (size_t r = 0; r < lengths.size(); ++r)
-    for (int64_t c = 0; c < lengths[r]; ++c)
-      t[static_cast<int64_t>(r)][c] = static_cast<int64_t>(1 + rng.below(static_cast<uint64_t>(vocab - 1)));
-  return t;
-}
-
-nlohmann::json to_json(const torch::Tensor& t) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (int64_t r = 0; r < t.size(0); ++r) {
-    nlohmann::json row = nlohmann::json::array();
-    for (int64_t c = 0; c < t.size(1); ++c) row.push_back(t[r][c].item<int64_t>());
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-void flatten(const nlohmann::json& j, std::vector<double>& out) {
-  if (j.is_array())
-    for (const auto& x : j) flatten(x, out);
-  else
-    out.push_back(j.get<double>());
-}
-
-// Debian's python3 with python3-torch; "" (and the test is skipped) when there is none.
-std::string python_with_torch() {
-  std::vector<std::string> candidates;
-  if (const char* env = std::getenv("MCTSNAS_PYTHON")) candidates.push_back(env);
-  candidates.push_back("/usr/bin/python3");
-  candidates.push_back("python3");
-  for (const auto& py : candidates)
-    if (std::system((py + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0) return py;
-  return "";
-}
-
-// The script model.py is checked with: loads the weights, runs the same forward on the
-// same input, writes the outputs as JSON.
-const char* kParityScript = R"PY(
-import json, sys, torch
-sys.path.insert(0, sys.argv[1])
-import model
-torch.set_num_threads(1)
-m = model.load()
-inp = json.load(open(sys.argv[2]))
-with torch.no_grad():
-    if inp["kind"] == "encoder_decoder":
-        src, tgt = torch.tensor(inp["src"]), torch.tensor(inp["tgt"])
-        out = m.decode(tgt, tgt.eq(0), m.encode(src, src.eq(0)), src.eq(0))
-    elif inp["kind"] == "decoder_only":
-        tgt = torch.tensor(inp["tgt"])
-        out = m.decode(tgt, tgt.eq(0))
-    else:
-        src = torch.tensor(inp["src"])
-        out = m.classify(src, src.eq(0))
-json.dump({"out": out.double().tolist(), "params": sum(p.numel() for p in m.parameters())}, open(sys.argv[3], "w"))
-)PY";
-
 struct ParityCase {
   std::string task;
   ModelSpec spec;
   ModelShape shape;
+  std::string call;   // the forward compared (test::parity_forward)
 };
 
 }  // namespace
-
-TEST_CASE("the parity specs cover every op kind of the vocabulary", "[torch][export]") {
-  std::set<int> all;
-  for (const auto& s : {g2p_spec(), lm_spec(), classify_spec()})
-    for (auto k : op_kinds(s)) all.insert(k);
-  std::set<int> vocabulary;
-  for (const auto& name : op_names()) vocabulary.insert(static_cast<int>(parse_op(name)->kind));
-  CHECK(all == vocabulary);
-}
 
 TEST_CASE("model.json reads back the architecture it describes; bad files name the key", "[torch][export]") {
   const ModelShape shape{257, 42, 0, 16};
@@ -204,11 +113,11 @@ TEST_CASE("model.json reads back the architecture it describes; bad files name t
 
 TEST_CASE("exported weights reload into the C++ model, and model.py reproduces its outputs", "[torch][export]") {
   const std::vector<ParityCase> cases = {
-      {"g2p", g2p_spec(), {257, 42, 0, 16}},
-      {"lm", lm_spec(), {0, 257, 0, 16}},
-      {"classify", classify_spec(), {257, 0, 2, 16}},
+      {"g2p", g2p_spec(), {257, 42, 0, 16}, "decode"},
+      {"lm", lm_spec(), {0, 257, 0, 16}, "decode"},
+      {"classify", classify_spec(), {257, 0, 2, 16}, "classify"},
   };
-  const std::string py = python_with_torch();
+  const std::string py = test::python_with_torch();
   if (py.empty()) WARN("skipping the PyTorch half: no python3 with torch (Debian: apt install python3-torch)");
   torch::set_num_threads(1);
   for (const auto& c : cases) {
@@ -216,75 +125,28 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       test::TempDir d("export");
       torch::manual_seed(3);
       auto model = build_model(c.spec, c.shape);
-      randomize(model, 11);
+      test::randomize(model, 11);
       model->eval();
       const auto files = write_model_files(model, c.spec, c.shape, c.task, d.path());
       for (const auto& f : files) CHECK(fs::file_size(f) > 0);
-
-      nlohmann::json input = {{"kind", c.spec.arch.model}};
-      torch::Tensor expected;
-      {
-        torch::NoGradGuard no_grad;
-        if (c.spec.arch.model == "encoder_decoder") {
-          auto src = tokens({7, 5, 9}, 9, c.shape.src_vocab, 1);
-          auto tgt = tokens({6, 3, 4}, 6, c.shape.tgt_vocab, 2);
-          expected = model->decode(tgt, tgt.eq(0), model->encode(src, src.eq(0)), src.eq(0));
-          input["src"] = to_json(src);
-          input["tgt"] = to_json(tgt);
-        } else if (c.spec.arch.model == "decoder_only") {
-          auto tgt = tokens({12, 12}, 12, c.shape.tgt_vocab, 3);
-          expected = model->decode(tgt, tgt.eq(0));
-          input["tgt"] = to_json(tgt);
-        } else {
-          auto src = tokens({10, 4, 7}, 10, c.shape.src_vocab, 4);
-          expected = model->classify(src, src.eq(0));
-          input["src"] = to_json(src);
-        }
-      }
-      expected = expected.to(torch::kDouble).contiguous();
+      const auto forward = test::parity_forward(c.spec, c.shape, c.call);
+      const auto expected = test::run_forward(model, forward);
 
       // C++ reload: a fresh model (other random init) gives the same outputs exactly.
       auto info = read_model_description(nlohmann::json::parse(std::ifstream(d.path() / "model.json")), "model.json");
       auto reloaded = load_exported_model(d.path());
-      {
-        torch::NoGradGuard no_grad;
-        torch::Tensor again;
-        if (c.spec.arch.model == "encoder_decoder") {
-          auto src = tokens({7, 5, 9}, 9, c.shape.src_vocab, 1);
-          auto tgt = tokens({6, 3, 4}, 6, c.shape.tgt_vocab, 2);
-          again = reloaded.model->decode(tgt, tgt.eq(0), reloaded.model->encode(src, src.eq(0)), src.eq(0));
-        } else if (c.spec.arch.model == "decoder_only") {
-          auto tgt = tokens({12, 12}, 12, c.shape.tgt_vocab, 3);
-          again = reloaded.model->decode(tgt, tgt.eq(0));
-        } else {
-          auto src = tokens({10, 4, 7}, 10, c.shape.src_vocab, 4);
-          again = reloaded.model->classify(src, src.eq(0));
-        }
-        CHECK(torch::equal(again.to(torch::kDouble), expected));
-      }
+      CHECK(torch::equal(test::run_forward(reloaded.model, forward), expected));
       CHECK(info.task == c.task);
 
       if (py.empty()) continue;
-      std::ofstream(d.path() / "input.json") << input.dump();
-      std::ofstream(d.path() / "check.py") << kParityScript;
-      const std::string cmd = py + " " + (d.path() / "check.py").string() + " " + d.path().string() + " " +
-                              (d.path() / "input.json").string() + " " + (d.path() / "out.json").string() + " 2>" +
-                              (d.path() / "py.err").string();
-      const int rc = std::system(cmd.c_str());
-      if (rc != 0) {
-        std::ifstream err(d.path() / "py.err");
-        FAIL("model.py failed: " << std::string(std::istreambuf_iterator<char>(err), {}));
-      }
-      const auto got = nlohmann::json::parse(std::ifstream(d.path() / "out.json"));
-      std::vector<double> py_out;
-      flatten(got.at("out"), py_out);
-      REQUIRE(static_cast<int64_t>(py_out.size()) == expected.numel());
-      CHECK(got.at("params").get<int64_t>() == model->num_parameters());
-      const double* e = expected.data_ptr<double>();
-      double max_diff = 0;
-      for (size_t i = 0; i < py_out.size(); ++i) max_diff = std::max(max_diff, std::abs(py_out[i] - e[i]));
-      INFO("max |python - C++| = " << max_diff);
-      CHECK(max_diff <= 1e-5);
+      const std::vector<test::ParityJob> job = {{d.path(), forward, expected, model->num_parameters()}};
+      const auto got = test::run_parity(py, job, d.path()).at(0);
+      INFO(got.error);
+      REQUIRE(got.error.empty());
+      REQUIRE(got.same_size);
+      CHECK(got.same_params);
+      INFO("max |python - C++| = " << got.max_diff);
+      CHECK(got.max_diff <= 1e-5);
       // A meaningful comparison: the outputs are not all (near) zero, and a model.py
       // that differs slightly (tanh-approximated GELU) is caught.
       CHECK(expected.abs().max().item<double>() > 1e-2);
@@ -295,12 +157,9 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
         REQUIRE(at != std::string::npos);
         src.replace(at, 16, "return F.gelu(h, approximate='tanh')");
         std::ofstream(d.path() / "model.py") << src;
-        REQUIRE(std::system(cmd.c_str()) == 0);
-        std::vector<double> mutated;
-        flatten(nlohmann::json::parse(std::ifstream(d.path() / "out.json")).at("out"), mutated);
-        double diff = 0;
-        for (size_t i = 0; i < mutated.size(); ++i) diff = std::max(diff, std::abs(mutated[i] - e[i]));
-        CHECK(diff > 1e-5);
+        const auto mutated = test::run_parity(py, job, d.path()).at(0);
+        REQUIRE(mutated.error.empty());
+        CHECK(mutated.max_diff > 1e-5);
       }
     }
   }

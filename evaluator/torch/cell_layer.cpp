@@ -5,6 +5,19 @@
 #include "common/error.h"
 
 namespace mctsnas::torchnas {
+namespace {
+
+OpSpec op_spec(std::string_view kind, int heads, bool causal) {
+  OpSpec spec;
+  spec.name = std::string(kind);
+  spec.kind = find_op_kind(kind);
+  MCTSNAS_CHECK(spec.kind != nullptr, "the op table has no kind " + spec.name);
+  spec.heads = heads;
+  spec.causal = causal;
+  return spec;
+}
+
+}  // namespace
 
 CellLayerImpl::CellLayerImpl(const Cell& cell, int64_t d_model, bool in_decoder, bool has_memory)
     : d_model_(d_model), concat_(cell.combine == "concat") {
@@ -28,11 +41,8 @@ CellLayerImpl::CellLayerImpl(const Cell& cell, int64_t d_model, bool in_decoder,
                     std::to_string(e.from) + ": a node reads only nodes 0.." + std::to_string(1 + k));
       auto spec = parse_op(e.op);
       if (!spec) throw Error(std::string(where) + " cell: unknown op '" + e.op + "'");
-      Edge edge{e.from, *spec, nullptr};
-      if (spec->kind != OpKind::zero) {
-        edge.op = make_op(*spec, d_model, in_decoder, has_memory);
-        register_module("node" + std::to_string(k) + "_in" + std::to_string(i), edge.op);
-      }
+      Edge edge{e.from, *spec, make_op(*spec, d_model, in_decoder, has_memory)};
+      if (edge.op) register_module("node" + std::to_string(k) + "_in" + std::to_string(i), edge.op);
       consumed[static_cast<size_t>(e.from)] = true;
       edges.push_back(std::move(edge));
     }
@@ -79,17 +89,10 @@ double CellLayerImpl::flops(int64_t t, int64_t s) const {
 
 TransformerLayerImpl::TransformerLayerImpl(int64_t d_model, int heads, bool in_decoder, bool has_memory)
     : d_model_(d_model), has_cross_(in_decoder && has_memory) {
-  self_spec_.name = "attention";
-  self_spec_.kind = OpKind::local_attention;
-  self_spec_.window = 0;
-  self_spec_.heads = heads;
-  self_spec_.causal = in_decoder;
-  cross_spec_ = self_spec_;
-  cross_spec_.name = "cross_attention";
-  cross_spec_.kind = OpKind::cross_attention;
-  cross_spec_.causal = false;
-  ffn_spec_.name = "ffn";
-  ffn_spec_.kind = OpKind::ffn;
+  // Full attention (window 0), which no op name spells: the specs only count FLOPs.
+  self_spec_ = op_spec("local_attention", heads, in_decoder);
+  cross_spec_ = op_spec("cross_attention", heads, false);
+  ffn_spec_ = op_spec("ffn", 0, false);
   auto ln = [&] { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})); };
   ln_self_ = register_module("ln_self", ln());
   self_ = register_module("self", AttentionOp(d_model, heads, 0, in_decoder, false));

@@ -24,7 +24,7 @@ class CellLayerImpl : public torch::nn::Module {
   struct Edge {
     int from;
     OpSpec spec;
-    std::shared_ptr<OpModuleImpl> op;   // null for zero: it adds nothing, so it is skipped
+    std::shared_ptr<OpModuleImpl> op;   // null for zero (make_op): it adds nothing, so it is skipped
   };
   int64_t d_model_;
   std::vector<std::vector<Edge>> nodes_;

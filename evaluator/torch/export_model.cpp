@@ -16,21 +16,6 @@ namespace mctsnas::torchnas {
 namespace fs = std::filesystem;
 namespace {
 
-const char* op_kind_name(OpKind k) {
-  switch (k) {
-    case OpKind::conv: return "conv";
-    case OpKind::sep_conv: return "sep_conv";
-    case OpKind::dilated_conv: return "dilated_conv";
-    case OpKind::local_attention: return "local_attention";
-    case OpKind::cross_attention: return "cross_attention";
-    case OpKind::glu: return "glu";
-    case OpKind::ffn: return "ffn";
-    case OpKind::identity: return "identity";
-    case OpKind::zero: return "zero";
-  }
-  return "?";
-}
-
 nlohmann::json cell_json(const Cell& c) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : c.nodes) {
@@ -42,7 +27,7 @@ nlohmann::json cell_json(const Cell& c) {
       inputs.push_back({{"from", e.from},
                         {"op", e.op},
                         {"spec",
-                         {{"kind", op_kind_name(spec->kind)},
+                         {{"kind", std::string(spec->kind->name)},
                           {"kernel", spec->kernel},
                           {"dilation", spec->dilation},
                           {"window", spec->window},

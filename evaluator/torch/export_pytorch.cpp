@@ -1,6 +1,10 @@
 #include "evaluator/torch/export_pytorch.h"
 
+#include <set>
+#include <string_view>
+
 #include "common/error.h"
+#include "evaluator/torch/op_modules.h"
 
 namespace mctsnas::torchnas {
 namespace {
@@ -26,7 +30,8 @@ import torch.nn.functional as F
 
 )PY";
 
-const char* kBody = R"PY(
+// Before the ops: what an op may look at.
+const char* kPrelude = R"PY(
 
 class Context:
     """What an op may look at besides its input (OpContext in op_modules.h)."""
@@ -35,112 +40,21 @@ class Context:
         self.pad = pad                # [B, T] bool, True at padding
         self.memory = memory          # [B, S, D] encoder output
         self.memory_pad = memory_pad  # [B, S] bool
+)PY";
 
-
-def _zero_pad(x, ctx):
-    if ctx.pad is None:
-        return x
-    return x.masked_fill(ctx.pad.unsqueeze(-1), 0.0)
-
-
-class ConvOp(nn.Module):
-    def __init__(self, d_model, kernel, dilation, separable, causal):
-        super().__init__()
-        span = (kernel - 1) * dilation
-        self.left = span if causal else span // 2
-        self.right = span - self.left
-        self.conv = nn.Conv1d(d_model, d_model, kernel, dilation=dilation,
-                              groups=d_model if separable else 1)
-        self.pointwise = nn.Linear(d_model, d_model) if separable else None
-
-    def forward(self, x, ctx):
-        h = _zero_pad(x, ctx).transpose(1, 2)
-        h = F.pad(h, (self.left, self.right))
-        h = self.conv(h).transpose(1, 2)
-        if self.pointwise is not None:
-            h = self.pointwise(h)
-        return F.gelu(h)
-
-
-class AttentionOp(nn.Module):
-    def __init__(self, d_model, heads, window, causal, cross):
-        super().__init__()
-        self.d_model, self.heads, self.window = d_model, heads, window
-        self.causal, self.cross = causal, cross
-        self.q = nn.Linear(d_model, d_model)
-        self.kv = nn.Linear(d_model, 2 * d_model)
-        self.out = nn.Linear(d_model, d_model)
-
-    def forward(self, x, ctx):
-        src = ctx.memory if self.cross else x
-        src_pad = ctx.memory_pad if self.cross else ctx.pad
-        b, t, s = x.shape[0], x.shape[1], src.shape[1]
-        dh = self.d_model // self.heads
-        q = self.q(x).view(b, t, self.heads, dh).transpose(1, 2)
-        kv = self.kv(src).view(b, s, 2, self.heads, dh).permute(2, 0, 3, 1, 4)
-        k, v = kv[0], kv[1]
-        scores = torch.matmul(q, k.transpose(-2, -1)).float() / math.sqrt(float(dh))
-        diff = torch.arange(t, device=x.device).unsqueeze(1) - torch.arange(s, device=x.device).unsqueeze(0)
-        blocked = torch.zeros(t, s, dtype=torch.bool, device=x.device)
-        self_causal = self.causal and not self.cross
-        if self_causal:
-            blocked = blocked | (diff < 0)
-        if self.window > 0:
-            if self_causal:
-                blocked = blocked | (diff >= self.window)
-            else:
-                blocked = blocked | (diff.abs() > self.window // 2)
-        mask = blocked.view(1, 1, t, s)
-        if src_pad is not None:
-            mask = mask | src_pad.view(b, 1, 1, s)
-        scores = scores.masked_fill(mask, -1e9)
-        attn = torch.softmax(scores, -1).to(v.dtype)
-        out = torch.matmul(attn, v).transpose(1, 2).reshape(b, t, self.d_model)
-        return self.out(out)
-
-
-class GluOp(nn.Module):
-    def __init__(self, d_model):
-        super().__init__()
-        self.proj = nn.Linear(d_model, 2 * d_model)
-
-    def forward(self, x, ctx):
-        a, g = self.proj(x).chunk(2, -1)
-        return a * torch.sigmoid(g)
-
-
-class FfnOp(nn.Module):
-    def __init__(self, d_model, expansion=4):
-        super().__init__()
-        self.up = nn.Linear(d_model, expansion * d_model)
-        self.down = nn.Linear(expansion * d_model, d_model)
-
-    def forward(self, x, ctx):
-        return self.down(F.gelu(self.up(x)))
-
-
-class IdentityOp(nn.Module):
-    def forward(self, x, ctx):
-        return x
+// model.py's make_op, after the OPS table that op_source() writes.
+const char* kMakeOp = R"PY(}
 
 
 def make_op(spec, d_model):
     kind = spec["kind"]
-    if kind in ("conv", "sep_conv", "dilated_conv"):
-        return ConvOp(d_model, spec["kernel"], spec["dilation"] if kind == "dilated_conv" else 1,
-                      kind == "sep_conv", spec["causal"])
-    if kind == "local_attention":
-        return AttentionOp(d_model, spec["heads"], spec["window"], spec["causal"], False)
-    if kind == "cross_attention":
-        return AttentionOp(d_model, spec["heads"], spec["window"], False, True)
-    if kind == "glu":
-        return GluOp(d_model)
-    if kind == "ffn":
-        return FfnOp(d_model)
-    if kind == "identity":
-        return IdentityOp()
-    raise ValueError("unknown op kind " + kind)
+    if kind not in OPS:
+        raise ValueError("unknown op kind " + kind)
+    return OPS[kind](spec, d_model)
+)PY";
 
+// After the ops: the cell, the model, loading and the task helpers.
+const char* kModel = R"PY(
 
 class CellLayer(nn.Module):
     """Pre-norm residual cell: node 0 = norm(h0), node 1 = norm(h1), node 2+k = sum of
@@ -157,9 +71,10 @@ class CellLayer(nn.Module):
             edges = []
             for i, e in enumerate(node["inputs"]):
                 name = None
-                if e["spec"]["kind"] != "zero":   # a zero edge adds nothing
+                op = make_op(e["spec"], d_model)
+                if op is not None:   # None: the edge adds nothing (zero)
                     name = "node%d_in%d" % (k, i)
-                    self.add_module(name, make_op(e["spec"], d_model))
+                    self.add_module(name, op)
                 consumed[e["from"]] = True
                 edges.append((e["from"], name))
             self.nodes.append(edges)
@@ -326,6 +241,20 @@ if __name__ == "__main__":
             print("%s\t%.4f\t%s" % (label, p, t))
 )PY";
 
+// The op modules' classes, each once, and the table from op kind to module, from
+// the builders (op_modules.h): the part of model.py that grows with the vocabulary.
+std::string op_source() {
+  std::string classes, table;
+  std::set<std::string_view> emitted;
+  for (const OpBuilder& b : op_builders()) {
+    if (!b.python_class.empty() && emitted.insert(b.python_class).second)
+      classes += "\n\n" + std::string(b.python_class);
+    table += "    \"" + std::string(b.kind) + "\": lambda spec, d_model: " + std::string(b.python_make) + ",\n";
+  }
+  return classes + "\n\n# op kind -> its module (None: the edge adds nothing), from mctsnas's op table.\nOPS = {\n" +
+         table + kMakeOp;
+}
+
 }  // namespace
 
 std::string pytorch_module_source(const nlohmann::json& description) {
@@ -333,7 +262,7 @@ std::string pytorch_module_source(const nlohmann::json& description) {
   if (desc.find("'''") != std::string::npos || desc.find('\\') != std::string::npos)
     throw Error("export: the model description holds characters model.py cannot embed");
   return std::string(kHeader) + "# model.json, embedded so this file stands alone.\nDESCRIPTION = json.loads(r'''" +
-         desc + "''')\n" + kBody;
+         desc + "''')\n" + kPrelude + op_source() + kModel;
 }
 
 }  // namespace mctsnas::torchnas

@@ -4,8 +4,9 @@
 // and loads weights.pt (a LibTorch archive, read with torch.jit.load). Its outputs
 // match the C++ model's to float rounding (tests/torch_export_test.cpp checks 1e-5).
 //
-// Any change to an op's forward in op_modules.cpp must be mirrored here: the parity
-// test fails otherwise.
+// The op classes and the table from op kind to module come from the op builders
+// (op_modules.h): a change to an op's forward must be mirrored in its python_class
+// there, or the parity tests fail (tests/torch_op_table_test.cpp, one per op kind).
 #include <string>
 
 #include <nlohmann/json.hpp>

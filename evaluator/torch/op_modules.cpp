@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "common/error.h"
 
@@ -34,6 +35,36 @@ torch::Tensor ConvOpImpl::forward(const torch::Tensor& x, const OpContext& ctx) 
   if (pointwise_) h = pointwise_(h);
   return torch::gelu(h);
 }
+
+namespace {
+
+// model.py's twin of ConvOpImpl (and of zero_pad).
+constexpr std::string_view kConvOpPy = R"PY(def _zero_pad(x, ctx):
+    if ctx.pad is None:
+        return x
+    return x.masked_fill(ctx.pad.unsqueeze(-1), 0.0)
+
+
+class ConvOp(nn.Module):
+    def __init__(self, d_model, kernel, dilation, separable, causal):
+        super().__init__()
+        span = (kernel - 1) * dilation
+        self.left = span if causal else span // 2
+        self.right = span - self.left
+        self.conv = nn.Conv1d(d_model, d_model, kernel, dilation=dilation,
+                              groups=d_model if separable else 1)
+        self.pointwise = nn.Linear(d_model, d_model) if separable else None
+
+    def forward(self, x, ctx):
+        h = _zero_pad(x, ctx).transpose(1, 2)
+        h = F.pad(h, (self.left, self.right))
+        h = self.conv(h).transpose(1, 2)
+        if self.pointwise is not None:
+            h = self.pointwise(h)
+        return F.gelu(h)
+)PY";
+
+}  // namespace
 
 AttentionOpImpl::AttentionOpImpl(int64_t d_model, int heads, int window, bool causal, bool cross)
     : d_model_(d_model), heads_(heads), window_(window), causal_(causal), cross_(cross) {
@@ -85,6 +116,48 @@ torch::Tensor AttentionOpImpl::forward(const torch::Tensor& x, const OpContext& 
   return out_(out);
 }
 
+namespace {
+
+// model.py's twin of AttentionOpImpl (the mask built on every call).
+constexpr std::string_view kAttentionOpPy = R"PY(class AttentionOp(nn.Module):
+    def __init__(self, d_model, heads, window, causal, cross):
+        super().__init__()
+        self.d_model, self.heads, self.window = d_model, heads, window
+        self.causal, self.cross = causal, cross
+        self.q = nn.Linear(d_model, d_model)
+        self.kv = nn.Linear(d_model, 2 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+
+    def forward(self, x, ctx):
+        src = ctx.memory if self.cross else x
+        src_pad = ctx.memory_pad if self.cross else ctx.pad
+        b, t, s = x.shape[0], x.shape[1], src.shape[1]
+        dh = self.d_model // self.heads
+        q = self.q(x).view(b, t, self.heads, dh).transpose(1, 2)
+        kv = self.kv(src).view(b, s, 2, self.heads, dh).permute(2, 0, 3, 1, 4)
+        k, v = kv[0], kv[1]
+        scores = torch.matmul(q, k.transpose(-2, -1)).float() / math.sqrt(float(dh))
+        diff = torch.arange(t, device=x.device).unsqueeze(1) - torch.arange(s, device=x.device).unsqueeze(0)
+        blocked = torch.zeros(t, s, dtype=torch.bool, device=x.device)
+        self_causal = self.causal and not self.cross
+        if self_causal:
+            blocked = blocked | (diff < 0)
+        if self.window > 0:
+            if self_causal:
+                blocked = blocked | (diff >= self.window)
+            else:
+                blocked = blocked | (diff.abs() > self.window // 2)
+        mask = blocked.view(1, 1, t, s)
+        if src_pad is not None:
+            mask = mask | src_pad.view(b, 1, 1, s)
+        scores = scores.masked_fill(mask, -1e9)
+        attn = torch.softmax(scores, -1).to(v.dtype)
+        out = torch.matmul(attn, v).transpose(1, 2).reshape(b, t, self.d_model)
+        return self.out(out)
+)PY";
+
+}  // namespace
+
 GluOpImpl::GluOpImpl(int64_t d_model) {
   proj_ = register_module("proj", torch::nn::Linear(d_model, 2 * d_model));
 }
@@ -93,6 +166,20 @@ torch::Tensor GluOpImpl::forward(const torch::Tensor& x, const OpContext&) {
   auto h = proj_(x).chunk(2, -1);
   return h[0] * torch::sigmoid(h[1]);
 }
+
+namespace {
+
+constexpr std::string_view kGluOpPy = R"PY(class GluOp(nn.Module):
+    def __init__(self, d_model):
+        super().__init__()
+        self.proj = nn.Linear(d_model, 2 * d_model)
+
+    def forward(self, x, ctx):
+        a, g = self.proj(x).chunk(2, -1)
+        return a * torch.sigmoid(g)
+)PY";
+
+}  // namespace
 
 FfnOpImpl::FfnOpImpl(int64_t d_model, int64_t expansion) {
   up_ = register_module("up", torch::nn::Linear(d_model, expansion * d_model));
@@ -103,56 +190,76 @@ torch::Tensor FfnOpImpl::forward(const torch::Tensor& x, const OpContext&) {
   return down_(torch::gelu(up_(x)));
 }
 
-std::shared_ptr<OpModuleImpl> make_op(const OpSpec& spec, int64_t d_model, bool in_decoder,
-                                      bool has_memory) {
-  const bool sequence = spec.kind == OpKind::conv || spec.kind == OpKind::sep_conv ||
-                        spec.kind == OpKind::dilated_conv || spec.kind == OpKind::local_attention;
-  if (in_decoder && sequence && !spec.causal)
-    throw Error("op '" + spec.name + "' reads future positions and cannot be used in a decoder; "
-                "use its causal_ form");
-  switch (spec.kind) {
-    case OpKind::conv:
-      return std::make_shared<ConvOpImpl>(d_model, spec.kernel, 1, false, spec.causal);
-    case OpKind::sep_conv:
-      return std::make_shared<ConvOpImpl>(d_model, spec.kernel, 1, true, spec.causal);
-    case OpKind::dilated_conv:
-      return std::make_shared<ConvOpImpl>(d_model, spec.kernel, spec.dilation, false, spec.causal);
-    case OpKind::local_attention:
-      return std::make_shared<AttentionOpImpl>(d_model, spec.heads, spec.window, spec.causal, false);
-    case OpKind::cross_attention:
-      if (!has_memory)
-        throw Error("op '" + spec.name + "' needs an encoder: only encoder_decoder models have one");
-      return std::make_shared<AttentionOpImpl>(d_model, spec.heads, spec.window, false, true);
-    case OpKind::glu: return std::make_shared<GluOpImpl>(d_model);
-    case OpKind::ffn: return std::make_shared<FfnOpImpl>(d_model, kFfnExpansion);
-    case OpKind::identity: return std::make_shared<IdentityOpImpl>();
-    case OpKind::zero: return std::make_shared<ZeroOpImpl>();
-  }
-  throw Error("op '" + spec.name + "' has no LibTorch builder");
+namespace {
+
+constexpr std::string_view kFfnOpPy = R"PY(class FfnOp(nn.Module):
+    def __init__(self, d_model, expansion=4):
+        super().__init__()
+        self.up = nn.Linear(d_model, expansion * d_model)
+        self.down = nn.Linear(expansion * d_model, d_model)
+
+    def forward(self, x, ctx):
+        return self.down(F.gelu(self.up(x)))
+)PY";
+
+constexpr std::string_view kIdentityOpPy = R"PY(class IdentityOp(nn.Module):
+    def forward(self, x, ctx):
+        return x
+)PY";
+
+}  // namespace
+
+namespace {
+
+template <class M, class... A>
+std::shared_ptr<OpModuleImpl> make_module(A&&... args) {
+  return std::make_shared<M>(std::forward<A>(args)...);
 }
 
-double op_flops(const OpSpec& spec, int64_t d_model, int64_t t, int64_t s) {
-  const double d = static_cast<double>(d_model), tq = static_cast<double>(t);
-  switch (spec.kind) {
-    case OpKind::conv:
-    case OpKind::dilated_conv: return 2.0 * tq * spec.kernel * d * d;
-    case OpKind::sep_conv: return 2.0 * tq * (spec.kernel * d + d * d);
-    case OpKind::local_attention:
-    case OpKind::cross_attention: {
-      const bool cross = spec.kind == OpKind::cross_attention;
-      const double keys = static_cast<double>(cross ? s : t);
-      // Keys each query reads: the window (an efficient kernel computes only those).
-      double per_query = keys;
-      if (spec.window > 0) per_query = std::min(keys, double(spec.causal && !cross ? spec.window : spec.window + 1));
-      else if (spec.causal && !cross) per_query = (keys + 1) / 2;
-      return 2.0 * tq * d * d * 2 + 2.0 * keys * d * d * 2 + 2.0 * tq * per_query * d * 2;
-    }
-    case OpKind::glu: return 2.0 * tq * d * 2 * d;
-    case OpKind::ffn: return 2.0 * tq * d * kFfnExpansion * d * 2;
-    case OpKind::identity:
-    case OpKind::zero: return 0;
-  }
-  return 0;
+// One entry per op kind of space/op_table.cpp; the parameters come from the parsed
+// spec here and from model.json's spec in model.py.
+const OpBuilder kOpBuilders[] = {
+    {"conv", [](const OpSpec& s, int64_t d) { return make_module<ConvOpImpl>(d, s.kernel, 1, false, s.causal); },
+     kConvOpPy, "ConvOp(d_model, spec['kernel'], 1, False, spec['causal'])"},
+    {"sep_conv", [](const OpSpec& s, int64_t d) { return make_module<ConvOpImpl>(d, s.kernel, 1, true, s.causal); },
+     kConvOpPy, "ConvOp(d_model, spec['kernel'], 1, True, spec['causal'])"},
+    {"dilated_conv",
+     [](const OpSpec& s, int64_t d) { return make_module<ConvOpImpl>(d, s.kernel, s.dilation, false, s.causal); },
+     kConvOpPy, "ConvOp(d_model, spec['kernel'], spec['dilation'], False, spec['causal'])"},
+    {"local_attention",
+     [](const OpSpec& s, int64_t d) { return make_module<AttentionOpImpl>(d, s.heads, s.window, s.causal, false); },
+     kAttentionOpPy, "AttentionOp(d_model, spec['heads'], spec['window'], spec['causal'], False)"},
+    {"cross_attention",
+     [](const OpSpec& s, int64_t d) { return make_module<AttentionOpImpl>(d, s.heads, s.window, false, true); },
+     kAttentionOpPy, "AttentionOp(d_model, spec['heads'], spec['window'], False, True)"},
+    {"glu", [](const OpSpec&, int64_t d) { return make_module<GluOpImpl>(d); }, kGluOpPy, "GluOp(d_model)"},
+    {"ffn", [](const OpSpec&, int64_t d) { return make_module<FfnOpImpl>(d, kFfnExpansion); }, kFfnOpPy,
+     "FfnOp(d_model)"},
+    {"identity", [](const OpSpec&, int64_t) { return make_module<IdentityOpImpl>(); }, kIdentityOpPy, "IdentityOp()"},
+    {kZeroOp, [](const OpSpec&, int64_t) { return std::shared_ptr<OpModuleImpl>(); }, "", "None"},
+};
+
+}  // namespace
+
+std::span<const OpBuilder> op_builders() { return kOpBuilders; }
+
+const OpBuilder* find_op_builder(std::string_view kind) {
+  for (const OpBuilder& b : kOpBuilders)
+    if (b.kind == kind) return &b;
+  return nullptr;
+}
+
+std::shared_ptr<OpModuleImpl> make_op(const OpSpec& spec, int64_t d_model, bool in_decoder,
+                                      bool has_memory) {
+  MCTSNAS_CHECK(spec.kind != nullptr, "make_op: op '" + spec.name + "' has no kind");
+  if (in_decoder && spec.kind->sequence && !spec.causal)
+    throw Error("op '" + spec.name + "' reads future positions and cannot be used in a decoder; "
+                "use its causal_ form");
+  if (spec.kind->needs_encoder && !has_memory)
+    throw Error("op '" + spec.name + "' needs an encoder: only encoder_decoder models have one");
+  const OpBuilder* b = find_op_builder(spec.kind->name);
+  if (!b) throw Error("op '" + spec.name + "' has no LibTorch builder");
+  return b->build(spec, d_model);
 }
 
 }  // namespace mctsnas::torchnas

@@ -1,10 +1,15 @@
 #pragma once
-// One LibTorch module per op of the cell vocabulary (space/ops.h). Every op maps a
-// sequence [B, T, D] to [B, T, D]. Ops built with `causal` only read positions <= t,
-// so a decoder's output at t never depends on inputs after t.
+// The LibTorch side of the op vocabulary (space/ops.h): one module per op, and one
+// OpBuilder per op kind that builds it and says how model.py (export) builds its
+// PyTorch twin. Every op maps a sequence [B, T, D] to [B, T, D]. Ops built with
+// `causal` only read positions <= t, so a decoder's output at t never depends on
+// inputs after t.
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
 
 #include "space/ops.h"
 
@@ -84,20 +89,31 @@ class IdentityOpImpl : public OpModuleImpl {
 };
 TORCH_MODULE(IdentityOp);
 
-class ZeroOpImpl : public OpModuleImpl {
- public:
-  torch::Tensor forward(const torch::Tensor& x, const OpContext&) override { return torch::zeros_like(x); }
+// How one op kind (an OpKind of space/op_table.cpp, by name) is built, here and in
+// the model.py that export writes (export_pytorch.h).
+struct OpBuilder {
+  std::string_view kind;
+  // The module for one op of this kind; null for an op that adds nothing (`zero`),
+  // whose edges the cell skips.
+  std::shared_ptr<OpModuleImpl> (*build)(const OpSpec& spec, int64_t d_model);
+  // model.py: the PyTorch class(es) mirroring the module, same parameter names and
+  // forward to float rounding. Kinds sharing a class share the text; it is emitted once.
+  std::string_view python_class;
+  // model.py: a Python expression of `spec` (model.json's spec of the edge) and
+  // `d_model` that builds the module, or None.
+  std::string_view python_make;
 };
-TORCH_MODULE(ZeroOp);
 
-inline constexpr int64_t kFfnExpansion = 4;
+// Every op kind's builder (op_modules.cpp).
+std::span<const OpBuilder> op_builders();
+// The builder of an op kind; nullptr when it has none.
+const OpBuilder* find_op_builder(std::string_view kind);
 
-// Builds the module for an op. `in_decoder`: a non-causal sequence op there would
-// read the future, so it is refused (mctsnas::Error) rather than silently masked.
+// Builds the module for an op; null for `zero`. `in_decoder`: a non-causal sequence
+// op there would read the future, and without an encoder (`has_memory` false) an op
+// that needs one has nothing to read, so both are refused (mctsnas::Error) rather
+// than silently masked.
 std::shared_ptr<OpModuleImpl> make_op(const OpSpec& spec, int64_t d_model, bool in_decoder,
                                       bool has_memory);
-
-// Forward multiply-adds x2 of one op for a query length t and key length s.
-double op_flops(const OpSpec& spec, int64_t d_model, int64_t t, int64_t s);
 
 }  // namespace mctsnas::torchnas
