@@ -340,7 +340,9 @@ RunOptions load(config::Context& ctx, const std::string& yaml,
   }
   RunOptions o;
   try {
-    if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+    if (!root || root.IsNull())
+      throw ConfigError(ctx.file + ": the config file is empty (no keys; expected space:, task:, search: ..., "
+                        "as in configs/)");
     ctx.marks[""] = root.Mark();
     config::expect_map(ctx, root, "");
     for (const auto& ov : overrides) apply_override(ctx, root, ov);

@@ -105,8 +105,11 @@ TrialRecord trial_from_json(const json& j, const std::string& where) {
   t.seconds = number_or(j, "seconds", 0, where);
   if (const json* b = find(j, "budget")) t.budget = *b;
   t.device = string_or(j, "device", where);
-  t.started_at = number_or(j, "started_at", 0, where);
-  t.finished_at = number_or(j, "finished_at", 0, where);
+  // Runs from before the ISO times kept seconds in started_at/finished_at.
+  const bool iso = find(j, "started_s") != nullptr;
+  t.started_at = number_or(j, iso ? "started_s" : "started_at", 0, where);
+  t.finished_at = number_or(j, iso ? "finished_s" : "finished_at", 0, where);
+  if (iso) t.started_utc = string_or(j, "started_at", where);
   return t;
 }
 

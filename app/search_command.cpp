@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "app/cli.h"
 #include "app/commands.h"
 #include "app/config_loader.h"
 #include "app/search_run.h"
@@ -24,18 +25,18 @@ int run_and_report(SearchRunOptions& o) {
   StopSignals::install();
   o.stop = StopSignals::stop_flag();
   o.stop_now = StopSignals::stop_now_flag();
-  std::cout << (o.resume ? "resuming " : "run directory: ") << o.run_dir.string() << '\n';
-  SearchRunResult r = run_search(o);
+  SearchRunResult r = run_search(o);   // announces the run directory once it is set up
   std::cout << (r.finished ? "finished" : "stopped") << ": " << r.trials << " trials in "
-            << format_duration(r.wall_seconds) << '\n';
+            << format_duration(r.wall_seconds)
+            << (r.exhausted ? " (the search space is exhausted: no untried architecture is left)" : "") << '\n';
   if (r.best_id)
-    std::cout << "best: trial " << *r.best_id << ", " << o.config.objective.metric << " = " << r.best_score
+    std::cout << "best: trial #" << *r.best_id << ", " << o.config.objective.metric << " = " << r.best_score
               << "\n  " << r.best_arch << '\n';
   else
     std::cout << "best: none (no trial produced a score)\n";
   std::cout << "summary: " << (r.run_dir / "summary.json").string() << '\n';
   if (!r.finished) {
-    std::cout << "resume with: mctsnas resume " << r.run_dir.string() << '\n';
+    std::cout << "resume with: " << invoked_command() << " resume " << r.run_dir.string() << '\n';
     return 1;
   }
   return 0;
@@ -68,10 +69,10 @@ void add_search_command(CLI::App& app, int& code) {
 void add_resume_command(CLI::App& app, int& code) {
   auto* cmd = app.add_subcommand("resume", "Continue a stopped or crashed search from its run directory");
   auto run_dir = std::make_shared<std::string>();
-  auto trials = std::make_shared<int64_t>(0);
+  auto trials = std::make_shared<std::optional<int64_t>>();
   cmd->add_option("RUN_DIR", *run_dir, "Run directory written by `mctsnas search`")->required();
-  cmd->add_option("--trials", *trials, "Raise the trial target (default: the config's search.trials)")
-      ->check(CLI::PositiveNumber);
+  cmd->add_option("--trials", *trials,
+                  "Raise the trial target, at least the trials already finished (default: the config's search.trials)");
   cmd->callback([&code, run_dir, trials] {
     code = guarded("resume", [&] {
       fs::path dir(*run_dir);
@@ -80,7 +81,10 @@ void add_resume_command(CLI::App& app, int& code) {
       if (!fs::exists(cfg)) throw Error(cfg.string() + ": missing (is this a run directory?)");
       SearchRunOptions o;
       o.config = load_config(cfg);
-      if (*trials > 0) o.config.search.trials = *trials;
+      if (*trials) {
+        o.config.search.trials = **trials;
+        o.trials_from_flag = true;
+      }
       o.run_dir = dir;
       o.resume = true;
       return run_and_report(o);

@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <limits>
 #include <map>
 
 #include "app/checkpoint.h"
@@ -40,6 +42,34 @@ fs::path new_run_dir(const fs::path& root, const std::string& name) {
 
 namespace {
 
+// As a stream prints a double: 6 significant digits.
+std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+// Bad input, not a filesystem failure: a file where the run directory (or a folder
+// above it) would go, or a resume of something that is not a directory.
+void check_run_dir_path(const fs::path& dir, bool resume) {
+  std::error_code ec;
+  if (resume) {
+    if (!fs::is_directory(dir, ec)) throw Error(dir.string() + ": no such run directory");
+    return;
+  }
+  for (fs::path p = dir; !p.empty(); p = p.parent_path()) {
+    fs::file_status st = fs::status(p, ec);
+    if (fs::exists(st)) {
+      if (!fs::is_directory(st))
+        throw Error(p.string() + ": exists and is not a directory" +
+                    (p == dir ? std::string() : " (a folder of the run directory " + dir.string() + ")") +
+                    "; choose another --run-dir");
+      return;
+    }
+    if (p == p.parent_path()) return;
+  }
+}
+
 // The loop's bookkeeping, kept in one place so that checkpoint and summary agree.
 class SearchLoop {
  public:
@@ -47,8 +77,14 @@ class SearchLoop {
   SearchRunResult run();
 
  private:
+  void setup();
   void open_fresh();
   void open_resumed();
+  void check_target() const;
+  // Runs trials until the target, the end of the space, or a stop.
+  void run_trials();
+  bool done() const { return observed_ >= target_ || (exhausted_ && in_flight_.empty()); }
+  SearchRunResult result(bool finished) const;
   void refill(bool submit);
   void submit_or_replay(uint64_t id, const Architecture& arch);
   bool observe_ready();
@@ -58,6 +94,9 @@ class SearchLoop {
   // Trains the evaluator's reference model like the best architecture, once per
   // best, into baseline.json; summary.json and the report show it beside the best.
   void run_baseline();
+  bool baseline_due() const;
+  std::optional<TrialOutcome> wait_for_baseline();
+  void record_baseline(const TrialOutcome& got);
   void load_baseline();
   void write_summary(const std::string& state) const;
   // report.html, trials.csv and search_stats.json: refreshed every few minutes and
@@ -66,11 +105,18 @@ class SearchLoop {
   double reward_of(const TrialResult& r) const;
   bool better(double score) const;
   double elapsed() const { return elapsed_before_ + (run_clock_seconds() - started_); }
+  // Seconds of the run (across resumes) at run_clock_seconds() == 0.
+  double run_offset() const { return elapsed_before_ - started_; }
+  std::string line_of(const TrialOutcome& o) const { return trial_line(*space_, o, reward_of(o.result), run_offset()); }
+  void say(const std::string& msg) const {
+    if (o_.out) *o_.out << msg << '\n' << std::flush;
+  }
   void warn(const std::string& msg) const {
     if (o_.err) *o_.err << "warning: " << msg << '\n';
   }
   bool stop_requested() const { return o_.stop && o_.stop->load(); }
   void show_progress(bool new_best);
+  void submit(TrialRequest request);
 
   const SearchRunOptions& o_;
   const RunOptions& cfg_;
@@ -82,6 +128,7 @@ class SearchLoop {
   AppendFile log_;
 
   int64_t target_ = 0;
+  double space_count_ = 0;   // architectures in the space when exact, else infinity
   int64_t observed_ = 0;
   int64_t observed_here_ = 0;
   int64_t failed_ = 0;
@@ -98,6 +145,9 @@ class SearchLoop {
   std::map<uint64_t, Architecture> in_flight_;   // proposed, not yet observed
   std::map<uint64_t, TrialOutcome> ready_;       // finished, waiting to be observed
   std::map<uint64_t, size_t> ready_logged_;      // of those, already in trials.jsonl: line bytes
+  std::map<uint64_t, std::string> ready_lines_;  // of those, kept in the checkpoint: their line
+  std::map<uint64_t, double> submitted_at_;      // run_clock_seconds() at submission
+  std::vector<double> trial_seconds_;            // durations of the trials finished here
   std::map<uint64_t, LoggedTrial> recorded_;     // resume: finished after the checkpoint
   std::optional<Progress> progress_;
   std::optional<nlohmann::json> baseline_;       // baseline.json
@@ -133,6 +183,7 @@ void SearchLoop::open_resumed() {
   ByteReader r(ck.searcher_state, (dir_ / "tree.ckpt").string() + " (searcher state)");
   searcher_->load(r);
   observed_ = ck.observed;
+  check_target();
   log_bytes_ = ck.trials_bytes;
   elapsed_before_ = ck.elapsed_seconds;
   if (ck.best_id) {
@@ -155,11 +206,27 @@ void SearchLoop::open_resumed() {
     in_flight_[t.id] = a;
     auto rec = recorded_.find(t.id);
     bool in_log = rec != recorded_.end() && rec->second.outcome.arch == a;
-    if (!t.finished_line.empty() && !in_log)
+    if (!t.finished_line.empty() && !in_log) {
       ready_[t.id] = parse_trial_line(t.finished_line, *space_, what + " (trial " + std::to_string(t.id) + ")");
-    else
+      ready_lines_[t.id] = t.finished_line;
+    } else {
       submit_or_replay(t.id, a);
+    }
   }
+}
+
+// A resumed run goes on to its target: one below what is already finished is a mistake.
+void SearchLoop::check_target() const {
+  const int64_t least = std::max<int64_t>(1, observed_);
+  if (target_ >= least) return;
+  const std::string finished = observed_ > 0 ? " (this run has finished " + std::to_string(observed_) + " trials)" : "";
+  throw Error((o_.trials_from_flag ? "--trials " : "search.trials = ") + std::to_string(target_) + ": must be >= " +
+              std::to_string(least) + finished);
+}
+
+void SearchLoop::submit(TrialRequest request) {
+  submitted_at_[request.id] = run_clock_seconds();
+  pool_->submit(std::move(request));
 }
 
 void SearchLoop::submit_or_replay(uint64_t id, const Architecture& arch) {
@@ -171,7 +238,7 @@ void SearchLoop::submit_or_replay(uint64_t id, const Architecture& arch) {
     recorded_.erase(it);
     return;
   }
-  pool_->submit(TrialRequest{id, arch});
+  submit(TrialRequest{id, arch});
 }
 
 // Proposes up to the parallel limit. While stopping, proposals are not run but
@@ -196,10 +263,14 @@ void SearchLoop::observe(TrialOutcome o, std::optional<size_t> logged_bytes) {
   if (logged_bytes) {
     log_bytes_ += *logged_bytes;
   } else {
-    std::string line = trial_line(*space_, o, reward);
+    auto kept = ready_lines_.find(o.id);   // a previous process's result, written as it was
+    std::string line = kept != ready_lines_.end() ? kept->second : line_of(o);
     log_.append_line(line);
     log_bytes_ += line.size() + 1;
   }
+  ready_lines_.erase(o.id);
+  submitted_at_.erase(o.id);
+  trial_seconds_.push_back(o.finished_at - o.started_at);
   ++observed_;
   ++observed_here_;
   bool new_best = false;
@@ -214,6 +285,7 @@ void SearchLoop::observe(TrialOutcome o, std::optional<size_t> logged_bytes) {
   searcher_->observe(Proposal{o.id, o.arch}, reward);
   in_flight_.erase(o.id);
   dirty_ = true;
+  write_summary("running");   // `ls`, scripts and the report's reader see every trial
   show_progress(new_best);
 }
 
@@ -221,14 +293,20 @@ void SearchLoop::show_progress(bool new_best) {
   if (!progress_) return;
   ProgressState st;
   st.done = observed_;
-  st.total = target_;
+  st.total = static_cast<int64_t>(std::min<double>(static_cast<double>(target_), space_count_));
   st.failed = failed_;
   if (best_id_) {
     st.best = best_score_;
     st.best_id = best_id_;
   }
-  st.elapsed = run_clock_seconds() - started_;
-  st.done_here = observed_here_;
+  const double now = run_clock_seconds();
+  st.elapsed = now - started_;
+  for (const auto& [id, at] : submitted_at_)
+    st.running.push_back({id == kBaselineId ? "baseline" : "#" + std::to_string(id), now - at});
+  const size_t recent = std::min<size_t>(trial_seconds_.size(), 10);
+  for (size_t i = trial_seconds_.size() - recent; i < trial_seconds_.size(); ++i)
+    st.typical_trial_seconds += trial_seconds_[i] / static_cast<double>(recent);
+  st.baseline_pending = !submitted_at_.count(kBaselineId) && evaluator_->has_baseline() && cfg_.task.baseline;
   progress_->update(st, new_best);
 }
 
@@ -267,7 +345,7 @@ void SearchLoop::write_checkpoint_now() {
     CheckpointTrial t{id, arch.choices, {}};
     // Finished but not observed: keep the result (unless trials.jsonl has it already).
     if (auto it = ready_.find(id); it != ready_.end() && !ready_logged_.count(id))
-      t.finished_line = trial_line(*space_, it->second, reward_of(it->second.result));
+      t.finished_line = ready_lines_.count(id) ? ready_lines_.at(id) : line_of(it->second);
     ck.in_flight.push_back(std::move(t));
   }
   ByteWriter w;
@@ -292,7 +370,10 @@ void SearchLoop::write_summary(const std::string& state) const {
     j["best"] = nullptr;
   j["wall_seconds"] = elapsed();
   j["state"] = state;
-  if (baseline_) j["baseline"] = (*baseline_)["summary"];
+  if (baseline_) {
+    j["baseline"] = (*baseline_)["summary"];
+    j["baseline"]["id"] = "baseline";   // runs from before the name had the internal number
+  }
   j["mctsnas_version"] = MCTSNAS_VERSION;
   write_file_atomically(dir_ / "summary.json", j.dump(2) + "\n");
 }
@@ -329,41 +410,61 @@ void SearchLoop::load_baseline() {
   }
 }
 
-void SearchLoop::run_baseline() {
-  if (!best_id_ || !evaluator_->has_baseline() || !cfg_.task.baseline) return;
-  if (baseline_ && (*baseline_)["like"].get<std::vector<Choice>>() == best_arch_.choices) return;
-  if (o_.out) *o_.out << "training the reference baseline (same width and depth as the best)\n" << std::flush;
-  pool_->submit(TrialRequest{kBaselineId, best_arch_, /*baseline=*/true});
-  std::optional<TrialOutcome> got;
+// Once per best architecture: baseline.json's `like` says which one it was trained like.
+bool SearchLoop::baseline_due() const {
+  if (!best_id_ || !evaluator_->has_baseline() || !cfg_.task.baseline) return false;
+  return !baseline_ || (*baseline_)["like"].get<std::vector<Choice>>() != best_arch_.choices;
+}
+
+// The baseline's outcome; none when the run is stopped meanwhile or the pool gives up.
+std::optional<TrialOutcome> SearchLoop::wait_for_baseline() {
+  submit(TrialRequest{kBaselineId, best_arch_, /*baseline=*/true});
   bool stopping = false;
   double deadline = 0;
-  while (!got) {
+  while (true) {
     if (!stopping && stop_requested()) {
       stopping = true;
       deadline = run_clock_seconds() + o_.grace_seconds;
       pool_->stop(o_.grace_seconds);
     }
-    if (stopping && ((o_.stop_now && o_.stop_now->load()) || run_clock_seconds() > deadline)) return;
+    if (stopping && ((o_.stop_now && o_.stop_now->load()) || run_clock_seconds() > deadline)) return std::nullopt;
     for (auto& out : pool_->wait(0.5))
-      if (out.id == kBaselineId) got = std::move(out);
-    if (!got && pool_->in_flight() == 0) return;
+      if (out.id == kBaselineId) return std::move(out);
+    if (pool_->in_flight() == 0) return std::nullopt;
+    show_progress(false);
   }
-  nlohmann::json summary = nlohmann::json::parse(trial_line(*space_, *got, reward_of(got->result)));
-  summary["arch"] = "transformer (full attention), width and depth of trial " + std::to_string(*best_id_);
+}
+
+void SearchLoop::record_baseline(const TrialOutcome& got) {
+  nlohmann::json summary = nlohmann::json::parse(line_of(got));
+  summary["id"] = "baseline";
+  summary.erase("reward");   // the search never observes it
+  summary["arch"] = "transformer (full attention), width and depth of trial #" + std::to_string(*best_id_);
   nlohmann::json j;
+  j["about"] = "A standard Transformer with the width and depth of the best architecture (choices in `like`), "
+               "trained and scored exactly as a trial; trained again when a new best differs from `like`.";
   j["like"] = best_arch_.choices;
   j["summary"] = summary;
   write_file_atomically(dir_ / "baseline.json", j.dump(2) + "\n");
   baseline_ = j;
-  if (o_.out) {
-    *o_.out << "baseline: " << to_string(got->result.status);
-    if (has_score(got->result.status)) *o_.out << ", " << cfg_.objective.metric << " = " << got->result.score;
-    *o_.out << '\n';
-  }
+  std::string line = "baseline: " + std::string(to_string(got.result.status));
+  if (has_score(got.result.status)) line += ", " + cfg_.objective.metric + " = " + format_number(got.result.score);
+  say(line);
 }
 
-SearchRunResult SearchLoop::run() {
+void SearchLoop::run_baseline() {
+  if (!baseline_due()) return;
+  say("training the reference baseline (a Transformer of the same width and depth as the best, trial #" +
+      std::to_string(*best_id_) + ")");
+  std::optional<TrialOutcome> got = wait_for_baseline();
+  submitted_at_.erase(kBaselineId);
+  if (progress_) progress_->finish();
+  if (got) record_baseline(*got);
+}
+
+void SearchLoop::setup() {
   dir_ = o_.run_dir;
+  check_run_dir_path(dir_, o_.resume);
   space_ = make_space(cfg_.space);
   evaluator_ = make_evaluator(cfg_, *space_);
   searcher_ = make_searcher(cfg_.search, *space_, cfg_.seed);
@@ -373,21 +474,19 @@ SearchRunResult SearchLoop::run() {
   pool_setup.log = o_.err;
   pool_ = make_trial_pool(cfg_, *evaluator_, pool_setup);
   target_ = cfg_.search.trials;
+  SpaceSize size = space_->size();
+  space_count_ = size.exact ? size.count : std::numeric_limits<double>::infinity();
+  if (static_cast<double>(target_) > space_count_)
+    warn("search.trials = " + std::to_string(target_) + " is more than the " + format_number(space_count_) +
+         " architectures of the space; the search ends when it has tried them all");
+  if (cfg_.train.early_stopping.kind != "none")
+    warn("train.early_stopping.kind: " + cfg_.train.early_stopping.kind +
+         " is not applied yet; every trial trains its full train.steps");
   started_ = run_clock_seconds();
   if (o_.out) progress_.emplace(*o_.out, o_.tty);
+}
 
-  if (o_.resume && !fs::is_directory(dir_)) throw Error(dir_.string() + ": no such run directory");
-  fs::create_directories(dir_);
-  RunLock lock = RunLock::acquire(dir_);  // held until the run returns
-  if (o_.resume) {
-    open_resumed();
-    load_baseline();
-  } else {
-    open_fresh();
-  }
-  write_summary("running");
-  last_outputs_ = run_clock_seconds();
-
+void SearchLoop::run_trials() {
   bool stopping = false;
   double grace_deadline = 0;
   while (true) {
@@ -414,23 +513,42 @@ SearchRunResult SearchLoop::run() {
       break;
     }
     for (auto& out : pool_->wait(0.25)) ready_[out.id] = std::move(out);
+    show_progress(false);
   }
   if (progress_) progress_->finish();
-  bool done = observed_ >= target_ || (exhausted_ && in_flight_.empty());
-  if (done && !stop_requested()) run_baseline();
+}
 
-  bool finished = observed_ >= target_ || (exhausted_ && in_flight_.empty());
-  write_outputs(finished ? "finished" : "interrupted");
-
+SearchRunResult SearchLoop::result(bool finished) const {
   SearchRunResult res;
   res.run_dir = dir_;
   res.trials = observed_;
   res.finished = finished;
+  res.exhausted = exhausted_ && observed_ < target_;
   res.best_id = best_id_;
   res.best_score = best_score_;
   if (best_id_) res.best_arch = space_->key(best_arch_);
   res.wall_seconds = elapsed();
   return res;
+}
+
+SearchRunResult SearchLoop::run() {
+  setup();
+  fs::create_directories(dir_);
+  RunLock lock = RunLock::acquire(dir_);  // held until the run returns
+  if (o_.resume) {
+    open_resumed();
+    load_baseline();
+  } else {
+    open_fresh();
+  }
+  say((o_.resume ? "resuming " : "run directory: ") + dir_.string());
+  write_summary("running");
+  last_outputs_ = run_clock_seconds();
+  run_trials();
+  if (done() && !stop_requested()) run_baseline();
+  const bool finished = done();
+  write_outputs(finished ? "finished" : "interrupted");
+  return result(finished);
 }
 
 }  // namespace

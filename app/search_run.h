@@ -17,6 +17,7 @@ struct SearchRunOptions {
   std::string resolved_config_yaml;    // written as config.resolved.yaml (fresh runs)
   std::filesystem::path run_dir;       // created if missing (fresh) / must exist (resume)
   bool resume = false;
+  bool trials_from_flag = false;       // search.trials came from `resume --trials` (for messages)
   bool tty = false;                    // progress redrawn in place
   std::ostream* out = nullptr;         // progress and summary; nullptr = silent
   std::ostream* err = nullptr;         // warnings; nullptr = silent
@@ -35,6 +36,7 @@ struct SearchRunResult {
   std::filesystem::path run_dir;
   int64_t trials = 0;                  // finished trials in the run (all processes)
   bool finished = false;               // reached the target or exhausted the space
+  bool exhausted = false;              // the space ran out before the target
   std::optional<uint64_t> best_id;
   double best_score = 0;
   std::string best_arch;

@@ -32,11 +32,17 @@ void add_trial_command(CLI::App& app, int& code) {
       if (*fork_server && *control_fd < 0) throw Error("trial --fork-server needs --control-fd");
       RunOptions o = load_config(*config);
       auto space = make_space(o.space);
-      if (*fork_server)
+      if (*fork_server) {
+        // Its stderr is RUN_DIR/logs/fork-server.log; each trial has its own log beside it.
+        std::cerr << "mctsnas fork server (pid " << ::getpid() << ") for " << *config
+                  << ": loads the evaluator and task data once, then forks one process per trial "
+                     "(logs/trial-ID.log); errors of its own follow here\n"
+                  << std::flush;
         // The evaluator (task data loaded) is built once here and shared by every
         // forked trial; exec'd workers build theirs after applying the budget.
         return run_fork_server(*control_fd, static_cast<pid_t>(*parent_pid),
                                [&] { return make_evaluator(o, *space); });
+      }
       return run_trial_worker([&] { return make_evaluator(o, *space); }, 0, *result_fd);
     });
   });

@@ -3,11 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "evaluator/trial_json.h"
+#include "runtime/inline_pool.h"
 
 namespace mctsnas {
 
@@ -19,7 +22,21 @@ std::string hex(uint64_t v) {
 }
 }  // namespace
 
-std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double reward) {
+std::string utc_time_of_clock(double clock) {
+  using namespace std::chrono;
+  auto t = system_clock::now() - duration_cast<system_clock::duration>(duration<double>(run_clock_seconds() - clock));
+  auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double reward, double run_offset) {
   // Ordered keys: a human reading the file sees id, arch, status, score first.
   nlohmann::ordered_json j;
   nlohmann::json r = to_json(o.result);  // status, score, metrics, error, seconds
@@ -35,8 +52,10 @@ std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double r
   j["canonical"] = hex(space.canonical_hash(o.arch));
   j["budget"] = to_json(o.budget);
   j["device"] = o.device;
-  j["started_at"] = o.started_at;
-  j["finished_at"] = o.finished_at;
+  j["started_at"] = utc_time_of_clock(o.started_at);
+  j["finished_at"] = utc_time_of_clock(o.finished_at);
+  j["started_s"] = o.started_at + run_offset;
+  j["finished_s"] = o.finished_at + run_offset;
   return j.dump();
 }
 
@@ -54,8 +73,9 @@ TrialOutcome parse_trial_line(const std::string& line, const SearchSpace& space,
     o.arch.choices = j.at("choices").get<std::vector<Choice>>();
     o.budget = trial_budget_from_json(j.at("budget"), where);
     o.device = j.at("device").get<std::string>();
-    o.started_at = j.at("started_at").get<double>();
-    o.finished_at = j.at("finished_at").get<double>();
+    // Runs from before the ISO times kept seconds in started_at/finished_at.
+    o.started_at = j.contains("started_s") ? j.at("started_s").get<double>() : j.at("started_at").get<double>();
+    o.finished_at = j.contains("finished_s") ? j.at("finished_s").get<double>() : j.at("finished_at").get<double>();
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": bad trial record: " + e.what());
   }

@@ -10,8 +10,14 @@
 
 namespace mctsnas {
 
-// The JSON line of one finished trial (no trailing newline).
-std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double reward);
+// The JSON line of one finished trial (no trailing newline). The pool's times
+// (run_clock_seconds of this process) become `started_s`/`finished_s`, seconds since
+// the run began across resumes (`run_offset` = the run's seconds at clock 0), and
+// `started_at`/`finished_at`, ISO-8601 UTC.
+std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double reward, double run_offset);
+
+// "2026-12-04T19:20:31.250Z": the wall-clock time at which run_clock_seconds() read `clock`.
+std::string utc_time_of_clock(double clock);
 
 // Parses one trials.jsonl line; `where` (file:line) names it in errors.
 TrialOutcome parse_trial_line(const std::string& line, const SearchSpace& space, const std::string& where);

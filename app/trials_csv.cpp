@@ -35,9 +35,8 @@ std::string csv_field(const std::string& s) {
 }
 
 std::string trials_csv(const std::vector<TrialRecord>& trials) {
-  const std::vector<std::string> fixed = {"id",      "arch",       "status",      "score",
-                                          "reward",  "seconds",    "device",      "started_at",
-                                          "finished_at"};
+  const std::vector<std::string> fixed = {"id",         "arch",      "status",    "score",     "seconds",
+                                          "device",     "started_at", "started_s", "finished_s"};
   std::set<std::string> metric_names;
   for (const auto& t : trials)
     for (const auto& [k, v] : t.metrics) metric_names.insert(k);
@@ -59,9 +58,9 @@ std::string trials_csv(const std::vector<TrialRecord>& trials) {
   row(header);
 
   for (const auto& t : trials) {
-    std::vector<std::string> f = {std::to_string(t.id), t.arch,           to_string(t.status),
-                                  number(t.score),      number(t.reward), number(t.seconds),
-                                  t.device,             number(t.started_at), number(t.finished_at)};
+    std::vector<std::string> f = {std::to_string(t.id), t.arch,        to_string(t.status),  number(t.score),
+                                  number(t.seconds),    t.device,      t.started_utc,        number(t.started_at),
+                                  number(t.finished_at)};
     for (const auto& m : metric_names) f.push_back(number(t.metric(m)));
     f.push_back(t.error);
     row(f);

@@ -10,9 +10,10 @@
 
 namespace mctsnas {
 
-// Columns: id, arch, status, score, reward, seconds, device, started_at,
-// finished_at, one column per metric name seen in any trial (sorted; named
-// "metric.<name>" if the name clashes with a fixed column), error.
+// Columns: id, arch, status, score, seconds, device, started_at (ISO-8601 UTC),
+// started_s and finished_s (seconds since the run began), one column per metric
+// name seen in any trial (sorted; named "metric.<name>" if the name clashes with a
+// fixed column), error. No reward: it is the score with the sign the search uses.
 std::string trials_csv(const std::vector<TrialRecord>& trials);
 
 // Reads RUN_DIR/trials.jsonl and writes RUN_DIR/trials.csv (atomically).

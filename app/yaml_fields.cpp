@@ -15,7 +15,14 @@ constexpr int64_t kKiB = 1024, kMiB = kKiB * 1024, kGiB = kMiB * 1024, kTiB = kG
 
 std::string location(const Context& ctx, const std::string& path, const YAML::Mark& mark) {
   if (const auto* o = ctx.override_for(path)) return "--set " + o->text;
-  if (mark.is_null()) return ctx.file;
+  if (mark.is_null()) {
+    // A section that an override created (`--set foo.bar=1` makes `foo`) is its fault.
+    for (const auto& o : ctx.overrides)
+      if (!path.empty() && o.path.size() > path.size() && o.path.compare(0, path.size(), path) == 0 &&
+          (o.path[path.size()] == '.' || o.path[path.size()] == '['))
+        return "--set " + o.text;
+    return ctx.file;
+  }
   return ctx.file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
 }
 

@@ -13,14 +13,28 @@
 namespace mctsnas {
 namespace {
 
+// The columns a mistaken name probably meant: those that contain it (`acc` for
+// `test_accuracy`), else the closest by spelling; never the column `taken` by another role.
+std::vector<std::string> near_columns(const std::vector<std::string>& header, const std::string& column,
+                                      const std::string& taken) {
+  std::vector<std::string> others, containing;
+  for (const auto& h : header)
+    if (h != taken) others.push_back(h);
+  for (const auto& h : others)
+    if (!column.empty() && h.find(column) != std::string::npos) containing.push_back(h);
+  if (!containing.empty()) return containing;
+  std::string near = closest_match(column, others);
+  return near.empty() ? std::vector<std::string>{} : std::vector<std::string>{near};
+}
+
 int column_index(const std::vector<std::string>& header, const std::string& column, const std::string& what,
-                 const std::string& file) {
+                 const std::string& file, const std::string& taken = {}) {
   for (size_t i = 0; i < header.size(); ++i)
     if (header[i] == column) return static_cast<int>(i);
   std::string msg = file + ":1: no " + what + " column '" + column + "' in the header (columns: " +
                     join(header, ", ") + ")";
-  std::string near = closest_match(column, header);
-  if (!near.empty()) msg += "; did you mean '" + near + "'?";
+  std::vector<std::string> near = near_columns(header, column, taken);
+  if (!near.empty()) msg += "; did you mean '" + join(near, "' or '") + "'?";
   throw Error(msg);
 }
 
@@ -50,7 +64,7 @@ TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOption
         throw Error(file + ":" + std::to_string(records[0].line) + ": column '" + header[i] +
                     "' appears twice in the header");
   const int key_col = column_index(header, options_.key_column, "key", file);
-  const int score_col = column_index(header, options_.score_column, "score", file);
+  const int score_col = column_index(header, options_.score_column, "score", file, options_.key_column);
 
   std::unordered_map<std::string, int> first_line;
   scores_.reserve(records.size());

@@ -1,7 +1,10 @@
 #include "runtime/inline_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+
+#include <tbb/info.h>
 
 namespace mctsnas {
 
@@ -12,7 +15,10 @@ double run_clock_seconds() {
 
 InlinePool::InlinePool(Evaluator& evaluator, InlinePoolOptions options)
     : evaluator_(evaluator), options_(std::move(options)) {
-  if (concurrent()) arena_ = std::make_unique<tbb::task_arena>(options_.capacity);
+  // No more threads than the machine has: TBB warns about (and ignores) a request
+  // beyond its worker limit, and more threads than cores would not run trials sooner.
+  if (concurrent())
+    arena_ = std::make_unique<tbb::task_arena>(std::min(options_.capacity, tbb::info::default_concurrency()));
 }
 
 InlinePool::~InlinePool() {

@@ -223,7 +223,7 @@ void ProcessPool::start(TrialRequest request, Slot slot) {
   if (!options_.log_dir.empty()) {
     std::error_code ec;   // created with the first trial: the run directory may not exist before
     std::filesystem::create_directories(options_.log_dir, ec);
-    auto log = options_.log_dir / ("trial-" + std::to_string(w.request.id) + ".log");
+    auto log = options_.log_dir / ("trial-" + (w.request.baseline ? std::string("baseline") : std::to_string(w.request.id)) + ".log");
     w.log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   }
   w.started_at = run_clock_seconds();

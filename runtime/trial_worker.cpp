@@ -92,6 +92,37 @@ bool write_all(int fd, const std::string& s) {
 std::atomic<bool> g_worker_stop{false};
 void on_term(int) { g_worker_stop.store(true); }
 
+// The trial's log (the worker's stderr, RUN_DIR/logs/trial-ID.log) gets what a user
+// debugging it needs: the request, every validation report, the outcome.
+class LoggedReports : public ProgressSink {
+ public:
+  explicit LoggedReports(std::chrono::steady_clock::time_point t0) : t0_(t0) {}
+  bool keep_going(int64_t step, double value) override {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    std::cerr << "mctsnas trial: step " << step << ": validation " << value << " (" << s << " s)\n" << std::flush;
+    return true;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point t0_;
+};
+
+void log_request(const WorkerRequest& req) {
+  std::cerr << "mctsnas trial " << (req.baseline ? std::string("baseline") : std::to_string(req.id))
+            << " (pid " << ::getpid() << "): choices " << nlohmann::json(req.arch.choices).dump()
+            << (req.baseline ? " (the reference model trained like them)" : "") << "\n"
+            << "mctsnas trial: budget " << to_json(req.budget).dump() << "\n"
+            << std::flush;
+}
+
+void log_result(const TrialResult& r) {
+  nlohmann::json j = to_json(r);
+  std::cerr << "mctsnas trial: " << j.at("status").get<std::string>() << " in " << r.seconds << " s, score "
+            << j.at("score").dump() << "\nmctsnas trial: metrics " << j.at("metrics").dump() << "\n";
+  if (!r.error.empty()) std::cerr << "mctsnas trial: error: " << r.error << "\n";
+  std::cerr << std::flush;
+}
+
 }  // namespace
 
 void install_trial_stop_handler() { std::signal(SIGTERM, on_term); }
@@ -121,18 +152,21 @@ int run_trial_request(const WorkerRequest& req, const EvaluatorFactory& make, in
   auto t0 = std::chrono::steady_clock::now();
   TrialResult result;
   AppliedBudget applied;
+  log_request(req);
   try {
     applied = apply_budget(req.budget);
     for (const auto& n : applied.notes) std::cerr << "mctsnas trial: budget: " << n << "\n";
     std::unique_ptr<Evaluator> evaluator = make();
+    LoggedReports reports(t0);
     result = req.baseline ? evaluator->evaluate_baseline(req.arch, req.budget, StopToken(&g_worker_stop))
-                          : evaluator->evaluate(req.arch, req.budget, StopToken(&g_worker_stop));
+                          : evaluator->evaluate(req.arch, req.budget, StopToken(&g_worker_stop), &reports);
     mark_non_finite_as_diverged(result);
   } catch (const std::exception& e) {
     result = result_from_exception(e);
   }
   if (result.seconds == 0)
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  log_result(result);
 
   struct rusage ru {};
   ::getrusage(RUSAGE_SELF, &ru);

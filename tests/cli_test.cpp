@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <sys/wait.h>
 
+#include "common/atomic_file.h"
 #include "test_util.h"
 
 using namespace mctsnas;
@@ -114,4 +115,89 @@ TEST_CASE("search on a table writes the run directory and a summary", "[cli]") {
   Run more = run("resume " + (d / "run").string() + " --trials 30");
   CHECK(more.code == 0);
   CHECK_THAT(more.out, Catch::Contains("finished: 30 trials"));
+}
+
+TEST_CASE("a mistyped command gets the closest one; a config key given as a flag gets --set", "[cli]") {
+  Run typo = run("serch " + src("configs/nb201_random.yaml"));
+  CHECK(typo.code == 2);
+  CHECK_THAT(typo.out, Catch::Contains("unknown command 'serch'; did you mean 'search'?"));
+  CHECK(run("trial --help").code == 0);   // the hidden worker entry is still a command
+  Run flag = run("search " + src("configs/nb201_random.yaml") + " --trials 5");
+  CHECK(flag.code == 2);
+  CHECK_THAT(flag.out, Catch::Contains("use --set search.trials=5"));
+  Run eq = run("validate " + src("configs/nb201_random.yaml") + " --seed=4");
+  CHECK(eq.code == 2);
+  CHECK_THAT(eq.out, Catch::Contains("use --set seed=4"));
+}
+
+TEST_CASE("config errors blame their source: the --set flag, an empty file", "[cli]") {
+  test::TempDir d;
+  Run set = run("validate " + src("configs/nb201_random.yaml") + " --set foo.bar=1");
+  CHECK(set.code == 2);
+  CHECK_THAT(set.out, Catch::Contains("--set foo.bar=1: foo: unknown key 'foo'"));
+  test::write_text(d / "empty.yaml", "# nothing yet\n");
+  Run empty = run("validate " + (d / "empty.yaml").string());
+  CHECK(empty.code == 2);
+  CHECK_THAT(empty.out, Catch::Contains("empty.yaml: the config file is empty"));
+}
+
+TEST_CASE("bad input found while setting up is reported before any run directory is announced", "[cli]") {
+  test::TempDir d;
+  Run col = run("search " + src("configs/nb201_random.yaml") + " --run-dir " + (d / "run").string() +
+                " --set task.score_column=acc");
+  CHECK(col.code == 2);
+  CHECK_THAT(col.out, Catch::Contains("did you mean 'test_accuracy'?"));
+  CHECK_THAT(col.out, !Catch::Contains("run directory"));
+  CHECK_FALSE(fs::exists(d / "run"));
+  test::write_text(d / "afile", "x");
+  Run file = run("search " + src("configs/nb201_random.yaml") + " --run-dir " + (d / "afile").string());
+  CHECK(file.code == 2);
+  CHECK_THAT(file.out, Catch::Contains("afile: exists and is not a directory"));
+}
+
+TEST_CASE("resume refuses a target below the finished trials", "[cli]") {
+  test::TempDir d;
+  const std::string dir = (d / "run").string();
+  REQUIRE(run("search " + src("configs/nb201_random.yaml") + " --run-dir " + dir + " --set search.trials=8").code == 0);
+  for (const char* n : {"5", "0"}) {
+    Run r = run("resume " + dir + " --trials " + n);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains(std::string("--trials ") + n + ": must be >= 8"));
+  }
+  CHECK_THAT(read_file(d / "run" / "summary.json"), Catch::Contains("\"trials_target\": 8"));
+}
+
+TEST_CASE("each command's --help shows its own examples", "[cli]") {
+  Run search = run("search --help");
+  CHECK_THAT(search.out, Catch::Contains("mctsnas search configs/quickstart.yaml"));
+  CHECK_THAT(search.out, !Catch::Contains("mctsnas doctor"));
+  Run doctor = run("doctor --help");
+  CHECK_THAT(doctor.out, Catch::Contains("mctsnas doctor"));
+  CHECK_THAT(doctor.out, !Catch::Contains("mctsnas search"));
+}
+
+TEST_CASE("parallel table trials ask TBB for no more threads than the machine has", "[cli]") {
+  test::TempDir d;
+  Run r = run("search " + src("configs/nb201_random.yaml") + " --run-dir " + (d / "run").string() +
+              " --set search.trials=12 --set search.parallel=64");
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, !Catch::Contains("TBB Warning"));
+  CHECK_THAT(r.out, Catch::Contains("best: trial #"));
+}
+
+TEST_CASE("the resume hint names the binary as it was run", "[cli]") {
+  test::TempDir d;
+  const std::string dir = (d / "run").string();
+  // SIGTERM right away: the run stops (exit 1) and prints how to continue it.
+  std::string cmd = "sh -c '" + test::mctsnas_binary() + " search " + src("configs/nb201_random.yaml") + " --run-dir " +
+                    dir + " --set search.trials=100000000 & p=$!; "
+                    "while [ ! -s " + dir + "/trials.jsonl ]; do sleep 0.1; done; kill -TERM $p; wait $p'";
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  ::pclose(p);
+  CHECK_THAT(out, Catch::Contains("resume with: " + test::mctsnas_binary() + " resume " + dir));
 }

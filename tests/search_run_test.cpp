@@ -8,9 +8,11 @@
 #include <sstream>
 
 #include "app/checkpoint.h"
+#include "app/config_loader.h"
 #include "app/run_lock.h"
 #include "app/search_run.h"
 #include "common/atomic_file.h"
+#include "common/error.h"
 #include "test_util.h"
 
 using namespace mctsnas;
@@ -170,4 +172,114 @@ TEST_CASE("summary.json and the run directory", "[search_run]") {
   CHECK(s["trials_finished"] == 20);
   CHECK(s["best"]["id"].get<uint64_t>() == *r.best_id);
   CHECK(s["best"]["score"].get<double>() == r.best_score);
+}
+
+namespace {
+
+// Each time the progress output is flushed (after every line Progress prints), reads
+// summary.json and keeps (trials on the progress line, trials_finished in the summary).
+class SummaryProbe : public std::stringbuf {
+ public:
+  explicit SummaryProbe(fs::path summary) : summary_(std::move(summary)) {}
+  std::vector<std::pair<int64_t, int64_t>> seen;
+
+ protected:
+  int sync() override {
+    const std::string text = str();
+    const size_t at = text.rfind("trials ");
+    if (at != std::string::npos && fs::exists(summary_)) {
+      const int64_t shown = std::stoll(text.substr(at + 7));
+      seen.emplace_back(shown, nlohmann::json::parse(read_file(summary_)).at("trials_finished").get<int64_t>());
+    }
+    return 0;
+  }
+
+ private:
+  fs::path summary_;
+};
+
+}  // namespace
+
+TEST_CASE("summary.json is rewritten after every trial", "[search_run]") {
+  test::TempDir d;
+  SummaryProbe probe(d / "r" / "summary.json");
+  std::ostream out(&probe);
+  SearchRunOptions o;
+  o.config = nb201_options("random", 3, 40);
+  o.resolved_config_yaml = "name: t\n";
+  o.run_dir = d / "r";
+  o.out = &out;
+  o.report_every_seconds = 0;   // no timer: only the per-trial refresh can keep it current
+  run_search(o);
+  REQUIRE(probe.seen.size() >= 3);   // a line per new best at least
+  for (const auto& [shown, in_summary] : probe.seen) CHECK(in_summary == shown);
+}
+
+TEST_CASE("a resumed run's target below its finished trials is refused", "[search_run]") {
+  test::TempDir d;
+  auto cfg = nb201_options("random", 1, 10);
+  run(cfg, d / "r", false, 6);   // stopped after 6
+  SearchRunOptions o;
+  o.config = cfg;
+  o.run_dir = d / "r";
+  o.resume = true;
+  o.trials_from_flag = true;
+  o.config.search.trials = 5;
+  CHECK_THROWS_WITH(run_search(o), Catch::Contains("--trials 5: must be >= 6"));
+  o.config.search.trials = 0;
+  CHECK_THROWS_WITH(run_search(o), Catch::Contains("--trials 0: must be >= 6"));
+  o.config.search.trials = 6;   // no new trials (the one in flight at the stop still runs), but not a mistake
+  SearchRunResult r = run_search(o);
+  CHECK(r.finished);
+  CHECK(r.trials >= 6);
+}
+
+TEST_CASE("a file where the run directory would go is bad input", "[search_run]") {
+  test::TempDir d;
+  test::write_text(d / "afile", "x");
+  auto cfg = nb201_options("random", 1, 3);
+  CHECK_THROWS_AS(run(cfg, d / "afile", false), Error);
+  CHECK_THROWS_WITH(run(cfg, d / "afile", false), Catch::Contains("afile: exists and is not a directory"));
+  CHECK_THROWS_WITH(run(cfg, d / "afile" / "run", false),
+                    Catch::Contains("afile: exists and is not a directory (a folder of the run directory"));
+  CHECK_THROWS_WITH(run(cfg, d / "afile", true), Catch::Contains("no such run directory"));
+}
+
+TEST_CASE("more trials than the space holds: a warning, then the space is exhausted", "[search_run]") {
+  test::TempDir d;
+  const std::string yaml =
+      test::fault_config("tiny", 1, {"ok"}, 3, "search: {algorithm: random, trials: 10}\nresources: {isolation: inline}\n", 1);
+  SearchRunOptions o;
+  o.config = load_config_text(yaml, (d / "c.yaml").string());
+  o.resolved_config_yaml = yaml;
+  o.run_dir = d / "r";
+  std::ostringstream err;
+  o.err = &err;
+  SearchRunResult r = run_search(o);
+  CHECK_THAT(err.str(), Catch::Contains("search.trials = 10 is more than the 3 architectures of the space"));
+  CHECK(r.finished);
+  CHECK(r.exhausted);
+  CHECK(r.trials == 3);
+}
+
+TEST_CASE("trials.jsonl times: ISO-8601 UTC and seconds since the run began", "[search_run]") {
+  test::TempDir d;
+  run(nb201_options("random", 1, 3), d / "r", false);
+  std::ifstream in(d / "r" / "trials.jsonl");
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    const std::string at = j.at("started_at").get<std::string>();
+    INFO(at);
+    CHECK(at.size() == 24);
+    CHECK(at[4] == '-');
+    CHECK(at[10] == 'T');
+    CHECK(at.back() == 'Z');
+    CHECK(j.at("finished_at").get<std::string>() >= at);
+    CHECK(j.at("started_s").get<double>() >= 0);
+    CHECK(j.at("finished_s").get<double>() >= j.at("started_s").get<double>());
+    ++n;
+  }
+  CHECK(n == 3);
 }

@@ -107,6 +107,8 @@ std::vector<std::string> trial_lines_without_times(const std::filesystem::path& 
     j.erase("seconds");
     j.erase("started_at");
     j.erase("finished_at");
+    j.erase("started_s");
+    j.erase("finished_s");
     out.push_back(j.dump());
   }
   return out;

@@ -31,6 +31,7 @@ TEST_CASE("trials_csv has fixed columns, one per metric seen, nulls empty, CRLF 
   t[0].device = "cuda:0";
   t[0].started_at = 0;
   t[0].finished_at = 12.5;
+  t[0].started_utc = "2026-12-04T19:20:31.250Z";
   t[1].id = 1;
   t[1].arch = "x";
   t[1].status = TrialStatus::crashed;
@@ -39,11 +40,11 @@ TEST_CASE("trials_csv has fixed columns, one per metric seen, nulls empty, CRLF 
   t[1].device = "cpu";
   const std::string csv = trials_csv(t);
   const std::string expected =
-      "id,arch,status,score,reward,seconds,device,started_at,finished_at,latency_ms_b1,params,metric.score,val_per,error\r\n"
-      "0,\"enc[conv3>0, glu>1]\",ok,0.1,-0.1,12.5,cuda:0,0,12.5,,120000,,0.1,\r\n"
-      "1,x,crashed,,,0,cpu,0,0,,,3,,\"worker died: \"\"signal 11\"\"\"\r\n";
+      "id,arch,status,score,seconds,device,started_at,started_s,finished_s,latency_ms_b1,params,metric.score,val_per,error\r\n"
+      "0,\"enc[conv3>0, glu>1]\",ok,0.1,12.5,cuda:0,2026-12-04T19:20:31.250Z,0,12.5,,120000,,0.1,\r\n"
+      "1,x,crashed,,0,cpu,,0,0,,,3,,\"worker died: \"\"signal 11\"\"\"\r\n";
   CHECK(csv == expected);
-  CHECK(trials_csv({}) == "id,arch,status,score,reward,seconds,device,started_at,finished_at,error\r\n");
+  CHECK(trials_csv({}) == "id,arch,status,score,seconds,device,started_at,started_s,finished_s,error\r\n");
 }
 
 TEST_CASE("write_trials_csv writes trials.csv beside trials.jsonl and Python's csv reads it back", "[trials_csv]") {
@@ -55,7 +56,7 @@ TEST_CASE("write_trials_csv writes trials.csv beside trials.jsonl and Python's c
   const fs::path out = write_trials_csv(tmp.path());
   CHECK(out == tmp.path() / "trials.csv");
   const std::string csv = slurp(out);
-  CHECK(csv.rfind("id,arch,status,score,reward,seconds,device,started_at,finished_at,latency_ms_b1,params,val_per,error\r\n", 0) == 0);
+  CHECK(csv.rfind("id,arch,status,score,seconds,device,started_at,started_s,finished_s,latency_ms_b1,params,val_per,error\r\n", 0) == 0);
   if (std::system("command -v python3 >/dev/null 2>&1") != 0) {
     WARN("python3 not found: the CSV round trip through Python's csv module is not checked");
     return;
