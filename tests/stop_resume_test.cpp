@@ -65,7 +65,8 @@ TEST_CASE("SIGTERM during a search with worker processes, then resume, loses no 
   auto before = lines_of(run / "trials.jsonl");
   CHECK(before.size() >= 2);
   CHECK(before.size() < 8);
-  CHECK(mctsnas::testing::slurp(tmp.path() / "search.log").find("resume with: mctsnas resume") != std::string::npos);
+  CHECK(mctsnas::testing::slurp(tmp.path() / "search.log").find("resume with: " + std::string(MCTSNAS_BINARY) + " resume " + run.string()) !=
+        std::string::npos);   // the binary as it was run: it is not installed on PATH
 
   pid = test::spawn_logged({std::string(MCTSNAS_BINARY), "resume", run.string()}, tmp.path() / "resume.log");
   rc = wait_exit(pid, 60);
