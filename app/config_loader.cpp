@@ -1,18 +1,22 @@
-// The config schema: one `bind_fields` per options struct, one line per key.
+// The config schema: one `bind_fields` per options struct, one line per key, beside
+// the struct (search/search_options.h, space/space_options.h, evaluator/task_options.h,
+// runtime/resource_options.h, app/run_options.h).
 //
 // TO ADD A FIELD: add the member to its options struct (e.g. MctsOptions in
-// search/search_options.h) and ONE line to that struct's bind_fields below:
+// search/search_options.h) and ONE line to that struct's bind_fields:
 //     v.field("yaml_key", o.member, CHECK);
-// CHECK is optional and says what values are allowed (see app/yaml_fields.h):
+// CHECK is optional and says what values are allowed (common/option_schema.h):
 //     min(1), above(0), range(0, 1), min(1).max(64), non_empty(), non_empty().no_repeats(),
 //     one_of({"a", "b"}), bytes(), duration(), path(), dir_name(), devices(), count_or_auto().
 // Supported member types: bool, int/int64_t, uint64_t, double, std::string,
-// std::optional<T>, std::vector<T>, enums (pass an EnumNames<E>), and any struct with its
-// own bind_fields (a nested section; `v.inline_section(s)` puts its keys in the enclosing
-// section instead, as for space's cells keys). The same line then parses it (with all the strict
-// checks and error messages), writes it into config.resolved.yaml, and is covered by the
-// round-trip test in tests/config_test.cpp. Checks that span several fields go in
-// check_cross_fields(). Keep key order = the order users read the resolved config in.
+// std::optional<T>, std::vector<T>, enum classes with a name table (NamedEnum), and any
+// struct with its own bind_fields (a nested section; `v.inline_section(s)` puts its keys
+// in the enclosing section instead, as for space's cells keys). The same line then parses
+// it (with all the strict checks and error messages), writes it into config.resolved.yaml,
+// and is covered by the round-trip test in tests/config_test.cpp. This loader is the one
+// place values are checked: code that receives the structs trusts them. Checks that span
+// several fields go in check_cross_fields(). Keep key order = the order users read the
+// resolved config in.
 #include "app/config_loader.h"
 
 #include <yaml-cpp/depthguard.h>
@@ -26,155 +30,11 @@
 
 namespace mctsnas {
 
-using config::above;
-using config::min;
-using config::non_empty;
-using config::one_of;
-using config::range;
-
-template <class V> void bind_fields(V& v, CategoricalDecisionOptions& o) {
-  v.field("name", o.name, non_empty());
-  v.field("choices", o.choices, non_empty().no_repeats());
-}
-template <class V> void bind_fields(V& v, CategoricalSpaceOptions& o) {
-  v.field("decisions", o.decisions);
-  v.field("separator", o.separator);
-}
-template <class V> void bind_fields(V& v, CellOptions& o) {
-  v.field("nodes", o.nodes, min(1).max(64));
-  v.field("ops", o.ops, config::Check().no_repeats());   // names checked by make_space
-  v.field("combine", o.combine, one_of({"sum", "concat"}));
-}
-template <class V> void bind_fields(V& v, MacroOptions& o) {
-  v.field("d_model", o.d_model, min(1).max(1 << 20).non_empty().no_repeats());
-  v.field("encoder_layers", o.encoder_layers, min(0).max(1024).non_empty().no_repeats());
-  v.field("decoder_layers", o.decoder_layers, min(0).max(1024).non_empty().no_repeats());
-}
-template <class V> void bind_fields(V& v, CellSpaceOptions& o) {
-  v.field("model", o.model, one_of({"encoder_decoder", "decoder_only", "encoder_only"}));
-  v.field("encoder", o.encoder);
-  v.field("decoder", o.decoder);
-  v.field("macro", o.macro);
-  v.field("require_cross_attention", o.require_cross_attention);
-}
-// The cells' keys sit directly under `space:` (space.encoder, space.macro, ... as in
-// DESIGN.md and configs/); a categorical space's under `space.categorical:`.
-template <class V> void bind_fields(V& v, SpaceOptions& o) {
-  v.field("kind", o.kind, one_of({"nb201", "categorical", "cells"}));
-  v.field("categorical", o.categorical);
-  v.inline_section(o.cells);
-}
-
-template <class V> void bind_fields(V& v, TaskOptions& o) {
-  v.field("kind", o.kind, one_of({"table", "lm", "g2p", "classify", "fault"}));
-  v.field("table", o.table, config::path());
-  v.field("key_column", o.key_column, non_empty());
-  v.field("score_column", o.score_column, non_empty());
-  v.field("data", o.data, config::path());
-  v.field("max_len", o.max_len, min(1).max(1 << 20));
-  v.field("baseline", o.baseline);
-}
-template <class V> void bind_fields(V& v, EarlyStoppingOptions& o) {
-  v.field("kind", o.kind, one_of({"none", "median", "halving"}));
-  v.field("min_reports", o.min_reports, min(1));
-  v.field("halving_eta", o.halving_eta, above(1));
-}
-template <class V> void bind_fields(V& v, TrainOptions& o) {
-  v.field("steps", o.steps, min(1));
-  v.field("batch_size", o.batch_size, min(1));
-  v.field("lr", o.lr, above(0));
-  v.field("weight_decay", o.weight_decay, min(0));
-  v.field("warmup_fraction", o.warmup_fraction, range(0, 1));
-  v.field("grad_clip", o.grad_clip, min(0));   // 0 = no clipping
-  v.field("precision", o.precision, one_of({"auto", "fp32", "bf16"}));
-  v.field("eval_every", o.eval_every, min(1));
-  v.field("eval_batches", o.eval_batches, min(1));
-  v.field("early_stopping", o.early_stopping);
-}
-
-template <class V> void bind_fields(V& v, MctsOptions& o) {
-  v.field("tree", o.tree, one_of({"edit", "prefix"}));
-  v.field("selection", o.selection, one_of({"puct", "uct"}));
-  v.field("exploration", o.exploration, min(0));
-  v.field("virtual_loss", o.virtual_loss, min(0));
-  v.field("backup", o.backup, one_of({"max", "mean"}));
-  v.field("normalization", o.normalization, one_of({"minmax", "rank"}));
-  v.field("surrogate", o.surrogate, one_of({"ridge", "none"}));
-  v.field("max_depth", o.max_depth, min(1).max(255));
-  v.field("initial_random", o.initial_random, min(0));
-  v.field("first_play", o.first_play, range(-10, 10));
-  v.field("prior_decay", o.prior_decay, range(0.01, 1));
-  v.field("ucb_beta", o.ucb_beta, min(0));
-}
-template <class V> void bind_fields(V& v, EvolutionOptions& o) {
-  v.field("population", o.population, min(2));
-  v.field("tournament", o.tournament, min(1));
-  v.field("mutation", o.mutation, one_of({"decision", "neighbour"}));
-  v.field("sampling", o.sampling, one_of({"without_replacement", "with_replacement"}));
-}
-template <class V> void bind_fields(V& v, LocalSearchOptions& o) {
-  v.field("initial_samples", o.initial_samples, min(1));
-  v.field("variant", o.variant, one_of({"first", "best"}));
-}
-template <class V> void bind_fields(V& v, SearchOptions& o) {
-  v.field("algorithm", o.algorithm, one_of({"mcts", "random", "evolution", "local"}));
-  v.field("trials", o.trials, min(1));
-  v.field("parallel", o.parallel, min(1).max(4096));
-  v.field("deterministic", o.deterministic);
-  v.field("transposition", o.transposition,
-          config::EnumNames<TranspositionKey>{{{"exact", TranspositionKey::exact},
-                                               {"canonical", TranspositionKey::canonical}}});
-  v.field("mcts", o.mcts);
-  v.field("evolution", o.evolution);
-  v.field("local", o.local);
-}
-
-template <class V> void bind_fields(V& v, ConstraintOptions& o) {
-  v.field("max_params", o.max_params, above(0));
-  v.field("max_latency_ms", o.max_latency_ms, above(0));
-}
-template <class V> void bind_fields(V& v, ObjectiveOptions& o) {
-  v.field("metric", o.metric);   // "" = the task's default (filled in below for tables)
-  v.field("goal", o.goal, one_of({"auto", "maximize", "minimize"}));
-  v.field("constraints", o.constraints);
-}
-
-template <class V> void bind_fields(V& v, PerTrialOptions& o) {
-  v.field("cpu_threads", o.cpu_threads, min(1).max(4096));
-  v.field("gpu_memory", o.gpu_memory, config::bytes());    // 0 = no cap
-  v.field("host_memory", o.host_memory, config::bytes());  // 0 = no cap
-  v.field("wall_time", o.wall_time, config::duration());   // 0 = no limit
-}
-template <class V> void bind_fields(V& v, ResourceOptions& o) {
-  v.field("devices", o.devices, config::devices());
-  v.field("trials_per_gpu", o.trials_per_gpu, config::count_or_auto());
-  v.field("isolation", o.isolation, one_of({"auto", "process", "inline"}));
-  v.field("mps", o.mps, one_of({"auto", "on", "off"}));
-  v.field("per_trial", o.per_trial);
-}
-
-template <class V> void bind_fields(V& v, OutputOptions& o) {
-  v.field("root", o.root, non_empty());   // relative to the working directory
-}
-
-// RunOptions::config_path is not a key: it records where the file came from.
-template <class V> void bind_fields(V& v, RunOptions& o) {
-  v.field("name", o.name, config::dir_name());
-  v.field("seed", o.seed);
-  v.field("space", o.space);
-  v.field("task", o.task);
-  v.field("train", o.train);
-  v.field("search", o.search);
-  v.field("objective", o.objective);
-  v.field("resources", o.resources);
-  v.field("output", o.output);
-}
-
 namespace {
 
 // Checks between fields, and defaults that depend on other fields.
 void check_cross_fields(const config::Context& ctx, RunOptions& o) {
-  if (o.space.kind == "categorical") {
+  if (o.space.kind == SpaceKind::categorical) {
     const auto& ds = o.space.categorical.decisions;
     if (ds.empty())
       ctx.fail_at("space.categorical.decisions",
@@ -185,14 +45,13 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
         ctx.fail_at("space.categorical.decisions[" + std::to_string(i) + "].name",
                     "decision name '" + ds[i].name + "' is used twice");
   }
-  if (o.space.kind == "cells") {
+  if (o.space.kind == SpaceKind::cells) {
     const auto& c = o.space.cells;
-    if (c.model != "decoder_only" && c.encoder.ops.empty())
-      ctx.fail_at("space.encoder.ops", "space.model " + c.model +
-                                                 " needs at least one encoder op");
-    if (c.model != "encoder_only" && c.decoder.ops.empty())
-      ctx.fail_at("space.decoder.ops", "space.model " + c.model +
-                                                 " needs at least one decoder op");
+    const std::string model(name_of(c.model));
+    if (c.model != ModelKind::decoder_only && c.encoder.ops.empty())
+      ctx.fail_at("space.encoder.ops", "space.model " + model + " needs at least one encoder op");
+    if (c.model != ModelKind::encoder_only && c.decoder.ops.empty())
+      ctx.fail_at("space.decoder.ops", "space.model " + model + " needs at least one decoder op");
   }
   if (o.task.kind == "table" && o.task.table.empty())
     ctx.fail_at("task.table", "task.kind table needs task.table (the CSV file of scores)");
@@ -209,11 +68,11 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
     if (o.task.kind == "g2p") o.objective.metric = "val_per";
     if (o.task.kind == "classify") o.objective.metric = "val_accuracy";
   }
-  if (o.objective.goal == "auto") {
+  if (o.objective.goal == Goal::automatic) {
     static const char* lower_is_better[] = {"per", "bpc", "loss", "error", "latency", "params", "flops", "wer"};
     bool minimize = false;
     for (const char* w : lower_is_better) minimize |= o.objective.metric.find(w) != std::string::npos;
-    o.objective.goal = minimize ? "minimize" : "maximize";
+    o.objective.goal = minimize ? Goal::minimize : Goal::maximize;
   }
 }
 

@@ -106,7 +106,7 @@ void add_doctor_command(CLI::App& app, int& code) {
           plan = b.describe();
           MpsInputs mi;
           mi.mode = o.resources.mps;
-          mi.gpus = b.uses_gpus() && o.resources.isolation != "inline";
+          mi.gpus = b.uses_gpus() && o.resources.isolation != Isolation::in_process;
           mi.shares_gpu = b.may_share_gpu();
           mi.control_binary = inv.mps_control;
           mi.user_pipe_dir = inv.mps_user_pipe_dir;

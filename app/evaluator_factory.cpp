@@ -32,8 +32,8 @@ std::unique_ptr<Evaluator> make_evaluator(const RunOptions& options, const Searc
 }
 
 bool runs_inline(const RunOptions& options) {
-  if (options.resources.isolation == "inline") return true;
-  if (options.resources.isolation == "process") return false;
+  if (options.resources.isolation == Isolation::in_process) return true;
+  if (options.resources.isolation == Isolation::process) return false;
   return options.task.kind == "table";
 }
 

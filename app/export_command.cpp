@@ -86,7 +86,7 @@ ExportOutcome run_export(const ExportOptions& o, std::ostream& out) {
     throw Error("--retrain-steps must be >= 1, got " + std::to_string(*o.retrain_steps));
   RunData run = read_run(o.run_dir);
   const RunOptions config = load_run_config(o.run_dir);
-  const bool minimize = run.has_summary ? run.summary.minimize : config.objective.goal == "minimize";
+  const bool minimize = run.has_summary ? run.summary.minimize : config.objective.goal == Goal::minimize;
   const TrialRecord& trial = ranked_trial(run, minimize, o.rank);
   const std::string where = (o.run_dir / "trials.jsonl").string() + ":" + std::to_string(trial.line);
 

@@ -28,7 +28,7 @@ std::unique_ptr<MpsDaemon> start_mps(const RunOptions& cfg, const Budgeter& budg
   if (const char* v = std::getenv("CUDA_MPS_PIPE_DIRECTORY")) in.user_pipe_dir = v;
   MpsDecision d = decide_mps(in);   // throws for mps: on without the binary
   auto say = [&](const std::string& line) {
-    if (setup.log && (in.gpus || in.mode != "auto")) *setup.log << "resources: " << line << "\n";
+    if (setup.log && (in.gpus || in.mode != MpsMode::automatic)) *setup.log << "resources: " << line << "\n";
   };
   if (!d.start) {
     say("MPS off: " + d.reason);

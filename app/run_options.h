@@ -28,4 +28,22 @@ struct RunOptions {
   std::filesystem::path config_path;  // where it was loaded from (relative paths resolve here)
 };
 
+template <class V> void bind_fields(V& v, OutputOptions& o) {
+  v.field("root", o.root, config::non_empty());   // relative to the working directory
+}
+
+// The config's keys, section by section (app/config_loader.cpp reads and writes them).
+// RunOptions::config_path is not a key: it records where the file came from.
+template <class V> void bind_fields(V& v, RunOptions& o) {
+  v.field("name", o.name, config::dir_name());
+  v.field("seed", o.seed);
+  v.field("space", o.space);
+  v.field("task", o.task);
+  v.field("train", o.train);
+  v.field("search", o.search);
+  v.field("objective", o.objective);
+  v.field("resources", o.resources);
+  v.field("output", o.output);
+}
+
 }  // namespace mctsnas

@@ -157,12 +157,12 @@ constexpr uint64_t kBaselineId = ~uint64_t{0};
 
 double SearchLoop::reward_of(const TrialResult& r) const {
   if (!has_score(r.status) || !std::isfinite(r.score)) return std::nan("");
-  return cfg_.objective.goal == "minimize" ? -r.score : r.score;
+  return cfg_.objective.goal == Goal::minimize ? -r.score : r.score;
 }
 
 bool SearchLoop::better(double score) const {
   if (!best_id_) return true;
-  return cfg_.objective.goal == "minimize" ? score < best_score_ : score > best_score_;
+  return cfg_.objective.goal == Goal::minimize ? score < best_score_ : score > best_score_;
 }
 
 void SearchLoop::open_fresh() {
@@ -360,7 +360,7 @@ void SearchLoop::write_summary(const std::string& state) const {
   j["name"] = cfg_.name;
   j["algorithm"] = cfg_.search.algorithm;
   j["space"] = space_->kind();
-  j["objective"] = {{"metric", cfg_.objective.metric}, {"goal", cfg_.objective.goal}};
+  j["objective"] = {{"metric", cfg_.objective.metric}, {"goal", name_of(cfg_.objective.goal)}};
   j["trials_finished"] = observed_;
   j["trials_failed_here"] = failed_;
   j["trials_target"] = target_;

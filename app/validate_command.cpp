@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "app/config_loader.h"
 #include "app/evaluator_factory.h"
+#include "search/searcher_registry.h"
 #include "space/search_space.h"
 #include "space/space_options.h"
 
@@ -37,11 +38,14 @@ void add_validate_command(CLI::App& app, int& code) {
         std::snprintf(buf, sizeof buf, "%.6g", size.distinct_canonical);
         std::cout << " (" << buf << " distinct up to isomorphism)";
       }
-      std::cout << "\n  task: " << o.task.kind << ", objective: " << o.objective.goal << " "
+      std::cout << "\n  task: " << o.task.kind << ", objective: " << name_of(o.objective.goal) << " "
                 << o.objective.metric << "\n  search: " << o.search.algorithm << ", " << o.search.trials
                 << " trials, " << o.search.parallel << " at once\n";
       if (o.task.kind == "table") make_evaluator(o, *space);  // loads and checks the table
-      if (*resolved) std::cout << resolved_yaml(o);
+      if (*resolved) {
+        std::cout << resolved_yaml(o) << "# search.algorithm is one of:\n";
+        for (const SearcherInfo* s : searchers()) std::cout << "#   " << s->name << ": " << s->description << "\n";
+      }
       return 0;
     });
   });

@@ -1,7 +1,7 @@
 #pragma once
-// The machinery behind the config's binding table (app/config_loader.cpp): one
-// `bind_fields(V& v, Section& s)` per options struct lists its keys once, and three
-// visitors walk that list — KeyLister (the allowed keys, for unknown-key errors),
+// The machinery behind the config's binding table: one `bind_fields(V& v, Section& s)`
+// per options struct (beside the struct, common/option_schema.h) lists its keys once,
+// and three visitors walk that list — KeyLister (the allowed keys, for unknown-key errors),
 // Reader (YAML -> struct, strict) and Writer (struct -> resolved YAML).
 #include <yaml-cpp/yaml.h>
 
@@ -18,54 +18,9 @@
 #include <vector>
 
 #include "app/config_loader.h"
+#include "common/option_schema.h"
 
 namespace mctsnas::config {
-
-// What a field accepts beyond its C++ type, and how it is spelled in YAML.
-struct Check {
-  enum class Kind {
-    plain,
-    bytes,          // int64: "8GiB", "512MiB", "4e9", "1024"
-    duration,       // double seconds: "10m", "90s", "1h30m", "30"
-    path,           // string: relative paths resolve against the config's directory
-    count_or_auto,  // string: "auto" or a positive integer
-    dir_name,       // string: [A-Za-z0-9._-]+, usable as a directory name
-    devices,        // string: auto | cpu | cuda | cuda:0,1
-  };
-  Kind kind = Kind::plain;
-  std::optional<double> lo, hi;
-  bool lo_open = false;               // lo is exclusive (> rather than >=)
-  bool nonempty = false;              // strings and lists
-  bool unique = false;                // lists: no repeated element
-  std::vector<std::string> allowed;   // strings: one of these
-
-  Check& max(double v) { hi = v; return *this; }
-  Check& non_empty() { nonempty = true; return *this; }
-  Check& no_repeats() { unique = true; return *this; }
-};
-
-inline Check min(double lo) { Check c; c.lo = lo; return c; }
-inline Check above(double lo) { Check c; c.lo = lo; c.lo_open = true; return c; }
-inline Check range(double lo, double hi) { Check c; c.lo = lo; c.hi = hi; return c; }
-inline Check non_empty() { Check c; c.nonempty = true; return c; }
-inline Check one_of(std::initializer_list<const char*> names) {
-  Check c;
-  for (const char* n : names) c.allowed.emplace_back(n);
-  return c;
-}
-inline Check kind(Check::Kind k) { Check c; c.kind = k; return c; }
-inline Check bytes() { return kind(Check::Kind::bytes); }
-inline Check duration() { return kind(Check::Kind::duration); }
-inline Check path() { return kind(Check::Kind::path); }
-inline Check count_or_auto() { return kind(Check::Kind::count_or_auto); }
-inline Check dir_name() { return kind(Check::Kind::dir_name); }
-inline Check devices() { return kind(Check::Kind::devices); }
-
-// An enum field: its YAML spellings.
-template <class E>
-struct EnumNames {
-  std::vector<std::pair<std::string, E>> names;
-};
 
 // Scalar text <-> value, exposed for tests. Each returns nullopt on bad text.
 std::optional<int64_t> parse_bytes(std::string_view text);
@@ -153,6 +108,7 @@ class Reader {
       : ctx_(ctx), map_(std::move(map)), path_(std::move(path)) {}
 
   template <class T>
+    requires(!NamedEnum<T>)
   void field(std::string_view key, T& value, const Check& check = {}) {
     if (!map_.IsMap()) return;   // null section: all defaults
     for (const auto& kv : map_) {
@@ -171,16 +127,14 @@ class Reader {
   template <class S>
   void inline_section(S& s) { bind_fields(*this, s); }
 
-  template <class E>
-  void field(std::string_view key, E& value, const EnumNames<E>& names) {
-    std::string text;
-    for (const auto& [name, v] : names.names)
-      if (v == value) text = name;
+  // An enum is read as one of its names (common/option_schema.h).
+  template <NamedEnum E>
+  void field(std::string_view key, E& value) {
+    std::string text(name_of(value));
     Check c;
-    for (const auto& nv : names.names) c.allowed.push_back(nv.first);
+    c.allowed = enum_name_list<E>();
     field(key, text, c);
-    for (const auto& [name, v] : names.names)
-      if (name == text) value = v;
+    value = *enum_from_name<E>(text);
   }
 
  private:
@@ -261,16 +215,15 @@ class Writer {
   explicit Writer(YAML::Emitter& out) : out_(out) {}
 
   template <class T>
+    requires(!NamedEnum<T>)
   void field(std::string_view key, T& value, const Check& check = {}) {
     out_ << YAML::Key << std::string(key) << YAML::Value;
     write_value(value, check);
   }
 
-  template <class E>
-  void field(std::string_view key, E& value, const EnumNames<E>& names) {
-    std::string text;
-    for (const auto& [name, v] : names.names)
-      if (v == value) text = name;
+  template <NamedEnum E>
+  void field(std::string_view key, E& value) {
+    std::string text(name_of(value));
     field(key, text);
   }
 

@@ -296,20 +296,20 @@ int main(int argc, char** argv) try {
   Nb201Space nb201;
   MctsOptions defaults;
   MctsOptions no_surrogate;
-  no_surrogate.surrogate = "none";
+  no_surrogate.surrogate = SurrogateKind::none;
   auto has = [&](const char* s) { return ("," + sections + ",").find("," + std::string(s) + ",") != std::string::npos; };
   if (has("nb201")) {
     throughput("nb201 mcts defaults (edit, ridge)", nb201, defaults, proposals, 1, repeats);
     throughput("nb201 mcts defaults (edit, ridge)", nb201, defaults, proposals, 8, repeats);
     throughput("nb201 mcts edit, surrogate none", nb201, no_surrogate, proposals, 1, repeats);
     MctsOptions prefix = defaults;
-    prefix.tree = "prefix";
+    prefix.tree = TreeShape::prefix;
     throughput("nb201 mcts prefix, ridge", nb201, prefix, proposals, 1, repeats);
   }
   if (has("ckpt")) {
     WideSpace wide(16, 8);
     MctsOptions wide_prefix = no_surrogate;
-    wide_prefix.tree = "prefix";
+    wide_prefix.tree = TreeShape::prefix;
     checkpoint("prefix tree, 16 x 8 space", wide, wide_prefix, nodes, dir);
     // The edit tree adds one node per proposal: growing a million-node one
     // takes ~20 s here (surrogate none); --edit-nodes makes it smaller.

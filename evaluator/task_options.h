@@ -3,9 +3,32 @@
 // LibTorch, so the config loads and validates in builds without it.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
+#include "common/option_schema.h"
+
 namespace mctsnas {
+
+enum class EarlyStopping { none, median, halving };
+inline constexpr EnumName<EarlyStopping> kEarlyStoppingNames[] = {
+    {"none", EarlyStopping::none}, {"median", EarlyStopping::median}, {"halving", EarlyStopping::halving}};
+constexpr std::span<const EnumName<EarlyStopping>> enum_names(EarlyStopping) {
+  return kEarlyStoppingNames;
+}
+
+// automatic: bf16 on CUDA, fp32 on CPU.
+enum class Precision { automatic, fp32, bf16 };
+inline constexpr EnumName<Precision> kPrecisionNames[] = {
+    {"auto", Precision::automatic}, {"fp32", Precision::fp32}, {"bf16", Precision::bf16}};
+constexpr std::span<const EnumName<Precision>> enum_names(Precision) { return kPrecisionNames; }
+
+// automatic: minimize error rates, bpc, loss, latency and sizes, else maximize;
+// resolved by the loader, so a loaded config says maximize or minimize.
+enum class Goal { automatic, maximize, minimize };
+inline constexpr EnumName<Goal> kGoalNames[] = {
+    {"auto", Goal::automatic}, {"maximize", Goal::maximize}, {"minimize", Goal::minimize}};
+constexpr std::span<const EnumName<Goal>> enum_names(Goal) { return kGoalNames; }
 
 struct TaskOptions {
   std::string kind = "table";     // table | lm | g2p | classify
@@ -20,7 +43,7 @@ struct TaskOptions {
 };
 
 struct EarlyStoppingOptions {
-  std::string kind = "none";      // none | median | halving
+  EarlyStopping kind = EarlyStopping::none;
   int min_reports = 2;            // median: reports before a trial can be stopped
   double halving_eta = 3.0;
 };
@@ -32,7 +55,7 @@ struct TrainOptions {
   double weight_decay = 0.01;
   double warmup_fraction = 0.05;
   double grad_clip = 1.0;
-  std::string precision = "auto"; // auto (bf16 on CUDA, fp32 on CPU) | fp32 | bf16
+  Precision precision = Precision::automatic;
   int64_t eval_every = 200;       // steps between validation reports
   int64_t eval_batches = 8;
   EarlyStoppingOptions early_stopping;
@@ -45,8 +68,49 @@ struct ConstraintOptions {
 
 struct ObjectiveOptions {
   std::string metric;             // default: task.score_column for tables, else the task's metric
-  std::string goal = "auto";      // auto | maximize | minimize (auto: minimize error rates, bpc, loss, latency, size)
+  Goal goal = Goal::automatic;
   ConstraintOptions constraints;
 };
+
+// The config keys of each struct (common/option_schema.h; app/ reads and writes them).
+template <class V> void bind_fields(V& v, TaskOptions& o) {
+  using namespace config;
+  v.field("kind", o.kind, one_of({"table", "lm", "g2p", "classify", "fault"}));
+  v.field("table", o.table, path());
+  v.field("key_column", o.key_column, non_empty());
+  v.field("score_column", o.score_column, non_empty());
+  v.field("data", o.data, path());
+  v.field("max_len", o.max_len, min(1).max(1 << 20));
+  v.field("baseline", o.baseline);
+}
+template <class V> void bind_fields(V& v, EarlyStoppingOptions& o) {
+  using namespace config;
+  v.field("kind", o.kind);
+  v.field("min_reports", o.min_reports, min(1));
+  v.field("halving_eta", o.halving_eta, above(1));
+}
+template <class V> void bind_fields(V& v, TrainOptions& o) {
+  using namespace config;
+  v.field("steps", o.steps, min(1));
+  v.field("batch_size", o.batch_size, min(1));
+  v.field("lr", o.lr, above(0));
+  v.field("weight_decay", o.weight_decay, min(0));
+  v.field("warmup_fraction", o.warmup_fraction, range(0, 1));
+  v.field("grad_clip", o.grad_clip, min(0));   // 0 = no clipping
+  v.field("precision", o.precision);
+  v.field("eval_every", o.eval_every, min(1));
+  v.field("eval_batches", o.eval_batches, min(1));
+  v.field("early_stopping", o.early_stopping);
+}
+template <class V> void bind_fields(V& v, ConstraintOptions& o) {
+  using namespace config;
+  v.field("max_params", o.max_params, above(0));
+  v.field("max_latency_ms", o.max_latency_ms, above(0));
+}
+template <class V> void bind_fields(V& v, ObjectiveOptions& o) {
+  v.field("metric", o.metric);   // "" = the task's default (filled in by the loader)
+  v.field("goal", o.goal);
+  v.field("constraints", o.constraints);
+}
 
 }  // namespace mctsnas

@@ -74,8 +74,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 MpsDecision decide_mps(const MpsInputs& in) {
   MpsDecision d;
-  d.required = in.mode == "on";
-  if (in.mode == "off") {
+  d.required = in.mode == MpsMode::on;
+  if (in.mode == MpsMode::off) {
     d.reason = "resources.mps is off";
   } else if (!in.gpus) {
     d.reason = "no trial runs on a GPU in a worker process";

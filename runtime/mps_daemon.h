@@ -30,11 +30,13 @@
 #include <memory>
 #include <string>
 
+#include "runtime/resource_options.h"
+
 namespace mctsnas {
 
 // What resources.mps decides for one pool (a pure function, for tests).
 struct MpsInputs {
-  std::string mode = "auto";          // resources.mps: auto | on | off
+  MpsMode mode = MpsMode::automatic;  // resources.mps
   bool gpus = false;                  // trials run on GPUs in worker processes
   bool shares_gpu = false;            // the pool may put more than one trial on a GPU at once
   std::string control_binary;         // nvidia-cuda-mps-control found; empty: not found

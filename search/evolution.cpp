@@ -10,21 +10,11 @@ namespace mctsnas {
 
 EvolutionSearch::EvolutionSearch(const SearchSpace& space, const EvolutionOptions& options,
                                  TranspositionKey key, uint64_t seed)
-    : space_(space), options_(options), seen_(space, key), rng_(seed) {
-  if (options_.population < 1) throw Error("search.evolution.population: must be >= 1");
-  if (options_.tournament < 1 || options_.tournament > options_.population)
-    throw Error("search.evolution.tournament: must be between 1 and search.evolution.population");
-  if (options_.mutation != "decision" && options_.mutation != "neighbour")
-    throw Error("search.evolution.mutation: unknown mutation '" + options_.mutation +
-                "' (expected decision or neighbour)");
-  if (options_.sampling != "without_replacement" && options_.sampling != "with_replacement")
-    throw Error("search.evolution.sampling: unknown sampling '" + options_.sampling +
-                "' (expected without_replacement or with_replacement)");
-}
+    : space_(space), options_(options), seen_(space, key), rng_(seed) {}
 
 size_t EvolutionSearch::pick_mutation(const Architecture& parent, const std::vector<Architecture>& nbrs) {
   MCTSNAS_CHECK(!nbrs.empty(), "pick_mutation needs a neighbour");
-  if (options_.mutation == "neighbour") return rng_.below(nbrs.size());
+  if (options_.mutation == Mutation::neighbour) return rng_.below(nbrs.size());
   // Group the neighbours by the (first) decision they change; a space's
   // neighbour may change a dependent decision too (a removed input's op).
   std::vector<size_t> decision_of(nbrs.size());
@@ -55,7 +45,7 @@ size_t EvolutionSearch::tournament_winner() {
   const size_t n = population_.size();
   const size_t s = std::min<size_t>(static_cast<size_t>(options_.tournament), n);
   // Ties: the first member drawn wins (strictly better replaces), as Python's max().
-  if (options_.sampling == "with_replacement") {
+  if (options_.sampling == TournamentSampling::with_replacement) {
     size_t best = rng_.below(n);
     for (size_t i = 1; i < s; ++i) {
       const size_t c = rng_.below(n);
@@ -149,6 +139,16 @@ void EvolutionSearch::load(ByteReader& in) {
     population_.push_back(Member{std::move(a), r});
   }
   seen_.load(in);
+}
+
+const SearcherInfo& evolution_searcher() {
+  static const SearcherInfo info{
+      "evolution", "regularized (aging) evolution: mutate a tournament's winner, the oldest dies (Real et al. 2019)",
+      [](const SearchOptions& o, const SearchSpace& space, uint64_t seed) -> std::unique_ptr<Searcher> {
+        return std::make_unique<EvolutionSearch>(space, o.evolution, o.transposition, seed);
+      },
+      [](config::FieldVisitor& v, SearchOptions& o) { v.field("evolution", o.evolution); }};
+  return info;
 }
 
 }  // namespace mctsnas

@@ -8,10 +8,7 @@ namespace mctsnas {
 LocalSearch::LocalSearch(const SearchSpace& space, const LocalSearchOptions& options,
                          TranspositionKey key, uint64_t seed)
     : space_(space), options_(options), seen_(space, key), rng_(seed) {
-  if (options_.variant != "first" && options_.variant != "best")
-    throw Error("search.local.variant: unknown variant '" + options_.variant + "' (expected first or best)");
-  if (options_.initial_samples < 1) throw Error("search.local.initial_samples: must be >= 1");
-  first_improvement_ = options_.variant == "first";
+  first_improvement_ = options_.variant == LocalVariant::first;
   restart();
 }
 
@@ -145,6 +142,16 @@ void LocalSearch::load(ByteReader& in) {
   queue_.clear();
   for (uint64_t i = 0; i < n; ++i) queue_.push_back(get_arch(in));
   seen_.load(in);
+}
+
+const SearcherInfo& local_searcher() {
+  static const SearcherInfo info{
+      "local", "hill climbing over one-edit neighbours from the best of a random sample, restarting at a local optimum",
+      [](const SearchOptions& o, const SearchSpace& space, uint64_t seed) -> std::unique_ptr<Searcher> {
+        return std::make_unique<LocalSearch>(space, o.local, o.transposition, seed);
+      },
+      [](config::FieldVisitor& v, SearchOptions& o) { v.field("local", o.local); }};
+  return info;
 }
 
 }  // namespace mctsnas

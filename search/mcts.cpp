@@ -8,35 +8,13 @@
 #include "search/prefix_tree.h"
 
 namespace mctsnas {
-namespace {
-
-const MctsOptions& checked(const MctsOptions& o) {
-  auto bad = [](const std::string& k, const std::string& v, const std::string& expected) {
-    return Error("search.mcts." + k + ": unknown value '" + v + "' (expected " + expected + ")");
-  };
-  if (o.tree != "edit" && o.tree != "prefix") throw bad("tree", o.tree, "edit or prefix");
-  if (o.selection != "puct" && o.selection != "uct") throw bad("selection", o.selection, "puct or uct");
-  if (o.backup != "max" && o.backup != "mean") throw bad("backup", o.backup, "max or mean");
-  if (o.normalization != "minmax" && o.normalization != "rank")
-    throw bad("normalization", o.normalization, "minmax or rank");
-  if (!(o.exploration >= 0)) throw Error("search.mcts.exploration: must be >= 0");
-  if (!(o.virtual_loss >= 0)) throw Error("search.mcts.virtual_loss: must be >= 0");
-  if (o.max_depth < 1 || o.max_depth > 255) throw Error("search.mcts.max_depth: must be in 1..255");
-  if (o.initial_random < 0) throw Error("search.mcts.initial_random: must be >= 0");
-  if (!(o.prior_decay > 0 && o.prior_decay <= 1)) throw Error("search.mcts.prior_decay: must be in (0, 1]");
-  if (!(o.ucb_beta >= 0)) throw Error("search.mcts.ucb_beta: must be >= 0");
-  if (!std::isfinite(o.first_play)) throw Error("search.mcts.first_play: must be a finite number");
-  return o;
-}
-
-}  // namespace
 
 Mcts::Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKey key, uint64_t seed)
-    : Mcts(space, checked(options), key, seed, make_surrogate(options.surrogate, space)) {}
+    : Mcts(space, options, key, seed, make_surrogate(options.surrogate, space)) {}
 
 Mcts::Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKey key, uint64_t seed,
            std::unique_ptr<Surrogate> surrogate)
-    : core_(space, checked(options), key, seed, std::move(surrogate)), edit_tree_(options.tree == "edit") {
+    : core_(space, options, key, seed, std::move(surrogate)), edit_tree_(options.tree == TreeShape::edit) {
   if (edit_tree_)
     tree_ = std::make_unique<EditTree>(core_);
   else
@@ -81,7 +59,7 @@ size_t Mcts::memory_bytes() const {
 }
 
 std::string Mcts::dump() const {
-  std::string s = core_.dump_header(core_.options().tree.c_str());
+  std::string s = core_.dump_header(std::string(name_of(core_.options().tree)).c_str());
   for (uint32_t i = 0; i < core_.nodes().size(); ++i) {
     s += core_.dump_node(i);
     s += tree_->dump_node(i);
@@ -101,6 +79,16 @@ void Mcts::load(ByteReader& in) {
   core_.load_head(in, edit_tree_);
   tree_->load(in);
   core_.load_tail(in);
+}
+
+const SearcherInfo& mcts_searcher() {
+  static const SearcherInfo info{
+      "mcts", "Monte Carlo tree search (UCT/PUCT) over an edit or prefix tree, priors from a surrogate",
+      [](const SearchOptions& o, const SearchSpace& space, uint64_t seed) -> std::unique_ptr<Searcher> {
+        return std::make_unique<Mcts>(space, o.mcts, o.transposition, seed);
+      },
+      [](config::FieldVisitor& v, SearchOptions& o) { v.field("mcts", o.mcts); }};
+  return info;
 }
 
 }  // namespace mctsnas

@@ -1,5 +1,7 @@
 #include "search/random_search.h"
 
+#include "search/search_options.h"
+
 namespace mctsnas {
 
 RandomSearch::RandomSearch(const SearchSpace& space, TranspositionKey key, uint64_t seed)
@@ -33,6 +35,15 @@ void RandomSearch::load(ByteReader& in) {
   rng_.set_state(in.get<std::array<uint64_t, 4>>());
   next_id_ = in.get<uint64_t>();
   seen_.load(in);
+}
+
+const SearcherInfo& random_searcher() {
+  static const SearcherInfo info{
+      "random", "uniform legal architectures, none proposed twice",
+      [](const SearchOptions& o, const SearchSpace& space, uint64_t seed) -> std::unique_ptr<Searcher> {
+        return std::make_unique<RandomSearch>(space, o.transposition, seed);
+      }};
+  return info;
 }
 
 }  // namespace mctsnas

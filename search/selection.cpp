@@ -18,9 +18,9 @@ size_t argmax_score(std::span<const ScoredChild> v) {
 }
 
 ChildScorer::ChildScorer(const MctsOptions& o)
-    : use_puct_(o.selection == "puct"),
-      max_backup_(o.backup == "max"),
-      rank_norm_(o.normalization == "rank"),
+    : use_puct_(o.selection == Selection::puct),
+      max_backup_(o.backup == Backup::max),
+      rank_norm_(o.normalization == Normalization::rank),
       exploration_(o.exploration),
       virtual_loss_(o.virtual_loss),
       first_play_(o.first_play),

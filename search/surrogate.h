@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/binary_io.h"
+#include "search/search_options.h"
 #include "space/search_space.h"
 
 namespace mctsnas {
@@ -64,7 +65,7 @@ class Surrogate {
   virtual void load(ByteReader& in) = 0;
 };
 
-// "ridge" or "none" (nullptr: uniform priors). Throws Error for another name.
-std::unique_ptr<Surrogate> make_surrogate(const std::string& name, const SearchSpace& space);
+// nullptr for SurrogateKind::none (uniform priors).
+std::unique_ptr<Surrogate> make_surrogate(SurrogateKind kind, const SearchSpace& space);
 
 }  // namespace mctsnas

@@ -120,8 +120,8 @@ Architecture read_structured(const Reader& r, const YAML::Node& root, const Cell
   r.keys(root, "", allowed);
   CellArchitecture c;
   c.model = r.scalar(r.need(root, "", "model"), "model");
-  if (c.model != space.options().model)
-    r.fail(root["model"], "model", "'" + c.model + "' does not match the space's model '" + space.options().model + "'");
+  const std::string model(name_of(space.options().model));
+  if (c.model != model) r.fail(root["model"], "model", "'" + c.model + "' does not match the space's model '" + model + "'");
   c.d_model = r.integer(r.need(root, "", "d_model"), "d_model");
   if (space.has_encoder()) {
     c.encoder_layers = r.integer(r.need(root, "", "encoder_layers"), "encoder_layers");

@@ -11,7 +11,6 @@
 namespace mctsnas {
 namespace {
 
-constexpr int kMaxNodes = 12;
 constexpr double kExactLimit = 9007199254740992.0;  // 2^53
 constexpr double kEnumerateCells = 200000;
 
@@ -59,19 +58,11 @@ int CellSpace::parse_node_label(std::string_view label) {
 
 void CellSpace::validate_cell(CellRole r, const std::string& key) const {
   const CellOptions& o = r == CellRole::encoder ? options_.encoder : options_.decoder;
-  if (o.nodes < 1 || o.nodes > kMaxNodes)
-    throw Error(key + ".nodes: " + std::to_string(o.nodes) + " is out of range (expected 1 to " +
-                std::to_string(kMaxNodes) + ")");
-  if (o.combine != "sum" && o.combine != "concat")
-    throw Error(key + ".combine: '" + o.combine + "' is not a combine mode (expected sum or concat)");
   if (o.ops.empty()) throw Error(key + ".ops: the list is empty (expected op names, e.g. conv3, glu, ffn)");
 }
 
 CellSpace::CellSpace(CellSpaceOptions options) : options_(std::move(options)) {
-  const auto& m = options_.model;
-  if (m != "encoder_decoder" && m != "decoder_only" && m != "encoder_only")
-    throw Error("space.model: '" + m + "' is not a model kind (expected encoder_decoder, decoder_only or encoder_only)");
-  require_cross_ = options_.require_cross_attention && m == "encoder_decoder";
+  require_cross_ = options_.require_cross_attention && options_.model == ModelKind::encoder_decoder;
 
   auto check_ints = [](const std::vector<int>& v, const std::string& key, int min) {
     if (v.empty()) throw Error(key + ": the list is empty");
@@ -94,7 +85,7 @@ CellSpace::CellSpace(CellSpaceOptions options) : options_(std::move(options)) {
     const CellOptions& o = r == CellRole::encoder ? options_.encoder : options_.decoder;
     CellInfo& c = r == CellRole::encoder ? enc_ : dec_;
     c.nodes = o.nodes;
-    c.combine = o.combine;
+    c.combine = name_of(o.combine);
     bool nonzero = false, cross = false;
     for (size_t i = 0; i < o.ops.size(); ++i) {
       const std::string k = key + ".ops[" + std::to_string(i) + "]";
@@ -268,7 +259,7 @@ Cell CellSpace::decode_cell(const Architecture& a, CellRole r) const {
 CellArchitecture CellSpace::decode(const Architecture& a) const {
   MCTSNAS_CHECK(a.choices.size() == decisions_.size(), "decode: wrong number of choices");
   CellArchitecture out;
-  out.model = options_.model;
+  out.model = name_of(options_.model);
   int i = 0;
   auto macro = [&](const std::vector<int>& values) {
     MCTSNAS_CHECK(a.choices[static_cast<size_t>(i)] < values.size(), "decode: macro choice out of range");
@@ -283,8 +274,8 @@ CellArchitecture CellSpace::decode(const Architecture& a) const {
 }
 
 Architecture CellSpace::encode(const CellArchitecture& ca) const {
-  if (ca.model != options_.model)
-    throw Error("model: '" + ca.model + "' does not match the space's model '" + options_.model + "'");
+  const std::string model(name_of(options_.model));
+  if (ca.model != model) throw Error("model: '" + ca.model + "' does not match the space's model '" + model + "'");
   Architecture a;
   a.choices.reserve(decisions_.size());
   auto macro = [&](const char* key, int value, const std::vector<int>& values) {
@@ -297,10 +288,10 @@ Architecture CellSpace::encode(const CellArchitecture& ca) const {
   macro("d_model", ca.d_model, options_.macro.d_model);
   if (has_encoder()) macro("encoder_layers", ca.encoder_layers, options_.macro.encoder_layers);
   else if (ca.encoder_layers != 0 || !ca.encoder.nodes.empty())
-    throw Error("encoder: a " + options_.model + " model has no encoder (expected encoder_layers 0 and no encoder cell)");
+    throw Error("encoder: a " + model + " model has no encoder (expected encoder_layers 0 and no encoder cell)");
   if (has_decoder()) macro("decoder_layers", ca.decoder_layers, options_.macro.decoder_layers);
   else if (ca.decoder_layers != 0 || !ca.decoder.nodes.empty())
-    throw Error("decoder: a " + options_.model + " model has no decoder (expected decoder_layers 0 and no decoder cell)");
+    throw Error("decoder: a " + model + " model has no decoder (expected decoder_layers 0 and no decoder cell)");
 
   for (CellRole r : {CellRole::encoder, CellRole::decoder}) {
     const CellInfo& c = cell(r);
@@ -460,7 +451,7 @@ std::string CellSpace::key(const Architecture& a) const {
 
 std::optional<Architecture> CellSpace::parse_key(std::string_view key) const {
   CellArchitecture c;
-  c.model = options_.model;
+  c.model = name_of(options_.model);
   c.encoder.combine = enc_.combine;
   c.decoder.combine = dec_.combine;
   auto parts = split(key, '|');

@@ -76,8 +76,8 @@ class CellSpace final : public SearchSpace {
   std::string illegal_reason(const Architecture& a) const;
 
   const CellSpaceOptions& options() const { return options_; }
-  bool has_encoder() const { return options_.model != "decoder_only"; }
-  bool has_decoder() const { return options_.model != "encoder_only"; }
+  bool has_encoder() const { return options_.model != ModelKind::decoder_only; }
+  bool has_decoder() const { return options_.model != ModelKind::encoder_only; }
   int nodes(CellRole r) const { return cell(r).nodes; }
   const std::vector<OpSpec>& ops(CellRole r) const { return cell(r).ops; }
   bool cross_attention_required() const { return require_cross_; }

@@ -7,10 +7,13 @@
 namespace mctsnas {
 
 std::unique_ptr<SearchSpace> make_space(const SpaceOptions& options) {
-  if (options.kind == "nb201") return std::make_unique<Nb201Space>();
-  if (options.kind == "categorical") return std::make_unique<CategoricalSpace>(options.categorical);
-  if (options.kind == "cells") return std::make_unique<CellSpace>(options.cells);
-  throw Error("space.kind: unknown space kind '" + options.kind + "' (expected nb201, categorical or cells)");
+  switch (options.kind) {
+    case SpaceKind::nb201: return std::make_unique<Nb201Space>();
+    case SpaceKind::categorical: return std::make_unique<CategoricalSpace>(options.categorical);
+    case SpaceKind::cells: return std::make_unique<CellSpace>(options.cells);
+  }
+  MCTSNAS_CHECK(false, "make_space: a space kind without a case");
+  return nullptr;
 }
 
 }  // namespace mctsnas

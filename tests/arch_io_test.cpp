@@ -20,8 +20,8 @@ namespace {
 
 CellSpaceOptions lm() {
   CellSpaceOptions o;
-  o.model = "decoder_only";
-  o.decoder = {3, {"causal_conv3", "causal_local_attention_w16", "glu", "zero"}, "concat"};
+  o.model = ModelKind::decoder_only;
+  o.decoder = {3, {"causal_conv3", "causal_local_attention_w16", "glu", "zero"}, CellCombine::concat};
   o.macro = {{128}, {}, {2, 4}};
   return o;
 }

@@ -143,7 +143,7 @@ TEST_CASE("Categorical space: bad options are one-line errors naming the config 
 
 TEST_CASE("make_space builds the categorical kind", "[categorical]") {
   SpaceOptions o;
-  o.kind = "categorical";
+  o.kind = SpaceKind::categorical;
   o.categorical = three_decisions("_");
   auto space = make_space(o);
   REQUIRE(space->kind() == "categorical");

@@ -14,9 +14,9 @@ namespace {
 
 CellSpaceOptions options(int nodes) {
   CellSpaceOptions o;
-  o.model = "encoder_decoder";
-  o.encoder = {nodes, {"conv3", "conv5", "local_attention_w8", "glu", "identity", "zero"}, "sum"};
-  o.decoder = {nodes, {"causal_conv3", "cross_attention", "glu", "identity", "zero"}, "concat"};
+  o.model = ModelKind::encoder_decoder;
+  o.encoder = {nodes, {"conv3", "conv5", "local_attention_w8", "glu", "identity", "zero"}, CellCombine::sum};
+  o.decoder = {nodes, {"causal_conv3", "cross_attention", "glu", "identity", "zero"}, CellCombine::concat};
   o.macro = {{64, 128}, {1, 2}, {1, 2}};
   return o;
 }
@@ -211,8 +211,8 @@ TEST_CASE("canonical: distinct where the function differs", "[canonical]") {
 TEST_CASE("canonical: classes equal brute-force isomorphism on small spaces", "[canonical]") {
   for (auto ops : {std::vector<std::string>{"glu", "identity"}, std::vector<std::string>{"glu", "zero"}}) {
     CellSpaceOptions o;
-    o.model = "decoder_only";
-    o.decoder = {3, ops, "sum"};
+    o.model = ModelKind::decoder_only;
+    o.decoder = {3, ops, CellCombine::sum};
     o.macro = {{64}, {}, {1}};
     CellSpace s(o);
     std::map<std::string, std::set<uint64_t>> by_brute;

@@ -18,10 +18,10 @@ namespace {
 
 CellSpaceOptions lm_options() {
   CellSpaceOptions o;
-  o.model = "decoder_only";
+  o.model = ModelKind::decoder_only;
   o.decoder = {5, {"causal_conv3", "causal_sep_conv5", "causal_dilated_conv3_d4", "causal_local_attention_w16", "glu",
                    "ffn", "identity", "zero"},
-               "concat"};
+               CellCombine::concat};
   o.macro = {{128, 256}, {}, {2, 4, 6}};
   return o;
 }
@@ -142,7 +142,7 @@ TEST_CASE("cells: 100k random walks give legal architectures that round-trip", "
 
 TEST_CASE("cells: the cross-attention rule bites only at the last decoder node", "[cells]") {
   CellSpaceOptions o = test::seq2seq_cell_options();
-  o.decoder = {2, {"causal_conv3", "cross_attention", "zero"}, "sum"};
+  o.decoder = {2, {"causal_conv3", "cross_attention", "zero"}, CellCombine::sum};
   CellSpace s(o);
   // Decoder: n0 = causal_conv3(prev); n1 = causal_conv3(prev) + ? -> only cross_attention keeps it legal.
   Rng rng(1);
@@ -222,9 +222,9 @@ TEST_CASE("cells: neighbours are legal one-edit moves of every kind", "[cells]")
 TEST_CASE("cells: size is exact and matches enumeration for two small configs", "[cells]") {
   SECTION("encoder-decoder with required cross-attention") {
     CellSpaceOptions o;
-    o.model = "encoder_decoder";
-    o.encoder = {1, {"conv3", "zero"}, "sum"};
-    o.decoder = {3, {"causal_conv3", "cross_attention", "zero"}, "sum"};
+    o.model = ModelKind::encoder_decoder;
+    o.encoder = {1, {"conv3", "zero"}, CellCombine::sum};
+    o.decoder = {3, {"causal_conv3", "cross_attention", "zero"}, CellCombine::sum};
     o.macro = {{64}, {1}, {1, 2}};
     CellSpace s(o);
     // Closed form for the encoder: node k has m = k + 2 inputs, O = 2 ops, one zero:
@@ -285,8 +285,8 @@ TEST_CASE("cells: size is exact and matches enumeration for two small configs", 
   }
   SECTION("decoder-only") {
     CellSpaceOptions o;
-    o.model = "decoder_only";
-    o.decoder = {3, {"causal_conv3", "glu", "zero"}, "sum"};
+    o.model = ModelKind::decoder_only;
+    o.decoder = {3, {"causal_conv3", "glu", "zero"}, CellCombine::sum};
     o.macro = {{64}, {}, {1, 2}};
     CellSpace s(o);
     // O = 3, one zero: m (O - 1) + m^2 (O^2 - 1) = 2m + 8m^2 -> 36, 78, 136.
@@ -310,7 +310,7 @@ TEST_CASE("cells: inconsistent options are one-line errors naming the key", "[ce
   auto err = [](CellSpaceOptions o) {
     try {
       SpaceOptions so;
-      so.kind = "cells";
+      so.kind = SpaceKind::cells;
       so.cells = std::move(o);
       make_space(so);
     } catch (const Error& e) {
@@ -403,7 +403,7 @@ TEST_CASE("cells: the shipped cells configs load, build their space and print an
   for (const char* name : {"cells_seq2seq.yaml", "cells_lm.yaml"}) {
     INFO(name);
     RunOptions o = load_config(std::filesystem::path(MCTSNAS_SOURCE_DIR) / "configs" / name);
-    REQUIRE(o.space.kind == "cells");
+    REQUIRE(o.space.kind == SpaceKind::cells);
     auto space = make_space(o.space);
     const auto* cells = dynamic_cast<const CellSpace*>(space.get());
     REQUIRE(cells);

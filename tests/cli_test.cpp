@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "common/atomic_file.h"
+#include "search/searcher_registry.h"
 #include "test_util.h"
 
 using namespace mctsnas;
@@ -85,6 +86,8 @@ TEST_CASE("validate accepts every shipped config and prints the space size", "[c
   CHECK_THAT(full.out, Catch::Contains("ucb_beta: 4"));
   CHECK_THAT(full.out, Catch::Contains("tournament: 4"));
   CHECK_THAT(full.out, Catch::Contains("mutation: decision"));
+  for (const SearcherInfo* s : searchers())   // the algorithms, from the registry
+    CHECK_THAT(full.out, Catch::Contains("#   " + std::string(s->name) + ": " + std::string(s->description)));
 }
 
 TEST_CASE("sample prints random architectures as YAML, JSON, DOT and lines", "[cli]") {

@@ -87,6 +87,35 @@ TEST_CASE("config: bad enum values list the allowed ones", "[config]") {
         "canonical)");
 }
 
+// The loader is the one place these are checked: Mcts, EvolutionSearch and
+// LocalSearch trust the options they are given.
+TEST_CASE("config: searcher options are checked by the loader", "[config]") {
+  auto err = [](const std::string& search) { return error_of(std::string(kTable) + "search: " + search + "\n"); };
+  CHECK(err("{mcts: {tree: forest}}") ==
+        "bad.yaml:2:23: search.mcts.tree: unknown value 'forest' (expected one of: edit, prefix)");
+  CHECK(err("{mcts: {prior_decay: 0}}") ==
+        "bad.yaml:2:30: search.mcts.prior_decay: must be between 0.01 and 1, got 0");
+  CHECK(err("{mcts: {first_play: 11}}") ==
+        "bad.yaml:2:29: search.mcts.first_play: must be between -10 and 10, got 11");
+  CHECK(err("{mcts: {max_depth: 0}}") ==
+        "bad.yaml:2:28: search.mcts.max_depth: must be between 1 and 255, got 0");
+  CHECK(err("{evolution: {population: 1}}") ==
+        "bad.yaml:2:34: search.evolution.population: must be >= 2, got 1");
+  CHECK(err("{evolution: {mutation: node}}") ==
+        "bad.yaml:2:32: search.evolution.mutation: unknown value 'node' (expected one of: decision, "
+        "neighbour)");
+  CHECK(err("{evolution: {sampling: replace}}") ==
+        "bad.yaml:2:32: search.evolution.sampling: unknown value 'replace' (expected one of: "
+        "without_replacement, with_replacement)");
+  CHECK(err("{local: {variant: worst}}") ==
+        "bad.yaml:2:27: search.local.variant: unknown value 'worst' (expected one of: first, best); "
+        "did you mean 'first'?");
+  CHECK(err("{local: {initial_samples: 0}}") ==
+        "bad.yaml:2:35: search.local.initial_samples: must be >= 1, got 0");
+  CHECK(error_of(std::string(kTable) + "space: {kind: cells, encoder: {nodes: 13}}\n") ==
+        "bad.yaml:2:39: space.encoder.nodes: must be between 1 and 12, got 13");
+}
+
 TEST_CASE("config: special values (bytes, durations, names, devices)", "[config]") {
   CHECK(error_of("resources:\n  per_trial: {gpu_memory: 8 gigs}\n") ==
         "bad.yaml:2:27: resources.per_trial.gpu_memory: expected a byte size like 8GiB, 512MiB "
@@ -210,9 +239,9 @@ output: {root: /tmp/runs}
 )");
   CHECK(o.name == "g2p-small_2");
   CHECK(o.seed == 18446744073709551615ull);
-  CHECK(o.space.kind == "cells");
+  CHECK(o.space.kind == SpaceKind::cells);
   CHECK(o.space.cells.encoder.ops == std::vector<std::string>{"conv3", "conv5", "identity", "zero"});
-  CHECK(o.space.cells.encoder.combine == "concat");
+  CHECK(o.space.cells.encoder.combine == CellCombine::concat);
   CHECK(o.space.cells.decoder.nodes == 3);
   CHECK(o.space.cells.macro.d_model == std::vector<int>{64, 128});
   CHECK(o.space.cells.require_cross_attention == false);
@@ -220,22 +249,22 @@ output: {root: /tmp/runs}
   CHECK(o.task.max_len == 48);
   CHECK(o.train.lr == 3.0e-4);
   CHECK(o.train.weight_decay == 0.01);   // default kept
-  CHECK(o.train.early_stopping.kind == "halving");
+  CHECK(o.train.early_stopping.kind == EarlyStopping::halving);
   CHECK(o.train.early_stopping.halving_eta == 2.0);
   CHECK(o.search.algorithm == "evolution");
   CHECK(o.search.trials == 500);
   CHECK(o.search.transposition == TranspositionKey::canonical);
   CHECK(o.search.mcts.virtual_loss == 0.0);
-  CHECK(o.search.mcts.tree == "prefix");
+  CHECK(o.search.mcts.tree == TreeShape::prefix);
   CHECK(o.search.evolution.tournament == 20);
-  CHECK(o.search.evolution.mutation == "neighbour");
-  CHECK(o.search.evolution.sampling == "with_replacement");
-  CHECK(o.objective.goal == "minimize");
+  CHECK(o.search.evolution.mutation == Mutation::neighbour);
+  CHECK(o.search.evolution.sampling == TournamentSampling::with_replacement);
+  CHECK(o.objective.goal == Goal::minimize);
   CHECK(o.objective.constraints.max_params == 5.0e6);
   CHECK_FALSE(o.objective.constraints.max_latency_ms.has_value());
   CHECK(o.resources.devices == "cuda:0,1");
   CHECK(o.resources.trials_per_gpu == "3");
-  CHECK(o.resources.mps == "off");
+  CHECK(o.resources.mps == MpsMode::off);
   CHECK(o.resources.per_trial.gpu_memory == 8LL << 30);
   CHECK(o.resources.per_trial.host_memory == 4000000000LL);
   CHECK(o.resources.per_trial.wall_time == 5400.0);
@@ -247,14 +276,14 @@ TEST_CASE("config: defaults, and objective.metric from the table's score column"
   RunOptions o = load("task: {table: t.csv, score_column: valid_acc}\n");
   RunOptions d;
   CHECK(o.name == d.name);
-  CHECK(o.space.kind == "nb201");
+  CHECK(o.space.kind == SpaceKind::nb201);
   CHECK(o.search.trials == d.search.trials);
   CHECK(o.task.table == "t.csv");   // from text: left as written
   CHECK(o.objective.metric == "valid_acc");
-  CHECK(o.objective.goal == "maximize");
+  CHECK(o.objective.goal == Goal::maximize);
   CHECK(o.resources.trials_per_gpu == "auto");
-  CHECK(o.resources.mps == "auto");
-  CHECK(load(std::string(kTable) + "resources: {mps: on}\n").resources.mps == "on");
+  CHECK(o.resources.mps == MpsMode::automatic);
+  CHECK(load(std::string(kTable) + "resources: {mps: on}\n").resources.mps == MpsMode::on);
   // An explicit metric is kept.
   CHECK(load("task: {table: t.csv}\nobjective: {metric: acc}\n").objective.metric == "acc");
 }
@@ -385,10 +414,10 @@ TEST_CASE("config: resolved_yaml round-trips", "[config]") {
   }
   SECTION("every section changed, awkward strings and numbers") {
     RunOptions o;
-    o.objective.goal = "minimize";  // "auto" is resolved on load, so it does not round-trip
+    o.objective.goal = Goal::minimize;  // "auto" is resolved on load, so it does not round-trip
     o.name = "n.1";
     o.seed = 18446744073709551615ull;
-    o.space.kind = "categorical";
+    o.space.kind = SpaceKind::categorical;
     o.space.categorical.decisions = {{"depth", {"1", "2"}}, {"op", {"null", "true", " x", "a: b"}}};
     o.space.categorical.separator = "";
     o.task.table = "dir with space/t.csv";
@@ -400,7 +429,7 @@ TEST_CASE("config: resolved_yaml round-trips", "[config]") {
     o.search.mcts.exploration = 1.0 / 3.0;
     o.objective.constraints.max_latency_ms = 2.5;
     o.resources.trials_per_gpu = "4";
-    o.resources.mps = "on";
+    o.resources.mps = MpsMode::on;
     o.resources.per_trial.gpu_memory = (8LL << 30) + 1;
     o.resources.per_trial.host_memory = 512LL << 20;
     o.resources.per_trial.wall_time = 0.1;
@@ -416,7 +445,7 @@ TEST_CASE("config: resolved_yaml round-trips", "[config]") {
     CHECK(back.objective.constraints.max_latency_ms == 2.5);
     CHECK(back.resources.per_trial.gpu_memory == (8LL << 30) + 1);
     CHECK(back.resources.per_trial.wall_time == 0.1);
-    CHECK(back.resources.mps == "on");
+    CHECK(back.resources.mps == MpsMode::on);
     CHECK(back.seed == o.seed);
   }
 }
@@ -440,15 +469,15 @@ TEST_CASE("config: every file in configs/ loads and round-trips", "[config]") {
 TEST_CASE("objective defaults follow the task: metric and goal", "[config]") {
   auto g2p = load_config_text("task: {kind: g2p}\n", "c.yaml");
   CHECK(g2p.objective.metric == "val_per");
-  CHECK(g2p.objective.goal == "minimize");
+  CHECK(g2p.objective.goal == Goal::minimize);
   auto lm = load_config_text("task: {kind: lm}\n", "c.yaml");
   CHECK(lm.objective.metric == "val_bpc");
-  CHECK(lm.objective.goal == "minimize");
+  CHECK(lm.objective.goal == Goal::minimize);
   auto cls = load_config_text("task: {kind: classify}\n", "c.yaml");
   CHECK(cls.objective.metric == "val_accuracy");
-  CHECK(cls.objective.goal == "maximize");
+  CHECK(cls.objective.goal == Goal::maximize);
   auto lat = load_config_text("task: {kind: g2p}\nobjective: {metric: latency_ms_b1}\n", "c.yaml");
-  CHECK(lat.objective.goal == "minimize");
+  CHECK(lat.objective.goal == Goal::minimize);
   auto forced = load_config_text("task: {kind: g2p}\nobjective: {metric: val_per, goal: maximize}\n", "c.yaml");
-  CHECK(forced.objective.goal == "maximize");
+  CHECK(forced.objective.goal == Goal::maximize);
 }

@@ -38,24 +38,16 @@ TEST_CASE("evolution: random population first, then one-edit mutations of member
   }
 }
 
-TEST_CASE("evolution: options are checked", "[evolution]") {
-  Nb201Space space;
-  CHECK_THROWS_AS(EvolutionSearch(space, EvolutionOptions{5, 6}, TranspositionKey::exact, 1), Error);
-  CHECK_THROWS_AS(EvolutionSearch(space, EvolutionOptions{0, 1}, TranspositionKey::exact, 1), Error);
-  CHECK_THROWS_WITH(EvolutionSearch(space, EvolutionOptions{10, 5, "node"}, TranspositionKey::exact, 1),
-                    "search.evolution.mutation: unknown mutation 'node' (expected decision or neighbour)");
-  CHECK_THROWS_WITH(
-      EvolutionSearch(space, EvolutionOptions{10, 5, "decision", "replace"}, TranspositionKey::exact, 1),
-      "search.evolution.sampling: unknown sampling 'replace' (expected without_replacement or with_replacement)");
-  CHECK(EvolutionOptions{}.mutation == "decision");
-  CHECK(EvolutionOptions{}.sampling == "without_replacement");
+TEST_CASE("evolution: the defaults are the reference conventions", "[evolution]") {
+  CHECK(EvolutionOptions{}.mutation == Mutation::decision);
+  CHECK(EvolutionOptions{}.sampling == TournamentSampling::without_replacement);
 }
 
 namespace {
 // Population 1: the second proposal is a mutation of the first (it cannot be a
 // repeat: only one architecture is known). Returns how often each decision was
 // the one changed, over `seeds` runs.
-std::vector<int> first_mutation_counts(const SearchSpace& space, const std::string& mutation, int seeds,
+std::vector<int> first_mutation_counts(const SearchSpace& space, Mutation mutation, int seeds,
                                        std::vector<std::vector<int>>* op_counts = nullptr) {
   std::vector<int> counts(static_cast<size_t>(space.num_decisions()), 0);
   for (int seed = 1; seed <= seeds; ++seed) {
@@ -79,9 +71,9 @@ TEST_CASE("evolution: mutation picks a decision uniformly, then another choice (
   // Bounds are > 5 standard deviations wide; the seeds are fixed, so no flakiness.
   TinySpace space({2, 5, 50});
   const int n = 3000;
-  auto dec = first_mutation_counts(space, "decision", n);
+  auto dec = first_mutation_counts(space, Mutation::decision, n);
   for (int c : dec) CHECK(std::abs(c / double(n) - 1.0 / 3) < 0.05);
-  auto nbr = first_mutation_counts(space, "neighbour", n);
+  auto nbr = first_mutation_counts(space, Mutation::neighbour, n);
   CHECK(nbr[0] / double(n) < 0.05);                        // 1/54
   CHECK(std::abs(nbr[2] / double(n) - 49.0 / 54) < 0.05);  // 49/54
 }
@@ -93,7 +85,7 @@ TEST_CASE("evolution: on NB201 every edge mutates with probability 1/6, to any o
   Nb201Space space;
   const int n = 3000;
   std::vector<std::vector<int>> ops(6, std::vector<int>(5, 0));
-  auto counts = first_mutation_counts(space, "decision", n, &ops);
+  auto counts = first_mutation_counts(space, Mutation::decision, n, &ops);
   for (int c : counts) CHECK(std::abs(c / double(n) - 1.0 / 6) < 0.035);
   for (int e = 0; e < 6; ++e)
     for (int op = 0; op < 5; ++op) CHECK(ops[e][op] > 0);  // every op reachable on every edge
@@ -105,8 +97,8 @@ TEST_CASE("evolution: the tournament winner is the parent; with replacement it s
   // 10; with replacement the best is drawn with probability 1 - 0.9^10 = 0.65.
   // A 50^4 space makes a child one edit from two members very unlikely.
   TinySpace space({50, 50, 50, 50});
-  auto parent_is_best = [&](const std::string& sampling, uint64_t seed) {
-    EvolutionSearch s(space, EvolutionOptions{10, 10, "decision", sampling}, TranspositionKey::exact, seed);
+  auto parent_is_best = [&](TournamentSampling sampling, uint64_t seed) {
+    EvolutionSearch s(space, EvolutionOptions{10, 10, Mutation::decision, sampling}, TranspositionKey::exact, seed);
     auto all = drive(s, 11, 1);
     REQUIRE(all.size() == 11);
     auto best = std::max_element(all.begin(), all.begin() + 10, [](const Proposal& a, const Proposal& b) {
@@ -117,8 +109,8 @@ TEST_CASE("evolution: the tournament winner is the parent; with replacement it s
   int without = 0, with = 0;
   const int n = 400;
   for (int seed = 1; seed <= n; ++seed) {
-    without += parent_is_best("without_replacement", static_cast<uint64_t>(seed));
-    with += parent_is_best("with_replacement", static_cast<uint64_t>(seed));
+    without += parent_is_best(TournamentSampling::without_replacement, static_cast<uint64_t>(seed));
+    with += parent_is_best(TournamentSampling::with_replacement, static_cast<uint64_t>(seed));
   }
   CHECK(without == n);
   CHECK(with / double(n) > 0.55);

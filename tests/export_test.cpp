@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-RunOptions nb201_options(const std::string& goal, int64_t trials) {
+RunOptions nb201_options(Goal goal, int64_t trials) {
   RunOptions o = test::nb201_run_options("random", 4, trials);
   o.name = "exp";
   o.objective.goal = goal;
@@ -81,7 +81,7 @@ std::pair<int, std::string> cli(const std::string& args, const fs::path& err_fil
 
 TEST_CASE("export of a tabular run: the best trial's architecture, graph and metrics", "[export]") {
   test::TempDir d("export");
-  const auto run = make_run(nb201_options("maximize", 25), d / "run");
+  const auto run = make_run(nb201_options(Goal::maximize, 25), d / "run");
   const auto scores = sorted_scores(run, false);
   REQUIRE(scores.size() >= 3);
 
@@ -119,7 +119,7 @@ TEST_CASE("export of a tabular run: the best trial's architecture, graph and met
 
 TEST_CASE("export ranks by objective.goal: minimize exports the lowest score", "[export]") {
   test::TempDir d("export");
-  const auto run = make_run(nb201_options("minimize", 20), d / "run");
+  const auto run = make_run(nb201_options(Goal::minimize, 20), d / "run");
   const auto scores = sorted_scores(run, true);
   std::ostringstream out;
   run_export({run, 1, std::nullopt, std::nullopt}, out);
@@ -133,7 +133,7 @@ TEST_CASE("export ranks by objective.goal: minimize exports the lowest score", "
 
 TEST_CASE("export, generate and predict reject bad run directories with one-line errors", "[export]") {
   test::TempDir d("export");
-  const auto run = make_run(nb201_options("maximize", 8), d / "run");
+  const auto run = make_run(nb201_options(Goal::maximize, 8), d / "run");
   std::ostringstream out;
   auto export_error = [&](const ExportOptions& o) -> std::string {
     try {

@@ -93,17 +93,17 @@ TEST_CASE("decide_mps: auto / on / off x sharing x binary x user's MPS", "[mps]"
   in.gpus = true;
   in.shares_gpu = true;
   in.control_binary = "/usr/bin/nvidia-cuda-mps-control";
-  for (std::string mode : {"auto", "on"}) {
+  for (MpsMode mode : {MpsMode::automatic, MpsMode::on}) {
     in.mode = mode;
     MpsDecision d = decide_mps(in);
     CHECK(d.start);
-    CHECK(d.required == (mode == "on"));
+    CHECK(d.required == (mode == MpsMode::on));
   }
-  in.mode = "off";
+  in.mode = MpsMode::off;
   CHECK_FALSE(decide_mps(in).start);
   CHECK(decide_mps(in).reason == "resources.mps is off");
 
-  for (std::string mode : {"auto", "on"}) {
+  for (MpsMode mode : {MpsMode::automatic, MpsMode::on}) {
     MpsInputs x = in;
     x.mode = mode;
     x.shares_gpu = false;   // one trial per GPU: nothing to share
@@ -121,12 +121,12 @@ TEST_CASE("decide_mps: auto / on / off x sharing x binary x user's MPS", "[mps]"
   }
 
   in.control_binary.clear();
-  in.mode = "auto";
+  in.mode = MpsMode::automatic;
   CHECK_FALSE(decide_mps(in).start);
   CHECK_THAT(decide_mps(in).reason, Catch::Contains("nvidia-cuda-mps-control not found"));
-  in.mode = "on";
+  in.mode = MpsMode::on;
   CHECK_THROWS_WITH(decide_mps(in), Catch::StartsWith("resources.mps: on, but nvidia-cuda-mps-control was not found"));
-  in.mode = "off";
+  in.mode = MpsMode::off;
   CHECK_NOTHROW(decide_mps(in));
 }
 

@@ -14,13 +14,13 @@ namespace {
 
 MctsOptions prefix_uniform() {
   MctsOptions o;
-  o.tree = "prefix";
-  o.surrogate = "none";
+  o.tree = TreeShape::prefix;
+  o.surrogate = SurrogateKind::none;
   o.initial_random = 0;
   o.exploration = 1.0;
   o.virtual_loss = 1.0;
-  o.backup = "max";
-  o.normalization = "minmax";
+  o.backup = Backup::max;
+  o.normalization = Normalization::minmax;
   return o;
 }
 
@@ -67,9 +67,9 @@ TEST_CASE("prefix tree: selection arithmetic on a hand-built tree", "[prefix_tre
 TEST_CASE("prefix tree: UCT, mean backup and rank normalization", "[prefix_tree]") {
   TinySpace space({3, 2});
   auto opts = prefix_uniform();
-  opts.selection = "uct";
-  opts.backup = "mean";
-  opts.normalization = "rank";
+  opts.selection = Selection::uct;
+  opts.backup = Backup::mean;
+  opts.normalization = Normalization::rank;
   Mcts m(space, opts, TranspositionKey::exact, 1);
   auto props = m.propose(3);
   REQUIRE(props.size() == 3);
@@ -86,7 +86,7 @@ TEST_CASE("prefix tree: UCT, mean backup and rank normalization", "[prefix_tree]
 TEST_CASE("prefix tree: a known result updates the tree without a proposal", "[prefix_tree]") {
   TinySpace space({3, 3, 3, 3}, /*canonical_sorted=*/true);
   MctsOptions o;
-  o.tree = "prefix";
+  o.tree = TreeShape::prefix;
   o.initial_random = 0;
   Mcts m(space, o, TranspositionKey::canonical, 5);
   auto all = drive_to_exhaustion(m, 1, nullptr);

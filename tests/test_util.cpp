@@ -41,13 +41,13 @@ RunOptions nb201_run_options(const std::string& algorithm, uint64_t seed, int64_
   RunOptions o;
   o.name = "t";
   o.seed = seed;
-  o.space.kind = "nb201";
+  o.space.kind = SpaceKind::nb201;
   o.task.kind = "table";
   o.task.table = nb201_table().string();
   o.task.key_column = "arch";
   o.task.score_column = "test_accuracy";
   o.objective.metric = "test_accuracy";
-  o.objective.goal = "maximize";
+  o.objective.goal = Goal::maximize;
   o.search.algorithm = algorithm;
   o.search.trials = trials;
   return o;
@@ -88,12 +88,12 @@ pid_t spawn_logged(const std::vector<std::string>& args, const std::filesystem::
 
 CellSpaceOptions seq2seq_cell_options() {
   CellSpaceOptions o;
-  o.model = "encoder_decoder";
-  o.encoder = {4, {"conv3", "conv5", "dilated_conv3", "local_attention_w8", "glu", "ffn", "identity", "zero"}, "sum"};
+  o.model = ModelKind::encoder_decoder;
+  o.encoder = {4, {"conv3", "conv5", "dilated_conv3", "local_attention_w8", "glu", "ffn", "identity", "zero"}, CellCombine::sum};
   o.decoder = {4,
                {"causal_conv3", "causal_conv5", "causal_local_attention_w8", "cross_attention", "glu", "ffn",
                 "identity", "zero"},
-               "sum"};
+               CellCombine::sum};
   o.macro = {{64, 128, 256}, {1, 2, 4}, {1, 2, 4}};
   return o;
 }

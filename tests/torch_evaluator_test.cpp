@@ -130,7 +130,7 @@ TEST_CASE("a quickstart-sized G2P trial on the sample", "[torch][evaluator][.slo
   t.lr = 3e-3;
   t.eval_every = 100;
   t.eval_batches = 4;
-  t.precision = "fp32";
+  t.precision = Precision::fp32;
   TorchEvaluator ev([a](const Architecture&) { return a; }, task, t, {}, 1);
   auto r = ev.evaluate(Architecture{{0}}, {}, StopToken{});
   INFO(r.error);

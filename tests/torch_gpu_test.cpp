@@ -43,7 +43,7 @@ TEST_CASE("G2P trial trains in bf16 on the GPU", "[gpu][torch]") {
     WARN("skipped: no CUDA device visible to LibTorch");
     return;
   }
-  CHECK(use_bf16("auto", torch::Device(torch::kCUDA, 0)));
+  CHECK(use_bf16(Precision::automatic, torch::Device(torch::kCUDA, 0)));
   const TaskOptions task = g2p_sample_task();
   TrainOptions t;
   t.steps = 200;

@@ -53,7 +53,7 @@ TorchEvaluator::TorchEvaluator(Decoder decode, const TaskOptions& task, const Tr
     : decode_(std::move(decode)), task_opts_(task), train_(train), objective_(objective), seed_(seed),
       task_(make_text_task(task)) {
   metric_ = objective.metric.empty() ? "val_" + task_->metric() : objective.metric;
-  minimize_ = objective.metric.empty() ? task_->minimize() : objective.goal == "minimize";
+  minimize_ = objective.metric.empty() ? task_->minimize() : objective.goal == Goal::minimize;
   if (metric_.rfind("val_", 0) != 0 && metric_.rfind("test_", 0) != 0 && metric_ != "params" &&
       metric_ != "flops" && metric_.rfind("latency_ms", 0) != 0)
     throw Error("objective.metric '" + metric_ + "': task " + task_->kind() + " reports val_" + task_->metric() +

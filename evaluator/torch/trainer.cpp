@@ -9,10 +9,8 @@
 
 namespace mctsnas::torchnas {
 
-bool use_bf16(const std::string& precision, const torch::Device& device) {
-  if (precision != "auto" && precision != "fp32" && precision != "bf16")
-    throw Error("train.precision '" + precision + "': expected auto, fp32 or bf16");
-  return device.is_cuda() && precision != "fp32";
+bool use_bf16(Precision precision, const torch::Device& device) {
+  return device.is_cuda() && precision != Precision::fp32;
 }
 
 double learning_rate(const TrainOptions& o, int64_t step) {
@@ -43,12 +41,24 @@ void clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
 #endif
 }
 
+namespace {
+// The task's validation metric now; the model is back in training mode after.
+double validation_metric(SeqModel& model, const TextTask& task, const TrainSettings& s) {
+  const auto& o = s.train;
+  torch::NoGradGuard no_grad;
+  model->eval();
+  torchc::AutocastGuard autocast(s.bf16);
+  auto m = task.evaluate(model, Split::val, std::max<int64_t>(o.batch_size, 64), o.eval_batches * o.batch_size,
+                         s.device);
+  const double value = m.at("val_" + task.metric());
+  model->train();
+  return value;
+}
+}  // namespace
+
 TrainOutcome train_model(SeqModel& model, const TextTask& task, const TrainSettings& s,
                          const StopToken& stop, ProgressSink* progress) {
   const auto& o = s.train;
-  if (o.steps <= 0) throw Error("train.steps must be > 0");
-  if (o.batch_size <= 0) throw Error("train.batch_size must be > 0");
-  if (o.eval_every <= 0) throw Error("train.eval_every must be > 0");
   TrainOutcome out;
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
@@ -101,16 +111,7 @@ TrainOutcome train_model(SeqModel& model, const TextTask& task, const TrainSetti
       }
     }
     if (report) {
-      double value;
-      {
-        torch::NoGradGuard no_grad;
-        model->eval();
-        torchc::AutocastGuard autocast(s.bf16);
-        auto m = task.evaluate(model, Split::val, std::max<int64_t>(o.batch_size, 64),
-                               o.eval_batches * o.batch_size, s.device);
-        value = m.at("val_" + task.metric());
-        model->train();
-      }
+      const double value = validation_metric(model, task, s);
       if (!std::isfinite(value)) {
         out.status = TrialStatus::diverged;
         out.error = "validation metric is NaN/inf at step " + std::to_string(step + 1);

@@ -31,9 +31,9 @@ struct TrainOutcome {
   std::vector<std::pair<int64_t, double>> reports;   // (step, validation metric)
 };
 
-// Resolves train.precision for a device: "auto" is bf16 on CUDA, fp32 elsewhere;
+// Resolves train.precision for a device: automatic is bf16 on CUDA, fp32 elsewhere;
 // bf16 asked for on CPU runs fp32 (LibTorch 1.13's CPU autocast is not used).
-bool use_bf16(const std::string& precision, const torch::Device& device);
+bool use_bf16(Precision precision, const torch::Device& device);
 
 double learning_rate(const TrainOptions& o, int64_t step);
 
