@@ -350,9 +350,6 @@ TEST_CASE("cells: inconsistent options are one-line errors naming the key", "[ce
   o.macro.d_model = {30};
   CHECK_THAT(err(o), Contains("heads") && Contains("d_model 30"));
   o = test::seq2seq_cell_options();
-  o.encoder.nodes = 0;
-  CHECK_THAT(err(o), Contains("space.encoder.nodes"));
-  o = test::seq2seq_cell_options();
   o.decoder.ops = {"zero"};
   CHECK_THAT(err(o), Contains("every op is `zero`"));
   o = test::seq2seq_cell_options();
