@@ -101,8 +101,8 @@ TEST_CASE("checkpoint layout: the golden run's state, byte for byte, and it load
   // core and tree shapes were split (19fe1e7): state version 4 as documented.
   // A layout change must fail here (and bump the version), never slip through.
   Nb201Space space;
-  for (std::string tree : {"edit", "prefix"}) {
-    INFO(tree);
+  for (TreeShape tree : {TreeShape::edit, TreeShape::prefix}) {
+    INFO(name_of(tree));
     MctsOptions o;
     o.tree = tree;
     auto run = [&] {
@@ -115,7 +115,7 @@ TEST_CASE("checkpoint layout: the golden run's state, byte for byte, and it load
     auto m = run();
     ByteWriter w;
     m->save(w);
-    const auto path = std::filesystem::path(MCTSNAS_SOURCE_DIR) / "tests/golden" / ("mcts_" + tree + "_nb201.state");
+    const auto path = std::filesystem::path(MCTSNAS_SOURCE_DIR) / "tests/golden" / ("mcts_" + std::string(name_of(tree)) + "_nb201.state");
     if (std::getenv("MCTSNAS_UPDATE_GOLDEN")) write_file_atomically(path, w.bytes());
     REQUIRE(std::filesystem::exists(path));
     const std::string golden = read_file(path);
