@@ -479,8 +479,8 @@ void SearchLoop::setup() {
   if (static_cast<double>(target_) > space_count_)
     warn("search.trials = " + std::to_string(target_) + " is more than the " + format_number(space_count_) +
          " architectures of the space; the search ends when it has tried them all");
-  if (cfg_.train.early_stopping.kind != "none")
-    warn("train.early_stopping.kind: " + cfg_.train.early_stopping.kind +
+  if (cfg_.train.early_stopping.kind != EarlyStopping::none)
+    warn("train.early_stopping.kind: " + std::string(name_of(cfg_.train.early_stopping.kind)) +
          " is not applied yet; every trial trains its full train.steps");
   started_ = run_clock_seconds();
   if (o_.out) progress_.emplace(*o_.out, o_.tty);
