@@ -100,7 +100,7 @@ Variant parse_variant(const Args& a, const std::string& spec) {
   if (parts.size() == 4)
     for (const auto& kv : split(parts[3], ',')) sets.push_back(parse_override("search." + kv));
   if (!a.config) sets.insert(sets.begin(), ConfigOverride{"task.table", a.table_path});
-  RunOptions o = a.config ? load_config(*a.config, sets) : load_config_text("", "(defaults)", sets);
+  RunOptions o = a.config ? load_config(*a.config, sets) : load_config_text("space: {kind: nb201}\n", "(defaults)", sets);
   if (o.space.kind != SpaceKind::nb201) throw Error(o.config_path.string() + ": space.kind must be nb201");
   return Variant{parts[0], o.search, std::stoi(parts[2])};
 }
