@@ -27,6 +27,7 @@
 
 #include "app/yaml_fields.h"
 #include "common/strings.h"
+#include "evaluator/task_metrics.h"
 
 namespace mctsnas {
 
@@ -62,12 +63,9 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
                     std::to_string(o.search.evolution.tournament));
   // Defaults that depend on other sections: the task's own metric, and whether
   // lower is better for it (error rates, bits per character, sizes, latencies).
-  if (o.objective.metric.empty()) {
-    if (o.task.kind == "table") o.objective.metric = o.task.score_column;
-    if (o.task.kind == "lm") o.objective.metric = "val_bpc";
-    if (o.task.kind == "g2p") o.objective.metric = "val_per";
-    if (o.task.kind == "classify") o.objective.metric = "val_accuracy";
-  }
+  if (o.objective.metric.empty()) o.objective.metric = default_objective_metric(o.task);
+  if (auto why = objective_metric_problem(o.task, o.objective.metric); !why.empty())
+    ctx.fail_at("objective.metric", why);
   if (o.objective.goal == Goal::automatic) {
     static const char* lower_is_better[] = {"per", "bpc", "loss", "error", "latency", "params", "flops", "wer"};
     bool minimize = false;

@@ -1,10 +1,12 @@
 #include "app/doctor_command.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "app/commands.h"
 #include "app/config_loader.h"
+#include "app/preflight.h"
 #include "runtime/budgeter.h"
 #include "runtime/inventory.h"
 #include "runtime/mps_daemon.h"
@@ -78,55 +80,90 @@ void print_text(const Inventory& inv, const std::vector<std::string>& plan,
 
 }  // namespace
 
+std::optional<DoctorWarning> busy_machine_warning(double load_1min, int cpus) {
+  if (cpus <= 0 || load_1min <= cpus) return std::nullopt;
+  char what[200];
+  std::snprintf(what, sizeof what,
+                "the machine is busy: load average %.1f (last minute) on %d usable CPUs; other processes compete "
+                "with trials for CPU time, so trials train slower and times (latency, wall time, ETA) read high",
+                load_1min, cpus);
+  return DoctorWarning{what, "wait for the other work to finish, or leave it room: lower search.parallel or "
+                             "resources.per_trial.cpu_threads"};
+}
+
+namespace {
+
+// What doctor learns from a config: the trial plan and what would stop or slow the run.
+struct ConfigCheck {
+  int parallel = 1, threads = 1;
+  int64_t host_mem = 0;
+  bool wants_gpu = false;
+  std::vector<std::string> plan;
+  std::vector<DoctorWarning> warnings;
+};
+
+ConfigCheck check_config(const std::string& file, const Inventory& inv) {
+  ConfigCheck c;
+  RunOptions o = load_config(file);
+  c.parallel = o.search.parallel;
+  c.threads = o.resources.per_trial.cpu_threads;
+  c.host_mem = o.resources.per_trial.host_memory;
+  c.wants_gpu = o.resources.devices != "cpu" && o.resources.devices != "auto";
+  try {
+    check_run_inputs(o);
+  } catch (const Error& e) {
+    c.warnings.push_back({e.what(), "`mctsnas validate " + file + "` checks the same; for the full datasets run "
+                                    "scripts/fetch-data.sh"});
+  }
+  try {
+    Budgeter b(inv, budgeter_options(o));
+    c.plan = b.describe();
+    MpsInputs mi;
+    mi.mode = o.resources.mps;
+    mi.gpus = b.uses_gpus() && o.resources.isolation != Isolation::in_process;
+    mi.shares_gpu = b.may_share_gpu();
+    mi.control_binary = inv.mps_control;
+    mi.user_pipe_dir = inv.mps_user_pipe_dir;
+    MpsDecision d = decide_mps(mi);
+    c.plan.push_back(d.start ? "MPS: on (a private control daemon for the run)" : "MPS: off (" + d.reason + ")");
+  } catch (const Error& e) {
+    c.warnings.push_back({e.what(), "change resources in " + file});
+  }
+  return c;
+}
+
+}  // namespace
+
 void add_doctor_command(CLI::App& app, int& code) {
   auto* cmd = app.add_subcommand("doctor", "Show the CPUs, memory, GPUs and libraries trials will use, and what to fix");
   auto config = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("CONFIG", *config, "A config: also check how its trials fit this machine");
+  cmd->add_option("CONFIG", *config, "A config: also check its inputs and how its trials fit this machine");
   cmd->add_flag("--json", *json, "Print JSON instead of text");
   cmd->callback([&code, config, json] {
     code = guarded("doctor", [&] {
-      Inventory inv = probe_inventory();
-      int parallel = 1, threads = 1;
-      int64_t host_mem = 0;
-      bool wants_gpu = false;
-      std::vector<std::string> plan;
-      std::vector<DoctorWarning> warnings;
-      if (!config->empty()) {
-        RunOptions o = load_config(*config);
-        parallel = o.search.parallel;
-        threads = o.resources.per_trial.cpu_threads;
-        host_mem = o.resources.per_trial.host_memory;
-        wants_gpu = o.resources.devices != "cpu" && o.resources.devices != "auto";
-        BudgeterOptions bo;
-        bo.resources = o.resources;
-        bo.max_parallel = parallel;
-        try {
-          Budgeter b(inv, bo);
-          plan = b.describe();
-          MpsInputs mi;
-          mi.mode = o.resources.mps;
-          mi.gpus = b.uses_gpus() && o.resources.isolation != Isolation::in_process;
-          mi.shares_gpu = b.may_share_gpu();
-          mi.control_binary = inv.mps_control;
-          mi.user_pipe_dir = inv.mps_user_pipe_dir;
-          MpsDecision d = decide_mps(mi);
-          plan.push_back(d.start ? "MPS: on (a private control daemon for the run)" : "MPS: off (" + d.reason + ")");
-        } catch (const Error& e) {
-          warnings.push_back({e.what(), "change resources in " + *config});
-        }
-      }
-      auto more = doctor_warnings(inv, parallel, threads, host_mem, wants_gpu);
-      warnings.insert(warnings.end(), more.begin(), more.end());
+      const Inventory inv = probe_inventory();
+      ConfigCheck c = config->empty() ? ConfigCheck{} : check_config(*config, inv);
+      double load[3] = {0, 0, 0};
+      const bool have_load = getloadavg(load, 3) == 3;
+      if (have_load)
+        if (auto busy = busy_machine_warning(load[0], inv.pus)) c.warnings.insert(c.warnings.begin(), *busy);
+      auto more = doctor_warnings(inv, c.parallel, c.threads, c.host_mem, c.wants_gpu);
+      c.warnings.insert(c.warnings.end(), more.begin(), more.end());
       if (*json) {
         nlohmann::json j = to_json(inv);
-        j["trials"] = plan;
+        if (have_load) j["load_average"] = {load[0], load[1], load[2]};
+        j["trials"] = c.plan;
         nlohmann::json w = nlohmann::json::array();
-        for (const auto& x : warnings) w.push_back({{"what", x.what}, {"fix", x.fix}});
+        for (const auto& x : c.warnings) w.push_back({{"what", x.what}, {"fix", x.fix}});
         j["warnings"] = w;
         std::cout << j.dump(2) << "\n";
       } else {
-        print_text(inv, plan, warnings, std::cout);
+        char line[120];
+        std::snprintf(line, sizeof line, "Load:     %.2f %.2f %.2f (1, 5, 15 min) on %d usable CPUs\n", load[0],
+                      load[1], load[2], inv.pus);
+        if (have_load) std::cout << line;
+        print_text(inv, c.plan, c.warnings, std::cout);
       }
       return 0;
     });

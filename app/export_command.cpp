@@ -1,8 +1,6 @@
 #include "app/export_command.h"
 
 #include <CLI/CLI.hpp>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <fstream>
@@ -11,7 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
-#include "app/config_loader.h"
+#include "app/graphviz.h"
+#include "app/run_config.h"
 #include "common/error.h"
 #include "common/rng.h"
 #include "space/arch_io.h"
@@ -20,8 +19,6 @@
 #ifdef MCTSNAS_HAVE_TORCH
 #include "evaluator/torch/export_model.h"
 #endif
-
-extern char** environ;
 
 namespace mctsnas {
 namespace fs = std::filesystem;
@@ -36,34 +33,114 @@ void write_file(const fs::path& p, const std::string& text) {
   if (!out) throw Error("cannot write " + p.string());
 }
 
-// Renders DOT to SVG with Graphviz when it is installed. Returns what happened, for the output.
-std::string render_svg(const fs::path& dot_file, const fs::path& svg_file) {
-  const std::string in = dot_file.string(), out = "-o" + svg_file.string();
-  std::vector<char*> argv = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), const_cast<char*>(in.c_str()),
-                             const_cast<char*>(out.c_str()), nullptr};
-  pid_t pid = 0;
-  if (posix_spawnp(&pid, "dot", nullptr, nullptr, argv.data(), environ) != 0)
-    return "Graphviz `dot` is not installed: no cells.svg (apt install graphviz)";
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::error_code ec;
-    fs::remove(svg_file, ec);
-    return "Graphviz `dot` failed on " + in + ": no cells.svg";
-  }
-  return "";
-}
-
 nlohmann::json optional_number(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
-}  // namespace
+// What one export works from: the run, its config and space, the chosen trial.
+struct ExportJob {
+  RunData run;
+  RunOptions config;
+  std::unique_ptr<SearchSpace> space;
+  const TrialRecord* trial = nullptr;
+  Architecture arch;
+  bool minimize = true;
+  std::string metric;
+  fs::path dir;
+};
 
-RunOptions load_run_config(const fs::path& run_dir) {
-  const auto file = run_dir / "config.resolved.yaml";
-  if (!fs::exists(file)) throw Error(file.string() + ": missing: not a complete run directory");
-  return load_config(file);
+ExportJob plan_export(const ExportOptions& o) {
+  if (o.retrain_steps && *o.retrain_steps < 1)
+    throw Error("--retrain-steps must be >= 1, got " + std::to_string(*o.retrain_steps));
+  ExportJob job;
+  job.run = read_run(o.run_dir);
+  job.config = load_run_config(o.run_dir);
+  job.minimize = job.run.has_summary ? job.run.summary.minimize : job.config.objective.goal == Goal::minimize;
+  job.trial = &ranked_trial(job.run, job.minimize, o.rank);
+  job.space = make_space(job.config.space);
+  job.arch = trial_architecture(*job.space, *job.trial,
+                                (o.run_dir / "trials.jsonl").string() + ":" + std::to_string(job.trial->line));
+  if (o.retrain_steps && !is_torch_task(job.config.task.kind))
+    throw Error("--retrain-steps: task.kind " + job.config.task.kind + " trains no model (only lm, g2p and classify do)");
+  job.metric = job.run.summary.metric.empty() ? job.config.objective.metric : job.run.summary.metric;
+  job.dir = o.out ? *o.out : o.run_dir / "best";
+  std::error_code ec;
+  fs::create_directories(job.dir, ec);
+  if (ec) throw Error("cannot create " + job.dir.string() + ": " + ec.message());
+  return job;
 }
+
+// architecture.yaml, cells.dot and, when Graphviz can draw it, cells.svg.
+void write_architecture_files(const ExportJob& job, std::ostream& out) {
+  write_file(job.dir / "architecture.yaml", arch_to_yaml(*job.space, job.arch));
+  const std::string dot = to_dot(*job.space, job.arch);
+  write_file(job.dir / "cells.dot", dot);
+  const SvgDrawing svg = render_dot_svg(dot);
+  if (svg.problem.empty()) {
+    write_file(job.dir / "cells.svg", svg.svg);
+  } else {
+    std::error_code ec;
+    fs::remove(job.dir / "cells.svg", ec);   // not an older drawing of another trial
+    out << svg.problem << ": no cells.svg\n";
+  }
+}
+
+nlohmann::json trial_json(const ExportJob& job, int rank) {
+  nlohmann::json tm = nlohmann::json::object();
+  for (const auto& [k, v] : job.trial->metrics) tm[k] = optional_number(v);
+  return {{"id", job.trial->id},       {"rank", rank},
+          {"arch", job.trial->arch},   {"metric", job.metric},
+          {"goal", job.minimize ? "minimize" : "maximize"},
+          {"score", *job.trial->score}, {"metrics", tm}};
+}
+
+// The model, trained again in this process (trials keep no weights): weights.pt,
+// model.json and model.py. Returns metrics.json's "export" entry.
+nlohmann::json export_model(const ExportJob& job, const ExportOptions& o, std::ostream& out) {
+#ifdef MCTSNAS_HAVE_TORCH
+  const auto* cells = dynamic_cast<const CellSpace*>(job.space.get());
+  if (!cells)
+    throw Error("task.kind " + job.config.task.kind + " needs space.kind: cells, the run has " + job.space->kind());
+  torchnas::ExportTraining how;
+  how.task = job.config.task;
+  how.train = job.config.train;
+  if (o.retrain_steps) how.train.steps = *o.retrain_steps;
+  // TorchEvaluator::evaluate's trial seed: the export starts where the trial did.
+  how.seed = hash_combine(job.config.seed, exact_hash(job.arch.choices));
+  auto r = torchnas::train_and_export(cells->decode(job.arch), how, job.dir, &out);
+  if (r.metrics.count(job.metric))
+    out << "retrained: " << job.metric << " " << r.metrics[job.metric] << " (the trial scored " << *job.trial->score
+        << ")\n";
+  return {{"steps", how.train.steps},
+          {"retrained", true},
+          {"steps_from", o.retrain_steps ? "--retrain-steps" : "train.steps"},
+          {"seed", how.seed},
+          {"device", r.device},
+          {"metrics", r.metrics}};
+#else
+  (void)o;
+  (void)out;
+  throw Error("task.kind " + job.config.task.kind +
+              ": exporting its model needs LibTorch, and this mctsnas was built without it "
+              "(rebuild with -DMCTSNAS_WITH_TORCH=ON)");
+#endif
+}
+
+nlohmann::json table_note(const ExportJob& job, std::ostream& out) {
+  out << "table task: no model to export; wrote the architecture files and metrics only\n";
+  return {{"model", nullptr},
+          {"retrained", false},
+          {"note", "task.kind " + job.config.task.kind + ": scores come from a table; there is no model "
+                   "to train, so only the architecture files and metrics are exported"}};
+}
+
+void list_written(const fs::path& dir, std::ostream& out) {
+  std::vector<fs::path> written;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file()) written.push_back(e.path());
+  std::sort(written.begin(), written.end());
+  for (const auto& p : written) out << "wrote " << p.string() << "\n";
+}
+
+}  // namespace
 
 const TrialRecord& ranked_trial(const RunData& run, bool minimize, int rank) {
   std::vector<const TrialRecord*> ok;
@@ -82,88 +159,16 @@ const TrialRecord& ranked_trial(const RunData& run, bool minimize, int rank) {
 }
 
 ExportOutcome run_export(const ExportOptions& o, std::ostream& out) {
-  if (o.retrain_steps && *o.retrain_steps < 1)
-    throw Error("--retrain-steps must be >= 1, got " + std::to_string(*o.retrain_steps));
-  RunData run = read_run(o.run_dir);
-  const RunOptions config = load_run_config(o.run_dir);
-  const bool minimize = run.has_summary ? run.summary.minimize : config.objective.goal == Goal::minimize;
-  const TrialRecord& trial = ranked_trial(run, minimize, o.rank);
-  const std::string where = (o.run_dir / "trials.jsonl").string() + ":" + std::to_string(trial.line);
-
-  auto space = make_space(config.space);
-  Architecture arch;
-  arch.choices.assign(trial.choices.begin(), trial.choices.end());
-  if (!space->is_legal(arch)) {
-    auto parsed = space->parse_key(trial.arch);
-    if (!parsed) throw Error(where + ": trial " + std::to_string(trial.id) + "'s architecture is not in the run's space");
-    arch = *parsed;
-  }
-  if (o.retrain_steps && !is_torch_task(config.task.kind))
-    throw Error("--retrain-steps: task.kind " + config.task.kind + " trains no model (only lm, g2p and classify do)");
-  const std::string metric_name = run.summary.metric.empty() ? config.objective.metric : run.summary.metric;
-
-  const fs::path dir = o.out ? *o.out : o.run_dir / "best";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
-
-  out << "exporting trial " << trial.id << " (rank " << o.rank << ", " << metric_name << " "
-      << *trial.score << ") to " << dir.string() << "\n";
-  write_file(dir / "architecture.yaml", arch_to_yaml(*space, arch));
-  write_file(dir / "cells.dot", to_dot(*space, arch));
-  const std::string svg_note = render_svg(dir / "cells.dot", dir / "cells.svg");
-  if (!svg_note.empty()) out << svg_note << "\n";
-
+  const ExportJob job = plan_export(o);
+  out << "exporting trial " << job.trial->id << " (rank " << o.rank << ", " << job.metric << " " << *job.trial->score
+      << ") to " << job.dir.string() << "\n";
+  write_architecture_files(job, out);
+  ExportOutcome res{job.dir, job.trial->id, is_torch_task(job.config.task.kind)};
   nlohmann::json metrics;
-  nlohmann::json tm = nlohmann::json::object();
-  for (const auto& [k, v] : trial.metrics) tm[k] = optional_number(v);
-  metrics["trial"] = {{"id", trial.id},
-                      {"rank", o.rank},
-                      {"arch", trial.arch},
-                      {"metric", metric_name},
-                      {"goal", minimize ? "minimize" : "maximize"},
-                      {"score", *trial.score},
-                      {"metrics", tm}};
-
-  ExportOutcome res;
-  res.dir = dir;
-  res.trial_id = trial.id;
-  if (is_torch_task(config.task.kind)) {
-#ifdef MCTSNAS_HAVE_TORCH
-    const auto* cells = dynamic_cast<const CellSpace*>(space.get());
-    if (!cells) throw Error("task.kind " + config.task.kind + " needs space.kind: cells, the run has " + space->kind());
-    torchnas::ExportTraining how;
-    how.task = config.task;
-    how.train = config.train;
-    if (o.retrain_steps) how.train.steps = *o.retrain_steps;
-    // TorchEvaluator::evaluate's trial seed: the export starts where the trial did.
-    how.seed = hash_combine(config.seed, exact_hash(arch.choices));
-    auto r = torchnas::train_and_export(cells->decode(arch), how, dir, &out);
-    metrics["export"] = {{"steps", how.train.steps},
-                         {"retrained", o.retrain_steps.has_value()},
-                         {"seed", how.seed},
-                         {"device", r.device},
-                         {"metrics", r.metrics}};
-    res.has_model = true;
-    if (r.metrics.count(metric_name))
-      out << "retrained: " << metric_name << " " << r.metrics[metric_name] << " (the trial scored " << *trial.score << ")\n";
-#else
-    throw Error("task.kind " + config.task.kind +
-                ": exporting its model needs LibTorch, and this mctsnas was built without it "
-                "(rebuild with -DMCTSNAS_WITH_TORCH=ON)");
-#endif
-  } else {
-    metrics["export"] = {{"model", nullptr},
-                         {"note", "task.kind " + config.task.kind + ": scores come from a table; there is no model "
-                                  "to train, so only the architecture files and metrics are exported"}};
-    out << "table task: no model to export; wrote the architecture files and metrics only\n";
-  }
-  write_file(dir / "metrics.json", metrics.dump(2) + "\n");
-  std::vector<fs::path> written;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.is_regular_file()) written.push_back(e.path());
-  std::sort(written.begin(), written.end());
-  for (const auto& p : written) out << "wrote " << p.string() << "\n";
+  metrics["trial"] = trial_json(job, o.rank);
+  metrics["export"] = res.has_model ? export_model(job, o, out) : table_note(job, out);
+  write_file(job.dir / "metrics.json", metrics.dump(2) + "\n");
+  list_written(job.dir, out);
   return res;
 }
 

@@ -2,8 +2,8 @@
 // `mctsnas export RUN_DIR [--rank K] [--out DIR] [--retrain-steps N]`: the K-th best
 // ok trial of a run, as files a user takes home, in RUN_DIR/best/ (or DIR):
 //   architecture.yaml, cells.dot, cells.svg (when Graphviz `dot` is installed),
-//   metrics.json, and for LibTorch tasks the model retrained in this process
-//   (trials keep no weights): weights.pt, model.json, model.py (export_model.h).
+//   metrics.json, and for LibTorch tasks the model trained again in this process
+//   (trials keep no weights; metrics.json says "retrained": true): weights.pt, model.json, model.py (export_model.h).
 // A table run has no model: only the architecture files and metrics are written.
 #include <cstdint>
 #include <filesystem>
@@ -32,9 +32,6 @@ struct ExportOutcome {
   int64_t trial_id = 0;
   bool has_model = false;                      // weights + model.py written
 };
-
-// The run's config (config.resolved.yaml); Error naming the file when it is missing.
-RunOptions load_run_config(const std::filesystem::path& run_dir);
 
 // The rank-th best (1-based) ok trial with a score, by objective.goal; ties go to
 // the earlier trial. Error when there is none or rank is out of range.

@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -15,7 +17,42 @@
 
 namespace mctsnas {
 
-void run_predict(const std::filesystem::path& run_dir, const std::vector<std::string>& inputs, std::ostream& out) {
+std::vector<std::string> unseen_characters(const std::string& text, const std::string& known) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < text.size();) {
+    // A UTF-8 sequence: a lead byte and its continuation bytes (10xxxxxx).
+    size_t n = 1;
+    while (i + n < text.size() && (static_cast<unsigned char>(text[i + n]) & 0xC0) == 0x80) ++n;
+    const std::string ch = text.substr(i, n);
+    const bool seen = std::all_of(ch.begin(), ch.end(), [&](char b) { return std::binary_search(known.begin(), known.end(), b); });
+    if (!seen && std::find(out.begin(), out.end(), ch) == out.end()) out.push_back(ch);
+    i += n;
+  }
+  return out;
+}
+
+namespace {
+
+#ifdef MCTSNAS_HAVE_TORCH
+// G2P models read lower-cased words (predict_phonemes); classifiers read the text as is.
+void warn_unseen(const torchnas::LoadedModel& model, const std::string& input, std::ostream& err) {
+  if (model.info.input_bytes.empty()) return;
+  std::string text = input;
+  if (model.info.task == "g2p")
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  const auto unseen = unseen_characters(text, model.info.input_bytes);
+  if (unseen.empty()) return;
+  std::string list;
+  for (const auto& c : unseen) list += (list.empty() ? "'" : ", '") + c + "'";
+  err << "mctsnas predict: warning: '" << input << "': the model never saw " << list
+      << " in training, so its output for this input is a guess\n";
+}
+#endif
+
+}  // namespace
+
+void run_predict(const std::filesystem::path& run_dir, const std::vector<std::string>& inputs, std::ostream& out,
+                 std::ostream& err) {
   [[maybe_unused]] const auto dir = exported_model_dir(run_dir);
 #ifdef MCTSNAS_HAVE_TORCH
   auto model = torchnas::load_exported_model(dir);
@@ -23,6 +60,7 @@ void run_predict(const std::filesystem::path& run_dir, const std::vector<std::st
     throw Error(run_dir.string() + ": predict runs g2p and classify models; for a language model use "
                 "`mctsnas generate " + run_dir.string() + " --prompt TEXT`");
   for (const auto& in : inputs) {
+    warn_unseen(model, in, err);
     if (model.info.task == "g2p") {
       std::string line = in + "\t";
       const auto phones = torchnas::predict_phonemes(model, in);
@@ -38,6 +76,7 @@ void run_predict(const std::filesystem::path& run_dir, const std::vector<std::st
 #else
   (void)inputs;
   (void)out;
+  (void)err;
   throw Error("predict runs LibTorch models, and this mctsnas was built without it (rebuild with -DMCTSNAS_WITH_TORCH=ON)");
 #endif
 }
@@ -50,7 +89,7 @@ void add_predict_command(CLI::App& app, int& code) {
   cmd->add_option("INPUT", *inputs, "Words (g2p) or texts (classify)")->required();
   cmd->callback([=, &code] {
     code = guarded("predict", [&] {
-      run_predict(*dir, *inputs, std::cout);
+      run_predict(*dir, *inputs, std::cout, std::cerr);
       return 0;
     });
   });

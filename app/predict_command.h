@@ -14,7 +14,14 @@ class App;
 namespace mctsnas {
 
 // Throws Error on bad input (a table run, a run not exported, a language model).
-void run_predict(const std::filesystem::path& run_dir, const std::vector<std::string>& inputs, std::ostream& out);
+// An input with characters the model never saw in training still gets its output
+// line, and a warning on `err` naming them.
+void run_predict(const std::filesystem::path& run_dir, const std::vector<std::string>& inputs, std::ostream& out,
+                 std::ostream& err);
+
+// The characters of `text` (whole UTF-8 sequences) with a byte outside `known`
+// (sorted bytes), each once, in order of appearance. Exposed for tests.
+std::vector<std::string> unseen_characters(const std::string& text, const std::string& known);
 
 void add_predict_command(CLI::App& app, int& code);
 

@@ -1,26 +1,19 @@
 #include "app/report.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <ctime>
-#include <fstream>
 #include <map>
 #include <numeric>
 
+#include "app/graphviz.h"
+#include "app/run_config.h"
 #include "app/svg_plot.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/strings.h"
-
-extern char** environ;
+#include "space/arch_io.h"
+#include "space/space_options.h"
 
 namespace fs = std::filesystem;
 
@@ -67,68 +60,6 @@ std::string trial_tooltip(const TrialRecord& t, const std::string& metric) {
   return s;
 }
 
-// Runs `program -Tsvg file` with a deadline; returns its stdout, or "" when it is
-// missing, fails or takes too long. posix_spawn with an argument vector: the path
-// never passes through a shell.
-std::string run_dot(const std::string& program, const fs::path& file, double timeout_seconds) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  posix_spawn_file_actions_addclose(&actions, fds[1]);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  std::string prog = program, flag = "-Tsvg", path = file.string();
-  char* argv[] = {prog.data(), flag.data(), path.data(), nullptr};
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, prog.c_str(), &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return {};
-  }
-  std::string out;
-  bool timed_out = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
-  char buf[65536];
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    int r = poll(&p, 1, static_cast<int>(left.count()));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      timed_out = r == 0;
-      break;
-    }
-    ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  if (timed_out) kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return {};
-  return out;
-}
-
-// An SVG document made fit to sit inside the page: from "<svg" on, without the
-// XML declaration, DOCTYPE or comments before it.
-std::string inline_svg(const std::string& doc) {
-  auto at = doc.find("<svg");
-  if (at == std::string::npos) return {};
-  return doc.substr(at);
-}
-
 const char* kStyle = R"css(
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px auto;
        max-width: 1180px; color: #1d1d1f; background: #fff; padding: 0 16px; }
@@ -167,6 +98,8 @@ svg.plot .legend { fill: #333; font-size: 11px; }
 .bar-fail { fill: #e45756; }
 .bar-other { fill: #f2a541; }
 .bar-depth { fill: #72b7b2; }
+.curve { fill: none; stroke: #4c78a8; stroke-opacity: 0.35; stroke-width: 1.2; }
+.curve-best { fill: none; stroke: #d62728; stroke-width: 2.2; }
 )css";
 
 struct Page {
@@ -180,6 +113,7 @@ std::string th(const std::string& s, bool num = false) {
 std::string td(const std::string& s, bool num = false) {
   return std::string(num ? "<td class=\"num\">" : "<td>") + esc(s) + "</td>";
 }
+std::string arch_td(const std::string& arch) { return "<td><code class=\"arch\">" + esc(arch) + "</code></td>"; }
 
 std::string figure(const std::string& svg, const std::string& caption) {
   return "<figure>" + svg + "<figcaption>" + esc(caption) + "</figcaption></figure>\n";
@@ -187,6 +121,245 @@ std::string figure(const std::string& svg, const std::string& caption) {
 
 std::string missing(const std::string& id, const std::string& why) {
   return "<p class=\"note\" id=\"" + esc(id) + "\">" + esc(why) + "</p>\n";
+}
+
+// What every section reads: the run, and the ok trials ranked by the objective.
+struct ReportData {
+  const RunData& run;
+  const ReportOptions& options;
+  std::string metric, goal_note;
+  std::vector<const TrialRecord*> ok, ranked;   // ranked: best first, ties in file order
+  std::optional<double> best_score;
+  std::optional<int64_t> best_id;
+  std::string best_arch;
+  bool has_baseline = false;
+
+  bool minimize() const { return run.summary.minimize; }
+  std::string baseline_tooltip() const {
+    return "baseline " + metric + " " + score_text(run.summary.baseline->score);
+  }
+};
+
+ReportData analyse(const RunData& run, const ReportOptions& options) {
+  const RunSummary& s = run.summary;
+  ReportData d{run, options, s.metric.empty() ? "score" : s.metric,
+               s.minimize ? " (lower is better)" : " (higher is better)", {}, {}, {}, {}, {}, false};
+  for (const auto& t : run.trials)
+    if (t.status == TrialStatus::ok && t.score && std::isfinite(*t.score)) d.ok.push_back(&t);
+  d.ranked = d.ok;
+  std::stable_sort(d.ranked.begin(), d.ranked.end(), [&](const TrialRecord* a, const TrialRecord* b) {
+    return better(*a->score, *b->score, s.minimize);
+  });
+  if (!d.ranked.empty()) {
+    d.best_score = d.ranked[0]->score;
+    d.best_id = d.ranked[0]->id;
+    d.best_arch = d.ranked[0]->arch;
+  } else if (s.best) {
+    d.best_score = s.best->score;
+    d.best_id = s.best->id;
+    d.best_arch = s.best->arch;
+  }
+  d.has_baseline = s.baseline && s.baseline->score && std::isfinite(*s.baseline->score);
+  return d;
+}
+
+void head_section(Page& p, const ReportData& d) {
+  const RunSummary& s = d.run.summary;
+  const std::string title = s.name.empty() ? d.run.dir.filename().string() : s.name;
+  p.add("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+  p.add("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+  // While the search runs it rewrites this page every few minutes: reload to follow.
+  if (s.state == "running") p.add("<meta http-equiv=\"refresh\" content=\"120\"/>\n");
+  p.add("<title>mctsnas report: " + esc(title) + "</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n");
+  p.add("<h1>" + esc(title) + "</h1>\n");
+  char when[64] = "";
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+  p.add("<p class=\"sub\">mctsnas search report, generated " + esc(when) +
+        (s.state == "running" ? "; the run is in progress, this page reloads every 2 minutes" : "") + ".</p>\n");
+  if (!d.run.warnings.empty()) {
+    p.add("<section id=\"warnings\">");
+    for (const auto& w : d.run.warnings) p.add("<p class=\"warn\">" + esc(w) + "</p>\n");
+    p.add("</section>\n");
+  }
+}
+
+PlotSeries baseline_line(const ReportData& d) {
+  const auto& b = *d.run.summary.baseline;
+  return {PlotSeries::Kind::hline, "baseline (" + (b.arch.empty() ? std::string("baseline") : b.arch) + ")",
+          "baseline", 0, {{0, *b.score, d.baseline_tooltip()}}, ""};
+}
+
+// Best so far against trials and against wall time.
+void progress_section(Page& p, const ReportData& d) {
+  p.add("<section id=\"progress\"><h2>Search progress</h2>\n");
+  if (d.ok.empty()) {
+    p.add(missing("plot-best-vs-trials", "No trial finished ok yet: nothing to plot."));
+    p.add(missing("plot-best-vs-time", "No trial finished ok yet: nothing to plot over time."));
+    p.add("</section>\n");
+    return;
+  }
+  const auto& trials = d.run.trials;
+  const auto bsf = best_so_far(trials, d.minimize());
+  PlotSeries all{PlotSeries::Kind::points, "trial (ok)", "pt-ok", 2.6, {}, ""};
+  PlotSeries curve{PlotSeries::Kind::step, "best so far", "best", 0, {}, ""};
+  PlotSeries all_t = all, curve_t = curve;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const TrialRecord& t = trials[i];
+    const double n = static_cast<double>(i + 1);
+    if (t.status == TrialStatus::ok && t.score && std::isfinite(*t.score)) {
+      all.points.push_back({n, *t.score, trial_tooltip(t, d.metric)});
+      all_t.points.push_back({t.finished_at, *t.score, trial_tooltip(t, d.metric)});
+    }
+    if (bsf[i]) {
+      curve.points.push_back({n, *bsf[i], "after " + std::to_string(i + 1) + " trials: best " + score_text(bsf[i])});
+      curve_t.points.push_back({t.finished_at, *bsf[i], "at " + format_duration(t.finished_at) + ": best " + score_text(bsf[i])});
+    }
+  }
+  std::vector<PlotSeries> by_n = {all, curve}, by_t = {all_t, curve_t};
+  if (d.has_baseline) {
+    by_n.push_back(baseline_line(d));
+    by_t.push_back(baseline_line(d));
+  }
+  PlotOptions po{"plot-best-vs-trials", "trials finished", d.metric + d.goal_note, TickFormat::number,
+                 TickFormat::number, false, true, 560, 340};
+  p.add("<div class=\"plots\">\n");
+  p.add(figure(render_plot(po, by_n),
+               "Best " + d.metric + " so far (line) and each ok trial (dots) against the number of finished trials."));
+  po = {"plot-best-vs-time", "wall time", d.metric + d.goal_note, TickFormat::duration, TickFormat::number, false,
+        false, 560, 340};
+  p.add(figure(render_plot(po, by_t), "The same against wall time since the run started (trial finish times)."));
+  p.add("</div>\n</section>\n");
+}
+
+// The trials that finished with a validation curve, best first, at most kMaxCurves.
+constexpr size_t kMaxCurves = 60;
+
+void learning_curves_section(Page& p, const ReportData& d) {
+  p.add("<section id=\"learning-curves\"><h2>Learning curves</h2>\n");
+  std::vector<const TrialRecord*> with;
+  for (const TrialRecord* t : d.ranked)
+    if (!t->curve.points.empty()) with.push_back(t);
+  for (const auto& t : d.run.trials)   // then the others (stopped early, timed out, ...) in file order
+    if (!t.curve.points.empty() && t.status != TrialStatus::ok) with.push_back(&t);
+  if (with.empty()) {
+    p.add(missing("plot-learning-curves", "No trial reported validation scores while training (table lookups do not train)."));
+    p.add("</section>\n");
+    return;
+  }
+  const size_t shown = std::min(with.size(), kMaxCurves);
+  const std::string curve_metric = with[0]->curve.metric;
+  std::vector<PlotSeries> series;
+  for (size_t i = shown; i-- > 0;) {   // the best last, so it is drawn on top
+    const TrialRecord& t = *with[i];
+    const bool best = d.best_id && t.id == *d.best_id;
+    PlotSeries s{PlotSeries::Kind::line, best ? "best trial (" + std::to_string(t.id) + ")" : "", best ? "curve-best" : "curve",
+                 0, {}, "trial " + std::to_string(t.id) + " (" + to_string(t.status) + ")"};
+    for (const auto& [step, v] : t.curve.points) s.points.push_back({static_cast<double>(step), v, ""});
+    series.push_back(std::move(s));
+  }
+  if (shown > 1) series.push_back({PlotSeries::Kind::line, "other trials", "curve", 0, {}, ""});
+  PlotOptions po{"plot-learning-curves", "training step", curve_metric, TickFormat::number, TickFormat::number,
+                 false, true, 1140, 360};
+  p.add(figure(render_plot(po, series),
+               curve_metric + " at each validation during training, one line per trial: " + std::to_string(shown) +
+                   " of the " + std::to_string(with.size()) +
+                   " trials that reported one (ok trials best first, then the others). Hover a line for its trial."));
+  p.add("</section>\n");
+}
+
+struct CostAxis {
+  std::string id, metric, what;
+  TickFormat fmt;
+};
+
+std::vector<CostAxis> cost_axes(const ReportData& d) {
+  return {{"score-vs-params", find_metric(d.run.trials, "params", "params"), "parameters", TickFormat::si},
+          {"score-vs-latency", find_metric(d.run.trials, "latency_ms_b1", "latency"), "latency", TickFormat::number}};
+}
+
+// The ok trials that report the cost metric, with their Pareto front.
+struct CostPoints {
+  std::vector<const TrialRecord*> trials;
+  std::vector<double> cost, score;
+  std::vector<size_t> front;   // indices into trials, increasing cost
+};
+
+CostPoints cost_points(const ReportData& d, const std::string& metric) {
+  CostPoints c;
+  for (const TrialRecord* t : d.ok)
+    if (auto v = t->metric(metric); v && std::isfinite(*v)) {
+      c.trials.push_back(t);
+      c.cost.push_back(*v);
+      c.score.push_back(*t->score);
+    }
+  c.front = pareto_front(c.cost, c.score, d.minimize());
+  return c;
+}
+
+void cost_plot(Page& p, const ReportData& d, const CostAxis& axis) {
+  const std::string id = "plot-" + axis.id;
+  if (axis.metric.empty()) return p.add(missing(id, "No trial reports " + axis.what + ": no " + d.metric + " vs " + axis.what + " plot."));
+  const CostPoints c = cost_points(d, axis.metric);
+  if (c.trials.empty()) return p.add(missing(id, "No ok trial reports " + axis.metric + " yet."));
+  std::vector<double> xs = c.cost;
+  std::optional<double> base_cost;
+  if (d.has_baseline)
+    if (auto it = d.run.summary.baseline->metrics.find(axis.metric);
+        it != d.run.summary.baseline->metrics.end() && it->second && std::isfinite(*it->second)) {
+      base_cost = *it->second;
+      xs.push_back(*base_cost);
+    }
+  std::vector<bool> on_front(c.trials.size(), false);
+  for (size_t i : c.front) on_front[i] = true;
+  PlotSeries dots{PlotSeries::Kind::points, "trial (ok)", "pt-ok", 2.6, {}, ""};
+  PlotSeries fline{PlotSeries::Kind::step, "", "front", 0, {}, ""};
+  PlotSeries fdots{PlotSeries::Kind::points, "Pareto front (" + std::to_string(c.front.size()) + ")", "pt-front", 3.8, {}, ""};
+  for (size_t i = 0; i < c.trials.size(); ++i)
+    if (!on_front[i]) dots.points.push_back({c.cost[i], c.score[i], trial_tooltip(*c.trials[i], d.metric)});
+  for (size_t i : c.front) {
+    fline.points.push_back({c.cost[i], c.score[i], ""});
+    fdots.points.push_back({c.cost[i], c.score[i], "Pareto front: " + trial_tooltip(*c.trials[i], d.metric)});
+  }
+  std::vector<PlotSeries> series = {dots, fline, fdots};
+  if (base_cost)
+    series.push_back({PlotSeries::Kind::diamonds, "baseline", "pt-baseline", 7,
+                      {{*base_cost, *d.run.summary.baseline->score, d.baseline_tooltip()}}, ""});
+  else if (d.has_baseline)
+    series.push_back(baseline_line(d));
+  PlotOptions po{id, axis.metric, d.metric + d.goal_note, axis.fmt, TickFormat::number, wants_log_axis(xs), false, 560, 340};
+  p.add(figure(render_plot(po, series),
+               d.metric + " against " + axis.metric + " for the " + std::to_string(c.trials.size()) +
+                   " ok trials that report it; red: the Pareto front (no other trial is both cheaper and better)."));
+}
+
+void tradeoffs_section(Page& p, const ReportData& d) {
+  p.add("<section id=\"tradeoffs\"><h2>Quality against cost</h2>\n<div class=\"plots\">\n");
+  for (const auto& axis : cost_axes(d)) cost_plot(p, d, axis);
+  p.add("</div>\n</section>\n");
+}
+
+// The Pareto set as tables: the trials of each front, cheapest first.
+void pareto_section(Page& p, const ReportData& d) {
+  p.add("<section id=\"pareto\"><h2>Pareto set</h2>\n");
+  bool any = false;
+  for (const auto& axis : cost_axes(d)) {
+    if (axis.metric.empty()) continue;
+    const CostPoints c = cost_points(d, axis.metric);
+    if (c.front.empty()) continue;
+    any = true;
+    p.add("<h3>" + esc(d.metric) + " against " + esc(axis.metric) + "</h3>\n<table id=\"pareto-" + esc(axis.id) +
+          "\"><tr>" + th("trial", true) + th(axis.metric, true) + th(d.metric, true) + th("architecture") + "</tr>\n");
+    for (size_t i : c.front)
+      p.add("<tr>" + td(std::to_string(c.trials[i]->id), true) + td(metric_value_text(axis.metric, c.cost[i]), true) +
+            td(score_text(c.score[i]), true) + arch_td(c.trials[i]->arch) + "</tr>\n");
+    p.add("</table>\n");
+  }
+  if (!any) p.add("<p class=\"note\">No ok trial reports a cost metric (parameters or latency): no Pareto set.</p>\n");
+  else p.add("<p class=\"sub\">Each row: no other ok trial is both cheaper and better. Pick the cheapest that is good enough.</p>\n");
+  p.add("</section>\n");
 }
 
 void facts_section(Page& p, const RunData& run, const std::optional<double>& best_score,
@@ -228,6 +401,137 @@ void facts_section(Page& p, const RunData& run, const std::optional<double>& bes
         "(written by <code>mctsnas report</code>), raw records: <a href=\"trials.jsonl\">trials.jsonl</a>.</p></section>\n");
 }
 
+void status_section(Page& p, const ReportData& d) {
+  const auto& trials = d.run.trials;
+  p.add("<section id=\"status\"><h2>Trial status</h2>\n");
+  if (trials.empty()) {
+    p.add(missing("plot-status", "No trials in trials.jsonl yet.") + "</section>\n");
+    return;
+  }
+  std::map<TrialStatus, int> counts;
+  std::map<TrialStatus, std::string> example;
+  for (const auto& t : trials) {
+    ++counts[t.status];
+    if (!t.error.empty() && !example.count(t.status)) example[t.status] = t.error;
+  }
+  std::vector<Bar> bars;
+  std::string rows;
+  for (TrialStatus st : all_trial_statuses()) {
+    if (!counts.count(st)) continue;
+    const std::string cls = st == TrialStatus::ok ? "bar-ok"
+                            : (st == TrialStatus::stopped_early || st == TrialStatus::infeasible) ? "bar-other"
+                                                                                                    : "bar-fail";
+    bars.push_back({to_string(st), static_cast<double>(counts[st]), cls,
+                    std::string(to_string(st)) + ": " + std::to_string(counts[st]) + " trials"});
+    char share[32];
+    std::snprintf(share, sizeof share, "%.1f%%", 100.0 * counts[st] / static_cast<double>(trials.size()));
+    rows += "<tr>" + td(to_string(st)) + td(std::to_string(counts[st]), true) + td(share, true) +
+            td(example.count(st) ? example[st] : "") + "</tr>\n";
+  }
+  p.add(render_bar_chart("plot-status", bars));
+  p.add("<table><tr>" + th("status") + th("trials", true) + th("share", true) + th("first error") + "</tr>\n" + rows +
+        "</table>\n</section>\n");
+}
+
+void top_trials_section(Page& p, const ReportData& d) {
+  const auto& ranked = d.ranked;
+  p.add("<section id=\"top-trials\"><h2>Top " + std::to_string(std::min<size_t>(10, ranked.size())) + " trials</h2>\n");
+  if (ranked.empty()) {
+    p.add("<p class=\"note\">No trial finished ok yet.</p>\n</section>\n");
+    return;
+  }
+  const std::string pm = find_metric(d.run.trials, "params", "params");
+  const std::string lm = find_metric(d.run.trials, "latency_ms_b1", "latency");
+  p.add("<table id=\"top-table\"><tr>" + th("rank", true) + th("trial", true) + th(d.metric, true));
+  if (!pm.empty()) p.add(th(pm, true));
+  if (!lm.empty()) p.add(th(lm, true));
+  p.add(th("seconds", true) + th("device") + th("architecture") + "</tr>\n");
+  for (size_t i = 0; i < ranked.size() && i < 10; ++i) {
+    const TrialRecord& t = *ranked[i];
+    p.add(std::string(i == 0 ? "<tr class=\"best\">" : "<tr>") + td(std::to_string(i + 1), true) +
+          td(std::to_string(t.id), true) + td(score_text(t.score), true));
+    if (!pm.empty()) p.add(td(metric_value_text(pm, t.metric(pm)), true));
+    if (!lm.empty()) p.add(td(metric_value_text(lm, t.metric(lm)), true));
+    p.add(td(format_duration(t.seconds), true) + td(t.device) + arch_td(t.arch) + "</tr>\n");
+  }
+  p.add("</table>\n</section>\n");
+}
+
+// The best trial's architecture as DOT, drawn by the run's space (config.resolved.yaml).
+std::string winner_dot(const ReportData& d) {
+  const TrialRecord& t = *d.ranked[0];
+  const RunOptions config = load_run_config(d.run.dir);
+  const auto space = make_space(config.space);
+  return to_dot(*space, trial_architecture(*space, t, (d.run.dir / "trials.jsonl").string() + ":" + std::to_string(t.line)));
+}
+
+const char* kCellsNote =
+    "Boxes prev and prev2 are a cell's inputs: prev is the layer's input (the previous layer's output, the "
+    "embeddings in the first layer), prev2 the previous layer's input (the embeddings in the first two layers). "
+    "Each edge applies its op; a node sums its inputs; out combines the nodes nothing else reads. Dashed grey: "
+    "not connected to the output. In encoder-decoder models, the blue box is the encoder's output (memory) that "
+    "each cross_attention edge's node also reads.";
+
+void best_cells_section(Page& p, const ReportData& d) {
+  p.add("<section id=\"best-cells\"><h2>Best architecture: cells</h2>\n");
+  if (d.ranked.empty()) {
+    p.add("<p class=\"note\">No trial finished ok yet: no architecture to draw.</p>\n</section>\n");
+    return;
+  }
+  std::string dot;
+  try {
+    dot = winner_dot(d);
+  } catch (const Error& e) {
+    p.add("<p class=\"note\">Cannot draw trial " + std::to_string(d.ranked[0]->id) + ": " + esc(e.what()) +
+          "</p>\n</section>\n");
+    return;
+  }
+  SvgDrawing drawing;
+  if (!d.options.dot_program.empty())
+    drawing = render_dot_svg(dot, {d.options.dot_program, d.options.dot_timeout_seconds});
+  if (drawing.svg.empty()) {
+    const std::string why = d.options.dot_program.empty() ? "Graphviz is not used here" : drawing.problem;
+    p.add("<p class=\"note\">" + esc(why) + ", so here is the drawing as DOT text "
+          "(install graphviz and run <code>mctsnas report</code> again for a picture).</p>\n");
+    p.add("<pre>" + esc(dot) + "</pre>\n");
+  } else {
+    p.add("<div class=\"cells\">" + inline_svg(drawing.svg) + "</div>\n");
+  }
+  p.add("<p class=\"sub\">" +
+        esc("Trial " + std::to_string(d.ranked[0]->id) + ", drawn from the run's search space. " + kCellsNote) +
+        "</p>\n</section>\n");
+}
+
+void tree_section(Page& p, const ReportData& d) {
+  p.add("<section id=\"tree\"><h2>Search tree</h2>\n");
+  if (!d.run.stats) {
+    p.add(missing("plot-visits-by-depth", "No search_stats.json: this algorithm keeps no tree, or the run wrote none."));
+    p.add("</section>\n");
+    return;
+  }
+  const RunSearchStats& st = *d.run.stats;
+  p.add("<p>" + esc(std::to_string(st.nodes)) + " nodes.</p>\n");
+  if (st.visits_by_depth.empty()) {
+    p.add(missing("plot-visits-by-depth", "No visit counts recorded."));
+  } else {
+    std::vector<Bar> bars;
+    for (size_t i = 0; i < st.visits_by_depth.size(); ++i)
+      bars.push_back({std::to_string(i), static_cast<double>(st.visits_by_depth[i]), "bar-depth",
+                      "depth " + std::to_string(i) + ": " + std::to_string(st.visits_by_depth[i]) + " visits"});
+    p.add(figure(render_column_chart("plot-visits-by-depth", bars, "depth", "visits"),
+                 "Summed visit counts of the nodes at each depth of the tree (root = 0)."));
+  }
+  p.add("<h3>Most-visited path</h3>\n");
+  if (st.most_visited_path.empty()) {
+    p.add("<p class=\"note\">Empty.</p>\n");
+  } else {
+    p.add("<ol start=\"0\" id=\"most-visited-path\">\n");
+    for (const auto& a : st.most_visited_path) p.add("<li><code class=\"arch\">" + esc(a) + "</code></li>\n");
+    p.add("</ol>\n");
+  }
+  p.add("</section>\n");
+}
+
 }  // namespace
 
 std::vector<size_t> pareto_front(const std::vector<double>& cost, const std::vector<double>& score,
@@ -267,260 +571,20 @@ std::vector<std::optional<double>> best_so_far(const std::vector<TrialRecord>& t
 }
 
 std::string render_report(const RunData& run, const ReportOptions& options) {
-  const RunSummary& s = run.summary;
-  const std::string metric = s.metric.empty() ? "score" : s.metric;
-  const std::string goal_note = s.minimize ? " (lower is better)" : " (higher is better)";
-  const std::string title = s.name.empty() ? run.dir.filename().string() : s.name;
-
-  std::vector<const TrialRecord*> ok;
-  for (const auto& t : run.trials)
-    if (t.status == TrialStatus::ok && t.score && std::isfinite(*t.score)) ok.push_back(&t);
-  std::vector<const TrialRecord*> ranked = ok;
-  std::stable_sort(ranked.begin(), ranked.end(), [&](const TrialRecord* a, const TrialRecord* b) {
-    return better(*a->score, *b->score, s.minimize);
-  });
-  std::optional<double> best_score;
-  std::optional<int64_t> best_id;
-  std::string best_arch;
-  if (!ranked.empty()) {
-    best_score = ranked[0]->score;
-    best_id = ranked[0]->id;
-    best_arch = ranked[0]->arch;
-  } else if (s.best) {
-    best_score = s.best->score;
-    best_id = s.best->id;
-    best_arch = s.best->arch;
-  }
-  const bool has_baseline = s.baseline && s.baseline->score && std::isfinite(*s.baseline->score);
-
+  const ReportData d = analyse(run, options);
   Page p;
-  p.add("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
-  p.add("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
-  // While the search runs it rewrites this page every few minutes: reload to follow.
-  if (s.state == "running") p.add("<meta http-equiv=\"refresh\" content=\"120\"/>\n");
-  p.add("<title>mctsnas report: " + esc(title) + "</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n");
-  p.add("<h1>" + esc(title) + "</h1>\n");
-  {
-    char when[64] = "";
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-    p.add("<p class=\"sub\">mctsnas search report, generated " + esc(when) + (s.state == "running" ? "; the run is in progress, this page reloads every 2 minutes" : "") + ".</p>\n");
-  }
-  if (!run.warnings.empty()) {
-    p.add("<section id=\"warnings\">");
-    for (const auto& w : run.warnings) p.add("<p class=\"warn\">" + esc(w) + "</p>\n");
-    p.add("</section>\n");
-  }
-  facts_section(p, run, best_score, best_id, best_arch);
-
-  // Progress: best so far against trials and against wall time.
-  p.add("<section id=\"progress\"><h2>Search progress</h2>\n");
-  if (ok.empty()) {
-    p.add(missing("plot-best-vs-trials", "No trial finished ok yet: nothing to plot."));
-    p.add(missing("plot-best-vs-time", "No trial finished ok yet: nothing to plot over time."));
-  } else {
-    auto bsf = best_so_far(run.trials, s.minimize);
-    PlotSeries all{PlotSeries::Kind::points, "trial (ok)", "pt-ok", 2.6, {}};
-    PlotSeries curve{PlotSeries::Kind::step, "best so far", "best", 0, {}};
-    PlotSeries all_t = all, curve_t = curve;
-    for (size_t i = 0; i < run.trials.size(); ++i) {
-      const TrialRecord& t = run.trials[i];
-      const double n = static_cast<double>(i + 1);
-      if (t.status == TrialStatus::ok && t.score && std::isfinite(*t.score)) {
-        all.points.push_back({n, *t.score, trial_tooltip(t, metric)});
-        all_t.points.push_back({t.finished_at, *t.score, trial_tooltip(t, metric)});
-      }
-      if (bsf[i]) {
-        curve.points.push_back({n, *bsf[i], "after " + std::to_string(i + 1) + " trials: best " + score_text(bsf[i])});
-        curve_t.points.push_back({t.finished_at, *bsf[i], "at " + format_duration(t.finished_at) + ": best " + score_text(bsf[i])});
-      }
-    }
-    std::vector<PlotSeries> by_n = {all, curve}, by_t = {all_t, curve_t};
-    if (has_baseline) {
-      PlotSeries b{PlotSeries::Kind::hline, "baseline (" + (s.baseline->arch.empty() ? std::string("baseline") : s.baseline->arch) + ")",
-                   "baseline", 0, {{0, *s.baseline->score, "baseline " + metric + " " + score_text(s.baseline->score)}}};
-      by_n.push_back(b);
-      by_t.push_back(b);
-    }
-    p.add("<div class=\"plots\">\n");
-    p.add(figure(render_plot({"plot-best-vs-trials", "trials finished", metric + goal_note, TickFormat::number,
-                              TickFormat::number, false, 560, 340}, by_n),
-                 "Best " + metric + " so far (line) and each ok trial (dots) against the number of finished trials."));
-    p.add(figure(render_plot({"plot-best-vs-time", "wall time", metric + goal_note, TickFormat::duration,
-                              TickFormat::number, false, 560, 340}, by_t),
-                 "The same against wall time since the run started (trial finish times)."));
-    p.add("</div>\n");
-  }
-  p.add("</section>\n");
-
-  // Trade-offs: score against cost metrics, with the Pareto front.
-  p.add("<section id=\"tradeoffs\"><h2>Quality against cost</h2>\n<div class=\"plots\">\n");
-  struct CostPlot { std::string id, metric, what; TickFormat fmt; };
-  const std::vector<CostPlot> cost_plots = {
-      {"plot-score-vs-params", find_metric(run.trials, "params", "params"), "parameters", TickFormat::si},
-      {"plot-score-vs-latency", find_metric(run.trials, "latency_ms_b1", "latency"), "latency", TickFormat::number}};
-  for (const auto& cp : cost_plots) {
-    if (cp.metric.empty()) {
-      p.add(missing(cp.id, "No trial reports " + cp.what + ": no " + metric + " vs " + cp.what + " plot."));
-      continue;
-    }
-    std::vector<const TrialRecord*> pts;
-    std::vector<double> cost, score;
-    for (const TrialRecord* t : ok)
-      if (auto c = t->metric(cp.metric); c && std::isfinite(*c)) {
-        pts.push_back(t);
-        cost.push_back(*c);
-        score.push_back(*t->score);
-      }
-    if (pts.empty()) {
-      p.add(missing(cp.id, "No ok trial reports " + cp.metric + " yet."));
-      continue;
-    }
-    std::vector<double> xs = cost;
-    std::optional<double> base_cost;
-    if (has_baseline)
-      if (auto it = s.baseline->metrics.find(cp.metric); it != s.baseline->metrics.end() && it->second && std::isfinite(*it->second)) {
-        base_cost = *it->second;
-        xs.push_back(*base_cost);
-      }
-    const bool xlog = wants_log_axis(xs);
-    auto front = pareto_front(cost, score, s.minimize);
-    std::vector<bool> on_front(pts.size(), false);
-    for (size_t i : front) on_front[i] = true;
-    PlotSeries dots{PlotSeries::Kind::points, "trial (ok)", "pt-ok", 2.6, {}};
-    PlotSeries fline{PlotSeries::Kind::step, "", "front", 0, {}};
-    PlotSeries fdots{PlotSeries::Kind::points, "Pareto front (" + std::to_string(front.size()) + ")", "pt-front", 3.8, {}};
-    for (size_t i = 0; i < pts.size(); ++i)
-      if (!on_front[i]) dots.points.push_back({cost[i], score[i], trial_tooltip(*pts[i], metric)});
-    for (size_t i : front) {
-      fline.points.push_back({cost[i], score[i], ""});
-      fdots.points.push_back({cost[i], score[i], "Pareto front: " + trial_tooltip(*pts[i], metric)});
-    }
-    std::vector<PlotSeries> series = {dots, fline, fdots};
-    if (base_cost)
-      series.push_back({PlotSeries::Kind::diamonds, "baseline", "pt-baseline", 7,
-                        {{*base_cost, *s.baseline->score, "baseline " + s.baseline->arch + ": " + metric + " " + score_text(s.baseline->score)}}});
-    else if (has_baseline)
-      series.push_back({PlotSeries::Kind::hline, "baseline", "baseline", 0, {{0, *s.baseline->score, "baseline " + metric + " " + score_text(s.baseline->score)}}});
-    p.add(figure(render_plot({cp.id, cp.metric, metric + goal_note, cp.fmt, TickFormat::number, xlog, 560, 340}, series),
-                 metric + " against " + cp.metric + " for the " + std::to_string(pts.size()) + " ok trials that report it; red: the Pareto front (no other trial is both cheaper and better)."));
-  }
-  p.add("</div>\n</section>\n");
-
-  // Status counts.
-  p.add("<section id=\"status\"><h2>Trial status</h2>\n");
-  std::map<TrialStatus, int> counts;
-  std::map<TrialStatus, std::string> example;
-  for (const auto& t : run.trials) {
-    ++counts[t.status];
-    if (!t.error.empty() && !example.count(t.status)) example[t.status] = t.error;
-  }
-  if (run.trials.empty()) {
-    p.add(missing("plot-status", "No trials in trials.jsonl yet."));
-  } else {
-    std::vector<Bar> bars;
-    for (TrialStatus st : all_trial_statuses()) {
-      if (!counts.count(st)) continue;
-      std::string cls = st == TrialStatus::ok ? "bar-ok"
-                        : (st == TrialStatus::stopped_early || st == TrialStatus::infeasible) ? "bar-other"
-                                                                                                : "bar-fail";
-      bars.push_back({to_string(st), static_cast<double>(counts[st]), cls,
-                      std::string(to_string(st)) + ": " + std::to_string(counts[st]) + " trials"});
-    }
-    p.add(render_bar_chart("plot-status", bars));
-    p.add("<table><tr>" + th("status") + th("trials", true) + th("share", true) + th("first error") + "</tr>\n");
-    for (TrialStatus st : all_trial_statuses()) {
-      if (!counts.count(st)) continue;
-      char share[32];
-      std::snprintf(share, sizeof share, "%.1f%%", 100.0 * counts[st] / static_cast<double>(run.trials.size()));
-      p.add("<tr>" + td(to_string(st)) + td(std::to_string(counts[st]), true) + td(share, true) +
-            td(example.count(st) ? example[st] : "") + "</tr>\n");
-    }
-    p.add("</table>\n");
-  }
-  p.add("</section>\n");
-
-  // Top 10.
-  p.add("<section id=\"top-trials\"><h2>Top " + std::to_string(std::min<size_t>(10, ranked.size())) + " trials</h2>\n");
-  if (ranked.empty()) {
-    p.add("<p class=\"note\">No trial finished ok yet.</p>\n");
-  } else {
-    const std::string pm = find_metric(run.trials, "params", "params");
-    const std::string lm = find_metric(run.trials, "latency_ms_b1", "latency");
-    p.add("<table id=\"top-table\"><tr>" + th("rank", true) + th("trial", true) + th(metric, true) + th("reward", true));
-    if (!pm.empty()) p.add(th(pm, true));
-    if (!lm.empty()) p.add(th(lm, true));
-    p.add(th("seconds", true) + th("device") + th("architecture") + "</tr>\n");
-    for (size_t i = 0; i < ranked.size() && i < 10; ++i) {
-      const TrialRecord& t = *ranked[i];
-      p.add(std::string(i == 0 ? "<tr class=\"best\">" : "<tr>") + td(std::to_string(i + 1), true) +
-            td(std::to_string(t.id), true) + td(score_text(t.score), true) + td(score_text(t.reward), true));
-      if (!pm.empty()) p.add(td(metric_value_text(pm, t.metric(pm)), true));
-      if (!lm.empty()) p.add(td(metric_value_text(lm, t.metric(lm)), true));
-      p.add(td(format_duration(t.seconds), true) + td(t.device) + "<td><code class=\"arch\">" + esc(t.arch) + "</code></td></tr>\n");
-    }
-    p.add("</table>\n");
-  }
-  p.add("</section>\n");
-
-  // The best cells, as exported into best/.
-  p.add("<section id=\"best-cells\"><h2>Best architecture: cells</h2>\n");
-  const fs::path best_dir = run.dir / "best";
-  std::error_code ec;
-  if (fs::exists(best_dir / "cells.svg", ec)) {
-    std::string svg = inline_svg(read_file(best_dir / "cells.svg"));
-    if (svg.empty())
-      p.add("<p class=\"warn\">best/cells.svg holds no &lt;svg&gt; element.</p>\n");
-    else
-      p.add("<div class=\"cells\">" + svg + "</div>\n<p class=\"sub\">From best/cells.svg.</p>\n");
-  } else if (fs::exists(best_dir / "cells.dot", ec)) {
-    std::string svg;
-    if (!options.dot_program.empty())
-      svg = inline_svg(run_dot(options.dot_program, best_dir / "cells.dot", options.dot_timeout_seconds));
-    if (!svg.empty()) {
-      p.add("<div class=\"cells\">" + svg + "</div>\n<p class=\"sub\">best/cells.dot drawn by Graphviz.</p>\n");
-    } else {
-      p.add("<p class=\"note\">Graphviz (<code>dot</code>) is not available or failed, so here is best/cells.dot as text "
-            "(install graphviz and run <code>mctsnas report</code> again for a drawing).</p>\n");
-      p.add("<pre>" + esc(read_file(best_dir / "cells.dot")) + "</pre>\n");
-    }
-  } else {
-    p.add("<p class=\"note\">No best/cells.svg or best/cells.dot yet: run <code>mctsnas export " +
-          esc(run.dir.string()) + "</code> to draw the winning cells.</p>\n");
-  }
-  p.add("</section>\n");
-
-  // Tree statistics.
-  p.add("<section id=\"tree\"><h2>Search tree</h2>\n");
-  if (!run.stats) {
-    p.add(missing("plot-visits-by-depth", "No search_stats.json: this algorithm keeps no tree, or the run wrote none."));
-  } else {
-    const RunSearchStats& st = *run.stats;
-    p.add("<p>" + esc(std::to_string(st.nodes)) + " nodes.</p>\n");
-    if (st.visits_by_depth.empty()) {
-      p.add(missing("plot-visits-by-depth", "No visit counts recorded."));
-    } else {
-      std::vector<Bar> bars;
-      for (size_t d = 0; d < st.visits_by_depth.size(); ++d)
-        bars.push_back({std::to_string(d), static_cast<double>(st.visits_by_depth[d]), "bar-depth",
-                        "depth " + std::to_string(d) + ": " + std::to_string(st.visits_by_depth[d]) + " visits"});
-      p.add(figure(render_column_chart("plot-visits-by-depth", bars, "depth", "visits"),
-                   "Summed visit counts of the nodes at each depth of the tree (root = 0)."));
-    }
-    p.add("<h3>Most-visited path</h3>\n");
-    if (st.most_visited_path.empty()) {
-      p.add("<p class=\"note\">Empty.</p>\n");
-    } else {
-      p.add("<ol start=\"0\" id=\"most-visited-path\">\n");
-      for (const auto& a : st.most_visited_path) p.add("<li><code class=\"arch\">" + esc(a) + "</code></li>\n");
-      p.add("</ol>\n");
-    }
-  }
-  p.add("</section>\n");
-  p.add("<footer><p class=\"sub\">mctsnas " + esc(s.version) + " &#183; " + esc(run.dir.string()) + "</p></footer>\n");
-  p.add("</body>\n</html>\n");
+  head_section(p, d);
+  facts_section(p, run, d.best_score, d.best_id, d.best_arch);
+  progress_section(p, d);
+  learning_curves_section(p, d);
+  tradeoffs_section(p, d);
+  pareto_section(p, d);
+  status_section(p, d);
+  top_trials_section(p, d);
+  best_cells_section(p, d);
+  tree_section(p, d);
+  p.add("<footer><p class=\"sub\">mctsnas " + esc(run.summary.version) + " &#183; " + esc(run.dir.string()) +
+        "</p></footer>\n</body>\n</html>\n");
   return p.html;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // report.html: one self-contained page about a run (inline SVG, no scripts, no
-// network): best score vs trials and vs wall time, score vs parameters and vs
-// latency with the Pareto front, status counts, the top 10 trials, the best cells,
-// tree statistics and the baseline's score. The page is well-formed XML as well as
+// network): best score vs trials and vs wall time, the trials' learning curves,
+// score vs parameters and vs latency with the Pareto front and the Pareto set as
+// tables, status counts, the top 10 trials, the best trial's cells (drawn from the
+// run's space by Graphviz, or as DOT text), tree statistics and the baseline's score. The page is well-formed XML as well as
 // HTML, so a strict XML parser can check it.
 #include <filesystem>
 #include <optional>
@@ -14,8 +15,8 @@
 namespace mctsnas {
 
 struct ReportOptions {
-  // Graphviz program used to draw best/cells.dot when best/cells.svg is absent;
-  // empty: never run it (show the DOT text).
+  // Graphviz program that draws the best trial's cells; empty: never run it (the
+  // page shows the DOT text).
   std::string dot_program = "dot";
   double dot_timeout_seconds = 20;
 };

@@ -7,6 +7,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "evaluator/trial_json.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -105,6 +106,7 @@ TrialRecord trial_from_json(const json& j, const std::string& where) {
   t.seconds = number_or(j, "seconds", 0, where);
   if (const json* b = find(j, "budget")) t.budget = *b;
   t.device = string_or(j, "device", where);
+  if (const json* c = find(j, "curve")) t.curve = learning_curve_from_json(*c, where);
   // Runs from before the ISO times kept seconds in started_at/finished_at.
   const bool iso = find(j, "started_s") != nullptr;
   t.started_at = number_or(j, iso ? "started_s" : "started_at", 0, where);

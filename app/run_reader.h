@@ -31,6 +31,7 @@ struct TrialRecord {
   double seconds = 0;
   nlohmann::json budget;         // kept as written: the report only shows it
   std::string device;
+  LearningCurve curve;           // empty when the trial reported none
   double started_at = 0;         // seconds since the run began (trials.jsonl's started_s)
   double finished_at = 0;
   std::string started_utc;       // ISO-8601 (trials.jsonl's started_at; empty in older runs)

@@ -30,6 +30,7 @@ struct PlotSeries {
   std::string css_class;   // e.g. "pt-ok", "front", "best", "baseline"
   double radius = 3;
   std::vector<PlotPoint> points;
+  std::string tooltip;     // step and line: hover text of the whole line
 };
 
 struct PlotOptions {
@@ -38,10 +39,16 @@ struct PlotOptions {
   TickFormat x_format = TickFormat::number;
   TickFormat y_format = TickFormat::number;
   bool x_log = false;      // needs all x > 0
+  bool x_integer = false;  // x ticks at whole numbers only (counts such as trials)
   int width = 560, height = 340;
 };
 
+// Both axes extend a little beyond the data, so markers at the extremes are drawn
+// whole inside the plot area; the legend wraps onto as many rows as it needs.
 std::string render_plot(const PlotOptions& options, const std::vector<PlotSeries>& series);
+
+// Width in pixels a legend entry (marker and label) takes; exposed for tests.
+double legend_width(const std::string& label);
 
 struct Bar {
   std::string label;

@@ -48,6 +48,7 @@ std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double r
   j["metrics"] = r["metrics"];
   if (r.contains("error")) j["error"] = r["error"];
   j["seconds"] = r["seconds"];
+  if (r.contains("curve")) j["curve"] = r["curve"];
   j["choices"] = o.arch.choices;
   j["canonical"] = hex(space.canonical_hash(o.arch));
   j["budget"] = to_json(o.budget);

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "space/architecture.h"
@@ -45,12 +46,20 @@ struct TrialBudget {
 // order stable in trials.jsonl.
 using Metrics = std::map<std::string, double>;
 
+// A trial's validation metric at each report during training (the values early
+// stopping sees), for the report's learning curves. Empty for table lookups.
+struct LearningCurve {
+  std::string metric;                               // e.g. "val_per"
+  std::vector<std::pair<int64_t, double>> points;   // (training step, value)
+};
+
 struct TrialResult {
   TrialStatus status = TrialStatus::ok;
   double score = 0;          // the objective metric, in the user's direction (not negated)
   Metrics metrics;
   std::string error;         // why, for every status but ok
   double seconds = 0;        // wall time of the evaluation
+  LearningCurve curve;
 };
 
 // Cooperative cancellation: evaluators poll it between steps.

@@ -27,7 +27,35 @@ nlohmann::json to_json(const TrialResult& r) {
   j["metrics"] = m;
   if (!r.error.empty()) j["error"] = r.error;
   j["seconds"] = json_number(r.seconds);
+  if (!r.curve.points.empty()) j["curve"] = to_json(r.curve);
   return j;
+}
+
+nlohmann::json to_json(const LearningCurve& c) {
+  nlohmann::json steps = nlohmann::json::array(), values = nlohmann::json::array();
+  for (const auto& [step, value] : c.points) {
+    steps.push_back(step);
+    values.push_back(json_number(value));
+  }
+  return {{"metric", c.metric}, {"steps", steps}, {"values", values}};
+}
+
+LearningCurve learning_curve_from_json(const nlohmann::json& j, const std::string& where) {
+  const std::string what = where + ": field 'curve' must be {\"metric\": name, \"steps\": [integers], "
+                           "\"values\": [numbers or null]} of equal lengths";
+  if (!j.is_object() || !j.contains("metric") || !j["metric"].is_string() || !j.contains("steps") ||
+      !j["steps"].is_array() || !j.contains("values") || !j["values"].is_array() ||
+      j["steps"].size() != j["values"].size())
+    throw Error(what);
+  LearningCurve c;
+  c.metric = j["metric"].get<std::string>();
+  for (size_t i = 0; i < j["steps"].size(); ++i) {
+    const auto& s = j["steps"][i];
+    const auto& v = j["values"][i];
+    if (!s.is_number_integer() || !(v.is_number() || v.is_null())) throw Error(what);
+    c.points.emplace_back(s.get<int64_t>(), v.is_null() ? std::nan("") : v.get<double>());
+  }
+  return c;
 }
 
 TrialResult trial_result_from_json(const nlohmann::json& j, const std::string& where) {
@@ -44,6 +72,7 @@ TrialResult trial_result_from_json(const nlohmann::json& j, const std::string& w
       r.metrics[it.key()] = it->is_number() ? it->get<double>() : std::nan("");
   if (auto e = j.find("error"); e != j.end() && e->is_string()) r.error = e->get<std::string>();
   if (j.contains("seconds")) r.seconds = get_number(j, "seconds", where);
+  if (auto c = j.find("curve"); c != j.end()) r.curve = learning_curve_from_json(*c, where);
   return r;
 }
 

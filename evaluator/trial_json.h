@@ -14,6 +14,10 @@ nlohmann::json to_json(const TrialResult& r);
 // Throws Error naming `where` when a field is missing or of the wrong type.
 TrialResult trial_result_from_json(const nlohmann::json& j, const std::string& where);
 
+// {"metric": "val_per", "steps": [...], "values": [...]}; `where` names the record.
+nlohmann::json to_json(const LearningCurve& c);
+LearningCurve learning_curve_from_json(const nlohmann::json& j, const std::string& where);
+
 nlohmann::json to_json(const TrialBudget& b);
 TrialBudget trial_budget_from_json(const nlohmann::json& j, const std::string& where);
 

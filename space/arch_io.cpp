@@ -320,12 +320,45 @@ Architecture load_architecture(const SearchSpace& space, const std::filesystem::
   return arch_from_yaml(space, text, file.string());
 }
 
+namespace {
+
+// The drawing's caption: the model, and what the cell inputs prev and prev2 are.
+std::string cells_legend(const CellArchitecture& c) {
+  std::string text = c.model + ", d_model " + std::to_string(c.d_model) + "\\l" +
+                     "prev: the layer's input (the previous layer's output; the embeddings in layer 1)\\l" +
+                     "prev2: the previous layer's input (the embeddings in layers 1 and 2)\\l" +
+                     "dashed grey: not connected to the cell output\\l";
+  if (c.model == "encoder_decoder") text += "cross_attention: its node also reads the encoder output (memory)\\l";
+  return "\"" + text + "\"";
+}
+
+// The encoder output that cross_attention edges attend to: an edge from the
+// encoder cell's output to a `memory` node, and from it to every decoder node
+// with a cross_attention input.
+void write_memory_dot(std::ostream& os, const CellArchitecture& c) {
+  bool any = false;
+  for (size_t k = 0; k < c.decoder.nodes.size(); ++k)
+    for (const auto& e : c.decoder.nodes[k].inputs) {
+      if (e.op.rfind("cross_attention", 0) != 0) continue;
+      if (!any)
+        os << "  memory [label=" << dot_quote("encoder output (memory), after " + std::to_string(c.encoder_layers) +
+                                              " encoder layer(s)")
+           << ", shape=box, style=rounded, color=\"#1f4e9a\", fontcolor=\"#1f4e9a\"];\n"
+           << "  \"enc_out\" -> memory [style=dotted, color=\"#1f4e9a\"];\n";
+      any = true;
+      os << "  memory -> " << dot_quote("dec_n" + std::to_string(k)) << " [label=" << dot_quote("keys/values")
+         << ", style=dashed, color=\"#1f4e9a\", fontcolor=\"#1f4e9a\"];\n";
+    }
+}
+
+}  // namespace
+
 std::string to_dot(const SearchSpace& space, const Architecture& a) {
   std::ostringstream os;
   os << "digraph architecture {\n  rankdir=TB;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\"];\n";
   if (auto* cs = dynamic_cast<const CellSpace*>(&space)) {
     CellArchitecture c = cs->decode(a);
-    os << "  label=" << dot_quote(c.model + ", d_model " + std::to_string(c.d_model)) << ";\n";
+    os << "  labeljust=l;\n  label=" << cells_legend(c) << ";\n";
     if (cs->has_encoder()) {
       os << "  subgraph cluster_encoder {\n";
       write_cell_dot(os, c.encoder, "enc_", "encoder cell x " + std::to_string(c.encoder_layers));
@@ -336,6 +369,7 @@ std::string to_dot(const SearchSpace& space, const Architecture& a) {
       write_cell_dot(os, c.decoder, "dec_", "decoder cell x " + std::to_string(c.decoder_layers));
       os << "  }\n";
     }
+    if (cs->has_encoder() && cs->has_decoder()) write_memory_dot(os, c);
   } else if (dynamic_cast<const Nb201Space*>(&space)) {
     for (int v = 0; v < 4; ++v) os << "  " << v << " [label=" << dot_quote(v == 0 ? "in" : v == 3 ? "out" : std::to_string(v)) << "];\n";
     for (int e = 0; e < Nb201Space::kEdges; ++e)

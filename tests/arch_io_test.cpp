@@ -173,6 +173,17 @@ TEST_CASE("arch_io: DOT output has ops as edge labels and parses with Graphviz",
   CHECK_THAT(dot, Contains("subgraph cluster_encoder") && Contains("subgraph cluster_decoder"));
   CHECK_THAT(dot, Contains("[label=\"" + c.encoder.nodes[0].inputs[0].op + "\""));
   CHECK_THAT(dot, Contains("\"dec_n3\" -> \"dec_out\""));  // the last node always feeds the output
+  // The caption explains the cell inputs; the encoder output feeds each node with a
+  // cross_attention input, and only those.
+  CHECK_THAT(dot, Contains("prev: the layer's input") && Contains("prev2: the previous layer's input"));
+  CHECK_THAT(dot, Contains("\"enc_out\" -> memory"));
+  for (size_t k = 0; k < c.decoder.nodes.size(); ++k) {
+    bool cross = false;
+    for (const auto& e : c.decoder.nodes[k].inputs) cross |= e.op.rfind("cross_attention", 0) == 0;
+    INFO("decoder node " << k);
+    CHECK((dot.find("memory -> \"dec_n" + std::to_string(k) + "\"") != std::string::npos) == cross);
+  }
+  CHECK_THAT(to_dot(dec, dec.random(rng)), !Contains("memory"));   // no encoder, no memory
   if (!have_dot()) {
     WARN("Graphviz `dot` is not installed: skipping the check that DOT output parses");
     return;

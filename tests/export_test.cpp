@@ -102,6 +102,7 @@ TEST_CASE("export of a tabular run: the best trial's architecture, graph and met
   CHECK(m["trial"]["goal"] == "maximize");
   CHECK(m["trial"]["id"] == res.trial_id);
   CHECK(m["export"]["model"].is_null());
+  CHECK(m["export"]["retrained"] == false);
 
   // architecture.yaml reads back as the trial's architecture.
   const auto cfg = load_config(run / "config.resolved.yaml");
@@ -177,8 +178,8 @@ TEST_CASE("export, generate and predict reject bad run directories with one-line
     g.run_dir = run;
     g.prompt = "x";
     REQUIRE_THROWS_WITH(run_generate(g, out), Catch::Contains("table") && Catch::Contains("no model"));
-    REQUIRE_THROWS_WITH(run_predict(run, {"hello"}, out), Catch::Contains("table") && Catch::Contains("no model"));
-    REQUIRE_THROWS_WITH(run_predict(d / "nope", {"hello"}, out), Catch::Contains("nope"));
+    REQUIRE_THROWS_WITH(run_predict(run, {"hello"}, out, out), Catch::Contains("table") && Catch::Contains("no model"));
+    REQUIRE_THROWS_WITH(run_predict(d / "nope", {"hello"}, out, out), Catch::Contains("nope"));
   }
   SECTION("the CLI: exit code 2 and one line on stderr") {
     for (const std::string& args : {"export " + (d / "nope").string(), "export " + run.string() + " --rank 99",
@@ -229,16 +230,27 @@ TEST_CASE("export of a cell LM run trains it again and writes weights and model.
     CHECK(fs::exists(run / "best" / f));
   const auto m = read_json(run / "best" / "metrics.json");
   CHECK(m["export"]["steps"] == 4);
-  CHECK(m["export"]["retrained"] == false);
+  CHECK(m["export"]["retrained"] == true);   // trials keep no weights: export always trains
+  CHECK(m["export"]["steps_from"] == "train.steps");
   // Same seed and steps as the trial, on the CPU: the trial's model again.
   CHECK(m["export"]["metrics"]["val_bpc"].get<double>() == Approx(m["trial"]["score"].get<double>()).epsilon(1e-6));
 
   run_export({run, 1, d / "longer", int64_t{6}}, out);
   CHECK(read_json(d / "longer" / "metrics.json")["export"]["metrics"]["steps"] == 6);
+  CHECK(read_json(d / "longer" / "metrics.json")["export"]["steps_from"] == "--retrain-steps");
 
   std::ostringstream text;
   run_generate(g, text);
   CHECK(text.str().size() == 2 + 5 + 1);
-  REQUIRE_THROWS_WITH(run_predict(run, {"word"}, out), Catch::Contains("generate"));
+  REQUIRE_THROWS_WITH(run_predict(run, {"word"}, out, out), Catch::Contains("generate"));
 }
 #endif
+
+TEST_CASE("predict names the characters a model never saw in training", "[export]") {
+  const std::string letters = "'-abcdefghijklmnopqrstuvwxyz";   // sorted bytes
+  CHECK(unseen_characters("naive", letters).empty());
+  CHECK(unseen_characters("naïve", letters) == std::vector<std::string>{"ï"});   // one UTF-8 character, not two bytes
+  CHECK(unseen_characters("café crème", letters) == std::vector<std::string>{"é", " ", "è"});
+  CHECK(unseen_characters("x2x2", letters) == std::vector<std::string>{"2"});    // each once
+  CHECK(unseen_characters("", letters).empty());
+}

@@ -5,6 +5,7 @@
 
 #include "app/report.h"
 #include "app/run_reader.h"
+#include "app/svg_plot.h"
 #include "common/error.h"
 #include "run_dir_fixture.h"
 
@@ -98,7 +99,6 @@ TEST_CASE("report of a realistic run has every plot and parses as XML", "[report
   const fs::path run = tmp.path() / "g2p-small-20260101-120000";
   SyntheticRun o;
   write_synthetic_run(run, o);
-  write_text(run / "best" / "cells.dot", "digraph cells { a -> b [label=\"conv3 <&>\"]; }\n");
   const fs::path out = write_report(run, ReportOptions{});
   REQUIRE(out == run / "report.html");
   const std::string html = slurp(out);
@@ -223,45 +223,109 @@ TEST_CASE("bad run directories give one clear error", "[report]") {
   CHECK_THROWS_WITH(read_run(run), Catch::Contains("summary.json") && Catch::Contains("not valid JSON"));
 }
 
-TEST_CASE("report draws best/cells from cells.svg, Graphviz, or shows the DOT text", "[report]") {
+TEST_CASE("report draws the best trial's cells from the run's space, without an export", "[report]") {
   TempDir tmp("report-cells");
   SyntheticRun o;
   o.trials = 10;
   write_synthetic_run(tmp.path(), o);
-  const std::string dot = "digraph cells { in -> n1 [label=\"conv3 <&>\"]; }\n";
-  write_text(tmp.path() / "best" / "cells.dot", dot);
+  REQUIRE_FALSE(fs::exists(tmp.path() / "best"));
+  const RunData data = read_run(tmp.path());
+  const TrialRecord* best = nullptr;
+  for (const auto& t : data.trials)
+    if (t.status == TrialStatus::ok && (!best || *t.score < *best->score)) best = &t;
+  REQUIRE(best);
+  // The fixture's categorical space draws one box listing each decision's choice.
+  const char* enc_ops[] = {"conv3", "conv5", "dilated_conv3", "local_attention_w8", "glu", "ffn", "identity"};
+  const std::string first_choice = std::string("enc0 = ") + enc_ops[best->choices[0]];
 
   SECTION("without Graphviz the DOT text is shown, escaped") {
     ReportOptions ro;
     ro.dot_program = "";
-    const std::string html = render_report(read_run(tmp.path()), ro);
-    CHECK(contains(html, "<pre>digraph cells { in -&gt; n1 [label=&quot;conv3 &lt;&amp;&gt;&quot;]; }"));
+    const std::string html = render_report(data, ro);
+    CHECK(contains(html, "<pre>digraph architecture {"));
+    CHECK(contains(html, first_choice));
+    CHECK(contains(html, "Trial " + std::to_string(best->id) + ", drawn from the run&#39;s search space"));
+    CHECK(contains(html, "prev2 the previous layer&#39;s input"));   // what the cell inputs are
   }
-  SECTION("a missing dot program falls back to the DOT text") {
+  SECTION("a missing dot program falls back to the DOT text and says why") {
     ReportOptions ro;
     ro.dot_program = "mctsnas-no-such-dot-program";
-    CHECK(contains(render_report(read_run(tmp.path()), ro), "<pre>digraph cells"));
+    const std::string html = render_report(data, ro);
+    CHECK(contains(html, "<pre>digraph architecture"));
+    CHECK(contains(html, "mctsnas-no-such-dot-program` is not installed"));
   }
   SECTION("with Graphviz the graph is inline SVG") {
     if (!have("dot")) {
       WARN("Graphviz dot not installed: skipped");
       return;
     }
-    const std::string html = render_report(read_run(tmp.path()), ReportOptions{});
+    const std::string html = render_report(data, ReportOptions{});
     auto sec = html.find("id=\"best-cells\"");
     REQUIRE(sec != std::string::npos);
     CHECK(html.find("<svg", sec) < html.find("</section>", sec));
+    CHECK(html.find(html_escape(first_choice).substr(0, 6), sec) < html.find("</section>", sec));
     CHECK(!contains(html, "<?xml"));
     CHECK(!contains(html, "<pre>digraph"));
   }
-  SECTION("cells.svg is embedded without its XML prolog") {
-    write_text(tmp.path() / "best" / "cells.svg",
-               "<?xml version=\"1.0\"?>\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x.dtd\">\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"cells-from-file\"><g/></svg>\n");
+  SECTION("a run whose config is gone gets a note naming the file") {
+    fs::remove(tmp.path() / "config.resolved.yaml");
     const std::string html = render_report(read_run(tmp.path()), ReportOptions{});
-    CHECK(contains(html, "id=\"cells-from-file\""));
-    CHECK(!contains(html, "<?xml"));
-    CHECK(!contains(html, "<!DOCTYPE svg"));
+    CHECK(contains(html, "Cannot draw trial " + std::to_string(best->id)));
+    CHECK(contains(html, "config.resolved.yaml: missing"));
+  }
+}
+
+TEST_CASE("report sections come in order; learning curves and the Pareto set are drawn", "[report]") {
+  TempDir tmp("report-sections");
+  SyntheticRun o;
+  o.trials = 60;
+  write_synthetic_run(tmp.path(), o);
+  const RunData data = read_run(tmp.path());
+  ReportOptions ro;
+  ro.dot_program = "";
+  const std::string html = render_report(data, ro);
+  size_t at = 0;
+  for (const char* id : {"summary", "progress", "learning-curves", "tradeoffs", "pareto", "status", "top-trials",
+                         "best-cells", "tree"}) {
+    INFO(id);
+    const auto next = html.find(std::string("<section id=\"") + id + "\"");
+    REQUIRE(next != std::string::npos);
+    CHECK(next > at);
+    at = next;
+  }
+  // One line per trial with a curve, the best one highlighted.
+  CHECK(contains(html, "class=\"plot\" id=\"plot-learning-curves\""));
+  CHECK(contains(html, "class=\"curve-best\""));
+  size_t curves = 0;
+  for (const auto& t : data.trials) curves += t.curve.points.empty() ? 0 : 1;
+  REQUIRE(curves > 0);
+  size_t lines = 0;
+  for (size_t p = 0; (p = html.find("<path class=\"curve", p)) != std::string::npos; ++p) ++lines;
+  CHECK(lines == curves);
+
+  // The Pareto table lists exactly the front of (params, val_per) over the ok trials.
+  std::vector<double> cost, score;
+  for (const auto& t : data.trials)
+    if (t.status == TrialStatus::ok && t.score && t.metric("params")) {
+      cost.push_back(*t.metric("params"));
+      score.push_back(*t.score);
+    }
+  const size_t front = pareto_front(cost, score, true).size();
+  const auto table = html.find("<table id=\"pareto-score-vs-params\">");
+  REQUIRE(table != std::string::npos);
+  const std::string body = html.substr(table, html.find("</table>", table) - table);
+  size_t rows = 0;
+  for (size_t p = 0; (p = body.find("<tr>", p)) != std::string::npos; ++p) ++rows;
+  CHECK(rows == front + 1);   // the header row and one row per front trial
+  CHECK(!contains(html, ">reward<"));   // the top table shows the objective, not its negation
+
+  SECTION("a run without curves says so") {
+    TempDir t2("report-nocurves");
+    SyntheticRun n;
+    n.trials = 10;
+    n.curves = false;
+    write_synthetic_run(t2.path(), n);
+    CHECK(contains(render_report(read_run(t2.path()), ro), "No trial reported validation scores"));
   }
 }
 
@@ -290,11 +354,5 @@ TEST_CASE("demo run directory for a browser check", "[.demo]") {
   test::remove_tree(dir);
   SyntheticRun o;
   write_synthetic_run(dir, o);
-  write_text(fs::path(dir) / "best" / "cells.dot",
-             "digraph cells {\n rankdir=LR;\n subgraph cluster_enc { label=\"encoder cell\";\n"
-             "  in0 -> n1 [label=\"conv5\"]; in0 -> n2 [label=\"glu\"]; n1 -> n3 [label=\"ffn\"];\n"
-             "  n2 -> n3 [label=\"local_attention_w8\"]; n3 -> out0 [label=\"identity\"]; }\n"
-             " subgraph cluster_dec { label=\"decoder cell\";\n"
-             "  in1 -> m1 [label=\"causal_conv3\"]; m1 -> m2 [label=\"cross_attention\"]; m2 -> out1 [label=\"glu\"]; }\n}\n");
   write_report(dir, ReportOptions{});
 }

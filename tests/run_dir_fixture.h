@@ -38,6 +38,7 @@ struct SyntheticRun {
   bool stats = true;             // search_stats.json
   bool checkpoint = false;       // tree.ckpt
   bool summary = true;           // summary.json
+  bool curves = true;            // learning curves for trials that trained
   std::string state = "finished";
   uint64_t seed = 1;
 };
@@ -108,6 +109,14 @@ inline void write_synthetic_run(const fs::path& dir, const SyntheticRun& o) {
     if (status == "oom_gpu") j["error"] = "CUDA out of memory, tried to allocate 2.00 GiB";
     if (status == "infeasible") j["error"] = "params > max_params (1.5e7)";
     j["seconds"] = seconds;
+    if (o.curves && (status == "ok" || status == "stopped_early")) {
+      nlohmann::json steps = nlohmann::json::array(), values = nlohmann::json::array();
+      for (int k = 1; k <= (status == "ok" ? 5 : 2); ++k) {
+        steps.push_back(200 * k);
+        values.push_back(per + 0.5 / k);
+      }
+      j["curve"] = {{"metric", "val_per"}, {"steps", steps}, {"values", values}};
+    }
     j["budget"] = {{"cpu_threads", 2}, {"cpu_set", nlohmann::json::array()}, {"gpu", 0},
                    {"gpu_mem_bytes", 8LL << 30}, {"host_mem_bytes", 4LL << 30}, {"wall_seconds", 600}};
     j["device"] = "cuda:0";
@@ -141,9 +150,17 @@ inline void write_synthetic_run(const fs::path& dir, const SyntheticRun& o) {
     s["mctsnas_version"] = "0.1.0";
     write_text(dir / "summary.json", s.dump(2));
   }
+  // A categorical space with the trials' decisions, so the report can draw the best.
+  std::string decisions;
+  for (int k = 0; k < 8; ++k) {
+    decisions += std::string(k ? ", " : "") + "{name: " + (k < 4 ? "enc" : "dec") + std::to_string(k % 4) + ", choices: [";
+    for (int c = 0; c < (k < 4 ? 7 : 6); ++c) decisions += std::string(c ? ", " : "") + (k < 4 ? enc_ops[c] : dec_ops[c]);
+    decisions += "]}";
+  }
   write_text(dir / "config.resolved.yaml",
-             "name: " + o.name + "\nspace: {kind: cells}\nsearch: {algorithm: " + o.algorithm +
-                 ", trials: " + std::to_string(o.target) + "}\nobjective: {metric: val_per, goal: " +
+             "name: " + o.name + "\nspace: {kind: categorical, categorical: {decisions: [" + decisions +
+                 "]}}\ntask: {kind: g2p}\nsearch: {algorithm: " + o.algorithm + ", trials: " +
+                 std::to_string(o.target) + "}\nobjective: {metric: val_per, goal: " +
                  (o.minimize ? "minimize" : "maximize") + "}\n");
   if (o.stats) {
     nlohmann::json st;

@@ -2,6 +2,7 @@
 // constraints make a trial infeasible, the engine can stop a trial early, a huge
 // learning rate diverges, and the same seed gives the same result.
 
+#include "evaluator/task_metrics.h"
 #include "evaluator/torch/torch_evaluator.h"
 
 // LibTorch 2.x (c10/util/Logging.h) defines a glog-style CHECK that would shadow
@@ -58,6 +59,18 @@ TEST_CASE("a trial trains, scores PER and reports its metrics", "[torch][evaluat
   REQUIRE(r.status == TrialStatus::ok);
   CHECK(ev.metric() == "val_per");
   CHECK(r.score == r.metrics.at("val_per"));
+  // Every metric the config check lets an objective name is one a trial reports.
+  TaskOptions task;
+  task.kind = "g2p";
+  for (const auto& m : objective_metrics(task)) {
+    INFO(m);
+    CHECK(r.metrics.count(m) == 1);
+  }
+  // The learning curve: one point per validation report (every 50 of 200 steps).
+  CHECK(r.curve.metric == "val_per");
+  REQUIRE(r.curve.points.size() == 4);
+  CHECK(r.curve.points.front().first == 50);
+  CHECK(r.curve.points.back().first == 200);
   CHECK(r.score < 0.9);   // learned something in 200 steps (1.0: says nothing)
   for (const char* k : {"params", "flops", "latency_ms_b1", "latency_ms_b32", "train_seconds", "test_per",
                         "val_word_acc", "host_peak_rss_bytes"})

@@ -203,6 +203,10 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
     auto r = train_and_export(g2p_spec().arch, how, d.path(), nullptr);
     CHECK(r.metrics.count("val_per") == 1);
     auto m = load_exported_model(d.path());
+    // The training words' letters, for predict's warning about others (naïve's ï).
+    CHECK(m.info.input_bytes.find('e') != std::string::npos);
+    CHECK(m.info.input_bytes.find('\xc3') == std::string::npos);
+    CHECK(std::is_sorted(m.info.input_bytes.begin(), m.info.input_bytes.end()));
     const auto phones = predict_phonemes(m, "Hello");
     CHECK(phones.size() <= 15);
     for (const auto& p : phones)

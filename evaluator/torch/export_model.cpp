@@ -91,7 +91,8 @@ nlohmann::json task_vocabulary(const std::string& task_kind) {
   return v;
 }
 
-nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind) {
+nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind,
+                                 const std::string& input_bytes) {
   if (spec.transformer_baseline) throw Error("export: the reference Transformer is not a searched architecture");
   const auto& a = spec.arch;
   nlohmann::json arch = {{"model", a.model}, {"d_model", a.d_model}};
@@ -103,7 +104,7 @@ nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape,
     arch["decoder_layers"] = a.decoder_layers;
     arch["decoder"] = cell_json(a.decoder);
   }
-  return {{"format", kModelFormat},
+  nlohmann::json j = {{"format", kModelFormat},
           {"task", task_kind},
           {"architecture", arch},
           {"shape",
@@ -112,6 +113,12 @@ nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape,
             {"num_classes", shape.num_classes},
             {"max_len", shape.max_len}}},
           {"vocab", task_vocabulary(task_kind)}};
+  if (!input_bytes.empty()) {
+    std::vector<int> bytes;
+    for (char b : input_bytes) bytes.push_back(static_cast<unsigned char>(b));
+    j["input_bytes"] = bytes;
+  }
+  return j;
 }
 
 ExportedModelInfo read_model_description(const nlohmann::json& j, const std::string& where) {
@@ -141,15 +148,21 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
   const auto expected = task_vocabulary(info.task);   // also checks the task kind
   if (info.vocab != expected)
     throw Error(where + ": vocab: does not match this mctsnas's " + info.task + " vocabulary");
+  if (j.contains("input_bytes"))
+    for (int b : get<std::vector<int>>(j, "input_bytes", "", where)) {
+      if (b < 0 || b > 255) throw Error(where + ": input_bytes: " + std::to_string(b) + " is not a byte (0..255)");
+      info.input_bytes.push_back(static_cast<char>(b));
+    }
   return info;
 }
 
 std::vector<fs::path> write_model_files(const SeqModel& model, const ModelSpec& spec, const ModelShape& shape,
-                                        const std::string& task_kind, const fs::path& dir) {
+                                        const std::string& task_kind, const fs::path& dir,
+                                        const std::string& input_bytes) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
-  const auto desc = model_description(spec, shape, task_kind);
+  const auto desc = model_description(spec, shape, task_kind, input_bytes);
   auto write = [](const fs::path& p, const std::string& text) {
     std::ofstream out(p, std::ios::binary);
     out << text;
@@ -218,7 +231,7 @@ ExportResult train_and_export(const CellArchitecture& arch, const ExportTraining
   }
   res.metrics["latency_ms_b1"] = measure_latency_ms(model, *task, 1, device, bf16);
   model->eval();
-  res.files = write_model_files(model, spec, task->shape(), task->kind(), dir);
+  res.files = write_model_files(model, spec, task->shape(), task->kind(), dir, task->input_bytes());
   return res;
 }
 

@@ -27,14 +27,17 @@ inline constexpr const char* kModelFormat = "mctsnas-model/1";
 // byte b is id b + 1, 0 is padding; g2p's decoder: 1 BOS, 2 EOS, 3 + i phone i).
 nlohmann::json task_vocabulary(const std::string& task_kind);
 
-// model.json's content.
-nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind);
+// model.json's content. input_bytes: the bytes the training inputs use (TextTask::
+// input_bytes), kept as "input_bytes" when not empty so `predict` can warn about others.
+nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind,
+                                 const std::string& input_bytes = {});
 
 struct ExportedModelInfo {
   ModelSpec spec;
   ModelShape shape;
   std::string task;           // lm | g2p | classify
   nlohmann::json vocab;
+  std::string input_bytes;    // sorted; empty: not recorded (any byte)
 };
 // Reads model.json's content back; Error naming `where` and the key at fault.
 ExportedModelInfo read_model_description(const nlohmann::json& j, const std::string& where);
@@ -42,7 +45,8 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
 // Writes model.json, weights.pt and model.py into `dir` (created); returns their paths.
 std::vector<std::filesystem::path> write_model_files(const SeqModel& model, const ModelSpec& spec,
                                                      const ModelShape& shape, const std::string& task_kind,
-                                                     const std::filesystem::path& dir);
+                                                     const std::filesystem::path& dir,
+                                                     const std::string& input_bytes = {});
 
 struct ExportTraining {
   TaskOptions task;

@@ -15,6 +15,12 @@ torch::Tensor long_tensor(const std::vector<int64_t>& v, int64_t rows, int64_t c
   return torch::from_blob(const_cast<int64_t*>(v.data()), {rows, cols}, torch::kLong).clone();
 }
 
+// Adds the bytes of `s[0, max)` to a sorted set of bytes.
+void add_bytes(std::string& set, const std::string& s, size_t max) {
+  for (size_t i = 0; i < s.size() && i < max; ++i)
+    if (auto at = std::lower_bound(set.begin(), set.end(), s[i]); at == set.end() || *at != s[i]) set.insert(at, s[i]);
+}
+
 std::vector<int64_t> bytes_to_ids(const std::string& s, size_t max) {
   std::vector<int64_t> ids;
   for (size_t i = 0; i < s.size() && i < max; ++i) ids.push_back(static_cast<unsigned char>(s[i]) + 1);
@@ -115,6 +121,7 @@ class G2pTask : public TextTask {
       if (static_cast<int64_t>(w.word.size()) > len_ || static_cast<int64_t>(w.phones.size()) + 1 > len_) continue;
       Example e;
       e.src = bytes_to_ids(w.word, w.word.size());
+      if (split_of(i) == Split::train) add_bytes(input_bytes_, w.word, w.word.size());
       for (const auto& p : w.phones)
         e.phones.push_back(kFirstPhone + (std::find(phones.begin(), phones.end(), p) - phones.begin()));
       data_[static_cast<int>(split_of(i))].push_back(std::move(e));
@@ -128,6 +135,7 @@ class G2pTask : public TextTask {
     return {kBytes, kFirstPhone + static_cast<int64_t>(arpabet_phones().size()), 0, len_};
   }
   std::string metric() const override { return "per"; }
+  std::string input_bytes() const override { return input_bytes_; }
   bool minimize() const override { return true; }
   size_t size(Split s) const override { return data_[static_cast<int>(s)].size(); }
 
@@ -231,6 +239,7 @@ class G2pTask : public TextTask {
 
   int64_t len_;
   std::vector<Example> data_[3];
+  std::string input_bytes_;
 };
 
 // ---------------------------------------------------------------- classify
@@ -241,6 +250,7 @@ class ClassifyTask : public TextTask {
     const auto msgs = read_spam(dataset_path(o.data, "spam.jsonl"));
     for (size_t i = 0; i < msgs.size(); ++i) {
       Example e{bytes_to_ids(msgs[i].text, static_cast<size_t>(len_)), msgs[i].label};
+      if (split_of(i) == Split::train) add_bytes(input_bytes_, msgs[i].text, static_cast<size_t>(len_));
       if (e.ids.empty()) e.ids.push_back('\n' + 1);
       data_[static_cast<int>(split_of(i))].push_back(std::move(e));
     }
@@ -251,6 +261,7 @@ class ClassifyTask : public TextTask {
   std::string model_kind() const override { return "encoder_only"; }
   ModelShape shape() const override { return {kBytes, 0, 2, len_}; }
   std::string metric() const override { return "accuracy"; }
+  std::string input_bytes() const override { return input_bytes_; }
   bool minimize() const override { return false; }
   size_t size(Split s) const override { return data_[static_cast<int>(s)].size(); }
 
@@ -315,6 +326,7 @@ class ClassifyTask : public TextTask {
  private:
   int64_t len_;
   std::vector<Example> data_[3];
+  std::string input_bytes_;
 };
 
 }  // namespace

@@ -30,6 +30,9 @@ class TextTask {
   virtual std::string model_kind() const = 0;          // what CellArchitecture::model must be
   virtual ModelShape shape() const = 0;
   virtual std::string metric() const = 0;              // primary, without split prefix: "per"
+  // The bytes the training split's inputs use, sorted, for `predict` to warn about
+  // characters the model never saw; empty: any byte (the language model).
+  virtual std::string input_bytes() const { return {}; }
   virtual bool minimize() const = 0;
   virtual size_t size(Split s) const = 0;
 

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "evaluator/task_metrics.h"
 #include "evaluator/torch/compat.h"
 #include "evaluator/torch/trainer.h"
 #include "space/cell_space.h"
@@ -54,10 +55,7 @@ TorchEvaluator::TorchEvaluator(Decoder decode, const TaskOptions& task, const Tr
       task_(make_text_task(task)) {
   metric_ = objective.metric.empty() ? "val_" + task_->metric() : objective.metric;
   minimize_ = objective.metric.empty() ? task_->minimize() : objective.goal == Goal::minimize;
-  if (metric_.rfind("val_", 0) != 0 && metric_.rfind("test_", 0) != 0 && metric_ != "params" &&
-      metric_ != "flops" && metric_.rfind("latency_ms", 0) != 0)
-    throw Error("objective.metric '" + metric_ + "': task " + task_->kind() + " reports val_" + task_->metric() +
-                " (and test_*, params, flops, latency_ms_b1, latency_ms_b32)");
+  if (auto why = objective_metric_problem(task, metric_); !why.empty()) throw Error("objective.metric: " + why);
 }
 
 TrialResult TorchEvaluator::evaluate(const Architecture& arch, const TrialBudget& budget, const StopToken& stop,
@@ -153,6 +151,7 @@ TrialResult TorchEvaluator::evaluate_spec(const ModelSpec& spec, uint64_t trial_
     r.metrics["train_seconds"] = out.seconds;
     r.metrics["train_loss"] = out.last_loss;
     if (!out.reports.empty()) r.metrics["last_report_" + metric_] = out.reports.back().second;
+    r.curve = {"val_" + task_->metric(), out.reports};
 
     if (r.status == TrialStatus::ok) {
       torch::NoGradGuard no_grad;

@@ -1,0 +1,134 @@
+// `mctsnas validate` as a preflight: it refuses everything `search` would refuse
+// (missing or malformed table, missing task data, an objective metric the task does
+// not report) with one line and exit 2, and never prints "ok" before an error.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "app/config_loader.h"
+#include "common/error.h"
+#include "evaluator/task_metrics.h"
+#include "test_util.h"
+
+using namespace mctsnas;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run run(const std::string& args, const fs::path& dir) {
+  const std::string err_file = (dir / "stderr.txt").string();
+  FILE* p = ::popen((test::mctsnas_binary() + " " + args + " 2>'" + err_file + "'").c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  std::ifstream in(err_file);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out, std::string((std::istreambuf_iterator<char>(in)), {})};
+}
+
+// A table config next to its table; `table` is the CSV's text, empty: no file.
+fs::path table_config(const test::TempDir& d, const std::string& table, const std::string& extra = "") {
+  if (!table.empty()) d.write("t.csv", table);
+  return d.write("c.yaml", "name: v\nspace: {kind: nb201}\ntask: {kind: table, table: t.csv}\n" + extra);
+}
+
+void check_refused(const Run& r, const std::string& what) {
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.code == 2);
+  CHECK(r.out.find(": ok") == std::string::npos);   // nothing claimed before the error
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK_THAT(r.err, Catch::Contains(what));
+}
+
+std::string nb201_rows(size_t n) {
+  std::ifstream in(test::nb201_table());
+  std::string text, line;
+  for (size_t i = 0; i <= n && std::getline(in, line); ++i) text += line + "\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("validate refuses a missing table, a bad row and missing task data, before saying ok", "[validate]") {
+  test::TempDir d("validate");
+  SECTION("a missing table") {
+    check_refused(run("validate " + table_config(d, "").string(), d.path()), "t.csv");
+  }
+  SECTION("a bad CSV row names its line") {
+    std::string rows = nb201_rows(5);
+    rows += "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|none~0|none~1|skip_connect~2|,not-a-number\n";
+    const auto cfg = table_config(d, rows, "search: {trials: 3}\n");
+    check_refused(run("validate " + cfg.string(), d.path()), "t.csv:7");
+    // search refuses the same input the same way.
+    check_refused(run("search " + cfg.string() + " --run-dir '" + (d / "run").string() + "'", d.path()), "t.csv:7");
+  }
+  SECTION("missing task data") {
+    const auto cfg = d.write("g.yaml",
+                             "name: g\nspace: {kind: cells, encoder: {nodes: 2, ops: [conv3, identity]}, "
+                             "decoder: {nodes: 2, ops: [causal_conv3, cross_attention]}}\n"
+                             "task: {kind: g2p, data: " + (d / "nodata").string() + "}\n");
+#ifdef MCTSNAS_HAVE_TORCH
+    check_refused(run("validate " + cfg.string(), d.path()), (d / "nodata" / "cmudict.tsv").string() + " not found");
+#else
+    check_refused(run("validate " + cfg.string(), d.path()), "without it");
+#endif
+  }
+  SECTION("a good config is ok, with the space size") {
+    const Run r = run("validate " + table_config(d, nb201_rows(20)).string(), d.path());
+    CHECK(r.code == 0);
+    CHECK_THAT(r.out, Catch::Contains("c.yaml: ok") && Catch::Contains("15625 architectures"));
+  }
+}
+
+TEST_CASE("objective.metric must be one the task reports; validate and search refuse others", "[validate]") {
+  test::TempDir d("validate-metric");
+  const auto cfg = table_config(d, nb201_rows(20));
+  // The NB201 table scores trials by test_accuracy: val_per would be a mislabelled score.
+  const Run v = run("validate " + cfg.string() + " --set objective.metric=val_per", d.path());
+  check_refused(v, "objective.metric");
+  CHECK_THAT(v.err, Catch::Contains("'val_per'") && Catch::Contains("'test_accuracy'"));
+  const Run s = run("search " + cfg.string() + " --set objective.metric=val_per --run-dir '" +
+                        (d / "run").string() + "'", d.path());
+  check_refused(s, "'val_per'");
+  CHECK_FALSE(fs::exists(d / "run"));
+
+  // Text tasks list every metric their trials report.
+  const auto g2p = d.write("g.yaml", "name: g\nspace: {kind: cells, encoder: {nodes: 2, ops: [conv3]}, "
+                                     "decoder: {nodes: 2, ops: [causal_conv3, cross_attention]}}\n"
+                                     "task: {kind: g2p}\nobjective: {metric: val_bpc}\n");
+  CHECK_THROWS_WITH(load_config(g2p), Catch::Contains("g.yaml:4") && Catch::Contains("objective.metric") &&
+                                          Catch::Contains("val_per, val_word_acc, test_per, test_word_acc, params, "
+                                                          "flops, latency_ms_b1, latency_ms_b32"));
+}
+
+TEST_CASE("task_metrics: defaults and the metrics each task offers", "[validate]") {
+  TaskOptions t;
+  t.kind = "table";
+  t.score_column = "valid_acc";
+  CHECK(objective_metrics(t) == std::vector<std::string>{"valid_acc"});
+  CHECK(objective_metric_problem(t, "valid_acc").empty());
+  CHECK_THAT(objective_metric_problem(t, "test_accuracy"), Catch::Contains("'valid_acc'"));
+  t.kind = "lm";
+  CHECK(default_objective_metric(t) == "val_bpc");
+  CHECK(objective_metric_problem(t, "test_bpc").empty());
+  CHECK(objective_metric_problem(t, "latency_ms_b32").empty());
+  t.kind = "classify";
+  CHECK(default_objective_metric(t) == "val_accuracy");
+  CHECK(objective_metric_problem(t, "val_f1").empty());
+  t.kind = "fault";   // the runtime's test evaluator: any name
+  CHECK(objective_metrics(t).empty());
+  CHECK(objective_metric_problem(t, "anything").empty());
+}
