@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <unordered_set>
+#include <utility>
 
 #include "common/error.h"
 #include "common/strings.h"
@@ -61,80 +62,87 @@ void CellSpace::validate_cell(CellRole r, const std::string& key) const {
   if (o.ops.empty()) throw Error(key + ".ops: the list is empty (expected op names, e.g. conv3, glu, ffn)");
 }
 
+namespace {
+
+// A macro list: non-empty, every value >= min, none listed twice.
+void check_macro_values(const std::vector<int>& v, const std::string& key, int min) {
+  if (v.empty()) throw Error(key + ": the list is empty");
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] < min)
+      throw Error(key + "[" + std::to_string(i) + "]: " + std::to_string(v[i]) + " is out of range (expected >= " +
+                  std::to_string(min) + ")");
+    for (size_t j = 0; j < i; ++j)
+      if (v[j] == v[i]) throw Error(key + "[" + std::to_string(i) + "]: " + std::to_string(v[i]) + " is listed twice");
+  }
+}
+
+}  // namespace
+
 CellSpace::CellSpace(CellSpaceOptions options) : options_(std::move(options)) {
   require_cross_ = options_.require_cross_attention && options_.model == ModelKind::encoder_decoder;
+  check_macro_values(options_.macro.d_model, "space.macro.d_model", 1);
+  if (has_encoder()) check_macro_values(options_.macro.encoder_layers, "space.macro.encoder_layers", 1);
+  if (has_decoder()) check_macro_values(options_.macro.decoder_layers, "space.macro.decoder_layers", 1);
+  if (has_encoder()) read_cell_options(CellRole::encoder);
+  if (has_decoder()) read_cell_options(CellRole::decoder);
 
-  auto check_ints = [](const std::vector<int>& v, const std::string& key, int min) {
-    if (v.empty()) throw Error(key + ": the list is empty");
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (v[i] < min)
-        throw Error(key + "[" + std::to_string(i) + "]: " + std::to_string(v[i]) + " is out of range (expected >= " +
-                    std::to_string(min) + ")");
-      for (size_t j = 0; j < i; ++j)
-        if (v[j] == v[i]) throw Error(key + "[" + std::to_string(i) + "]: " + std::to_string(v[i]) + " is listed twice");
-    }
-  };
-  check_ints(options_.macro.d_model, "space.macro.d_model", 1);
-  if (has_encoder()) check_ints(options_.macro.encoder_layers, "space.macro.encoder_layers", 1);
-  if (has_decoder()) check_ints(options_.macro.decoder_layers, "space.macro.decoder_layers", 1);
-
-  for (CellRole r : {CellRole::encoder, CellRole::decoder}) {
-    if (r == CellRole::encoder ? !has_encoder() : !has_decoder()) continue;
-    const std::string key = std::string("space.") + role_name(r);
-    validate_cell(r, key);
-    const CellOptions& o = r == CellRole::encoder ? options_.encoder : options_.decoder;
-    CellInfo& c = r == CellRole::encoder ? enc_ : dec_;
-    c.nodes = o.nodes;
-    c.combine = name_of(o.combine);
-    bool nonzero = false, cross = false;
-    for (size_t i = 0; i < o.ops.size(); ++i) {
-      const std::string k = key + ".ops[" + std::to_string(i) + "]";
-      auto op = parse_op(o.ops[i]);
-      if (!op) {
-        std::string hint = closest_match(o.ops[i], op_names());
-        throw Error(k + ": unknown op '" + o.ops[i] + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                    "; ops are " + op_syntax());
-      }
-      std::string why = op_illegal_reason(*op, r, has_encoder());
-      if (!why.empty()) throw Error(k + ": op '" + o.ops[i] + "' is not allowed in the " + role_name(r) + ": " + why);
-      for (const auto& prev : c.ops)
-        if (prev.name == op->name)
-          throw Error(k + ": op '" + o.ops[i] + "' is listed twice (as '" + prev.name + "')");
-      if (op->heads > 0)
-        for (int d : options_.macro.d_model)
-          if (d % op->heads != 0)
-            throw Error(k + ": op '" + o.ops[i] + "' has " + std::to_string(op->heads) +
-                        " heads, which do not divide space.macro.d_model " + std::to_string(d));
-      if (op->name == kZeroOp) c.zero_op = static_cast<int>(c.ops.size());
-      nonzero |= op->name != kZeroOp;
-      cross |= op->kind->needs_encoder;
-      c.is_cross.push_back(op->kind->needs_encoder);
-      c.ops.push_back(std::move(*op));
-    }
-    if (!nonzero) throw Error(key + ".ops: every op is `zero`; a cell needs at least one other op");
-    if (r == CellRole::decoder && require_cross_ && !cross)
-      throw Error(key + ".ops: space.require_cross_attention is set but no cross_attention op is listed "
-                        "(add cross_attention, or set require_cross_attention: false)");
-  }
-
-  // Macro decisions.
-  auto add_macro = [&](const char* name, const std::vector<int>& values, Slot slot) {
-    Decision d{name, {}};
-    std::vector<Choice> all;
-    for (size_t i = 0; i < values.size(); ++i) {
-      d.choices.push_back(std::to_string(values[i]));
-      all.push_back(static_cast<Choice>(i));
-    }
-    decisions_.push_back(std::move(d));
-    info_.push_back(DecisionInfo{slot});
-    static_choices_.push_back(std::move(all));
-  };
-  add_macro("d_model", options_.macro.d_model, Slot::d_model);
-  if (has_encoder()) add_macro("encoder_layers", options_.macro.encoder_layers, Slot::encoder_layers);
-  if (has_decoder()) add_macro("decoder_layers", options_.macro.decoder_layers, Slot::decoder_layers);
+  add_macro_decision("d_model", options_.macro.d_model, Slot::d_model);
+  if (has_encoder()) add_macro_decision("encoder_layers", options_.macro.encoder_layers, Slot::encoder_layers);
+  if (has_decoder()) add_macro_decision("decoder_layers", options_.macro.decoder_layers, Slot::decoder_layers);
   macro_decisions_ = num_decisions();
   if (has_encoder()) add_cell_decisions(CellRole::encoder);
   if (has_decoder()) add_cell_decisions(CellRole::decoder);
+}
+
+OpSpec CellSpace::checked_op(CellRole r, const std::string& key, const std::string& name, const CellInfo& c) const {
+  auto op = parse_op(name);
+  if (!op) {
+    std::string hint = closest_match(name, op_names());
+    throw Error(key + ": unknown op '" + name + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                "; ops are " + op_syntax());
+  }
+  std::string why = op_illegal_reason(*op, r, has_encoder());
+  if (!why.empty()) throw Error(key + ": op '" + name + "' is not allowed in the " + role_name(r) + ": " + why);
+  for (const auto& prev : c.ops)
+    if (prev.name == op->name) throw Error(key + ": op '" + name + "' is listed twice (as '" + prev.name + "')");
+  if (op->heads > 0)
+    for (int d : options_.macro.d_model)
+      if (d % op->heads != 0)
+        throw Error(key + ": op '" + name + "' has " + std::to_string(op->heads) +
+                    " heads, which do not divide space.macro.d_model " + std::to_string(d));
+  return *op;
+}
+
+void CellSpace::read_cell_options(CellRole r) {
+  const std::string key = std::string("space.") + role_name(r);
+  validate_cell(r, key);
+  const CellOptions& o = r == CellRole::encoder ? options_.encoder : options_.decoder;
+  CellInfo& c = r == CellRole::encoder ? enc_ : dec_;
+  c.nodes = o.nodes;
+  c.combine = name_of(o.combine);
+  for (size_t i = 0; i < o.ops.size(); ++i) {
+    OpSpec op = checked_op(r, key + ".ops[" + std::to_string(i) + "]", o.ops[i], c);
+    if (op.name == kZeroOp) c.zero_op = static_cast<int>(c.ops.size());
+    c.is_cross.push_back(op.kind->needs_encoder);
+    c.ops.push_back(std::move(op));
+  }
+  if (std::all_of(c.ops.begin(), c.ops.end(), [](const OpSpec& op) { return op.name == kZeroOp; }))
+    throw Error(key + ".ops: every op is `zero`; a cell needs at least one other op");
+  if (r == CellRole::decoder && require_cross_ && std::find(c.is_cross.begin(), c.is_cross.end(), 1) == c.is_cross.end())
+    throw Error(key + ".ops: space.require_cross_attention is set but no cross_attention op is listed "
+                      "(add cross_attention, or set require_cross_attention: false)");
+}
+
+void CellSpace::add_macro_decision(const char* name, const std::vector<int>& values, Slot slot) {
+  Decision d{name, {}};
+  std::vector<Choice> all;
+  for (size_t i = 0; i < values.size(); ++i) {
+    d.choices.push_back(std::to_string(values[i]));
+    all.push_back(static_cast<Choice>(i));
+  }
+  decisions_.push_back(std::move(d));
+  info_.push_back(DecisionInfo{slot});
+  static_choices_.push_back(std::move(all));
 }
 
 void CellSpace::add_cell_decisions(CellRole r) {
@@ -155,32 +163,31 @@ void CellSpace::add_cell_decisions(CellRole r) {
     for (int v = 0; v < k + 2; ++v) earlier.push_back(static_cast<Choice>(v));
     std::vector<Choice> earlier_or_none = earlier;
     earlier_or_none.push_back(static_cast<Choice>(none_input(c)));
-    decisions_.push_back(Decision{p + "in0", inputs});
-    info_.push_back(DecisionInfo{Slot::in0, r, k, c.begin});
-    static_choices_.push_back(earlier);
-    decisions_.push_back(Decision{p + "op0", op_labels});
-    info_.push_back(DecisionInfo{Slot::op0, r, k, c.begin});
-    static_choices_.push_back(all_ops);
-    decisions_.push_back(Decision{p + "in1", inputs1});
-    info_.push_back(DecisionInfo{Slot::in1, r, k, c.begin});
-    static_choices_.push_back(earlier_or_none);
-    decisions_.push_back(Decision{p + "op1", op_labels1});
-    info_.push_back(DecisionInfo{Slot::op1, r, k, c.begin});
-    static_choices_.push_back(all_ops);
+    auto add = [&](Slot slot, const char* name, const std::vector<std::string>& labels, std::vector<Choice> legal) {
+      MCTSNAS_CHECK(static_cast<size_t>(num_decisions()) == node_decision(c.begin, k, slot),
+                    "cell decisions out of their order");
+      decisions_.push_back(Decision{p + name, labels});
+      info_.push_back(DecisionInfo{slot, r, k, c.begin});
+      static_choices_.push_back(std::move(legal));
+    };
+    add(Slot::in0, "in0", inputs, earlier);
+    add(Slot::op0, "op0", op_labels, all_ops);
+    add(Slot::in1, "in1", inputs1, earlier_or_none);
+    add(Slot::op1, "op1", op_labels1, all_ops);
   }
 }
 
 // Scans the nodes before the last one. xa: nodes whose value depends on the
 // encoder (through a non-zero path from a cross_attention edge); open: nodes no
 // edge has consumed so far. Bits are CellArchitecture node numbers.
-void CellSpace::last_node_cross_state(std::span<const Choice> cell_choices, const CellInfo& c, uint64_t& xa,
+void CellSpace::last_node_cross_state(std::span<const Choice> choices, const CellInfo& c, uint64_t& xa,
                                       uint64_t& open) const {
   xa = 0;
   open = 0;
   const int last = c.nodes - 1;
   for (int k = 0; k < last; ++k) {
-    const Choice* d = cell_choices.data() + 4 * k;
-    int a = d[0], p = d[1], b = d[2], q = d[3];
+    auto at = [&](Slot slot) -> int { return choices[node_decision(c.begin, k, slot)]; };
+    const int a = at(Slot::in0), p = at(Slot::op0), b = at(Slot::in1), q = at(Slot::op1);
     open &= ~bit(a);
     bool x = p != c.zero_op && (c.is_cross[static_cast<size_t>(p)] || (xa & bit(a)));
     if (b != none_input(c)) {
@@ -202,7 +209,7 @@ void CellSpace::legal_choices(std::span<const Choice> prefix, std::vector<Choice
     return;
   }
   const CellInfo& c = cell(d.role);
-  const Choice op0 = prefix[i - (d.slot == Slot::in1 ? 1 : 2)];
+  const Choice op0 = node_choice(prefix, d, Slot::op0);
   const bool op0_zero = op0 == c.zero_op;
   const bool cross_check = d.role == CellRole::decoder && require_cross_ && d.node == c.nodes - 1;
   // Cross-attention state of the last decoder node (only computed there).
@@ -210,10 +217,10 @@ void CellSpace::legal_choices(std::span<const Choice> prefix, std::vector<Choice
   uint64_t xa = 0;
   if (cross_check) {
     uint64_t open = 0;
-    last_node_cross_state(prefix.subspan(static_cast<size_t>(d.cell_begin)), c, xa, open);
-    const int a = prefix[i - (d.slot == Slot::in1 ? 2 : 3)];
+    last_node_cross_state(prefix, c, xa, open);
+    const int a = node_choice(prefix, d, Slot::in0);
     open &= ~bit(a);
-    if (d.slot == Slot::op1) open &= ~bit(prefix[i - 1]);
+    if (d.slot == Slot::op1) open &= ~bit(node_choice(prefix, d, Slot::in1));
     satisfied = (open & xa) != 0 || (!op0_zero && (c.is_cross[op0] || (xa & bit(a))));
   }
   out.clear();
@@ -224,7 +231,7 @@ void CellSpace::legal_choices(std::span<const Choice> prefix, std::vector<Choice
     }
     return;
   }
-  const Choice in1 = prefix[i - 1];
+  const Choice in1 = node_choice(prefix, d, Slot::in1);
   if (in1 == none_input(c)) {
     out.push_back(static_cast<Choice>(none_op(c)));
     return;
@@ -244,13 +251,14 @@ Cell CellSpace::decode_cell(const Architecture& a, CellRole r) const {
   cell.combine = c.combine;
   cell.nodes.resize(static_cast<size_t>(c.nodes));
   for (int k = 0; k < c.nodes; ++k) {
-    const Choice* d = a.choices.data() + c.begin + 4 * k;
-    MCTSNAS_CHECK(d[0] < k + 2 && d[1] < c.ops.size(), "decode: choice out of range at " + decision(c.begin + 4 * k).name);
     auto& inputs = cell.nodes[static_cast<size_t>(k)].inputs;
-    inputs.push_back(CellEdge{d[0], c.ops[d[1]].name});
-    if (d[2] != none_input(c)) {
-      MCTSNAS_CHECK(d[2] < k + 2 && d[3] < c.ops.size(), "decode: choice out of range at " + decision(c.begin + 4 * k + 2).name);
-      inputs.push_back(CellEdge{d[2], c.ops[d[3]].name});
+    // One edge per (input, op) decision pair; in1 = none: a single-input node.
+    for (auto [in, op] : {std::pair{Slot::in0, Slot::op0}, std::pair{Slot::in1, Slot::op1}}) {
+      const size_t at = node_decision(c.begin, k, in);
+      const Choice from = a.choices[at], what = a.choices[node_decision(c.begin, k, op)];
+      if (in == Slot::in1 && from == none_input(c)) break;
+      MCTSNAS_CHECK(from < k + 2 && what < c.ops.size(), "decode: choice out of range at " + decisions_[at].name);
+      inputs.push_back(CellEdge{from, c.ops[what].name});
     }
   }
   return cell;
@@ -292,55 +300,61 @@ Architecture CellSpace::encode(const CellArchitecture& ca) const {
   if (has_decoder()) macro("decoder_layers", ca.decoder_layers, options_.macro.decoder_layers);
   else if (ca.decoder_layers != 0 || !ca.decoder.nodes.empty())
     throw Error("decoder: a " + model + " model has no decoder (expected decoder_layers 0 and no decoder cell)");
-
-  for (CellRole r : {CellRole::encoder, CellRole::decoder}) {
-    const CellInfo& c = cell(r);
-    if (c.begin < 0) continue;
-    const Cell& cl = r == CellRole::encoder ? ca.encoder : ca.decoder;
-    const std::string key = role_name(r);
-    if (cl.combine != c.combine)
-      throw Error(key + ".combine: '" + cl.combine + "' does not match the space's '" + c.combine + "'");
-    if (static_cast<int>(cl.nodes.size()) != c.nodes)
-      throw Error(key + ".nodes: " + std::to_string(cl.nodes.size()) + " nodes, but the space's " + key +
-                  " cells have " + std::to_string(c.nodes));
-    for (int k = 0; k < c.nodes; ++k) {
-      const std::string nk = key + ".nodes[" + std::to_string(k) + "]";
-      const auto& inputs = cl.nodes[static_cast<size_t>(k)].inputs;
-      if (inputs.empty() || inputs.size() > 2)
-        throw Error(nk + ".inputs: " + std::to_string(inputs.size()) + " inputs (expected 1 or 2)");
-      bool all_zero = true;
-      for (size_t s = 0; s < 2; ++s) {
-        if (s >= inputs.size()) {
-          a.choices.push_back(static_cast<Choice>(none_input(c)));
-          a.choices.push_back(static_cast<Choice>(none_op(c)));
-          continue;
-        }
-        const std::string ek = nk + ".inputs[" + std::to_string(s) + "]";
-        const CellEdge& e = inputs[s];
-        if (e.from < 0 || e.from >= k + 2)
-          throw Error(ek + ".from: " + (e.from >= 2 ? "'" + node_label(e.from) + "'" : std::to_string(e.from)) +
-                      " is not an earlier node (node n" + std::to_string(k) + " may take prev, prev2" +
-                      (k > 0 ? " or n0 .. n" + std::to_string(k - 1) : "") + ")");
-        int op = -1;
-        auto spec = parse_op(e.op);
-        for (size_t o = 0; o < c.ops.size(); ++o)
-          if (spec && c.ops[o].name == spec->name) op = static_cast<int>(o);
-        if (op < 0) {
-          std::vector<std::string> names;
-          for (const auto& o : c.ops) names.push_back(o.name);
-          throw Error(ek + ".op: '" + e.op + "' is not one of the space's " + key + " ops (" + join(names, ", ") + ")");
-        }
-        all_zero &= op == c.zero_op;
-        a.choices.push_back(static_cast<Choice>(e.from));
-        a.choices.push_back(static_cast<Choice>(op));
-      }
-      if (all_zero)
-        throw Error(nk + ": every input edge is `zero`; a node needs at least one other op (or it computes nothing)");
-    }
-  }
+  if (has_encoder()) encode_cell(CellRole::encoder, ca.encoder, a);
+  if (has_decoder()) encode_cell(CellRole::decoder, ca.decoder, a);
   std::string why = illegal_reason(a);
   if (!why.empty()) throw Error(why);
   return a;
+}
+
+void CellSpace::encode_cell(CellRole r, const Cell& cl, Architecture& a) const {
+  const CellInfo& c = cell(r);
+  const std::string key = role_name(r);
+  if (cl.combine != c.combine)
+    throw Error(key + ".combine: '" + cl.combine + "' does not match the space's '" + c.combine + "'");
+  if (static_cast<int>(cl.nodes.size()) != c.nodes)
+    throw Error(key + ".nodes: " + std::to_string(cl.nodes.size()) + " nodes, but the space's " + key +
+                " cells have " + std::to_string(c.nodes));
+  for (int k = 0; k < c.nodes; ++k) {
+    const std::string nk = key + ".nodes[" + std::to_string(k) + "]";
+    const auto& inputs = cl.nodes[static_cast<size_t>(k)].inputs;
+    if (inputs.empty() || inputs.size() > 2)
+      throw Error(nk + ".inputs: " + std::to_string(inputs.size()) + " inputs (expected 1 or 2)");
+    bool all_zero = true;
+    for (size_t s = 0; s < inputs.size(); ++s) {
+      const std::string ek = nk + ".inputs[" + std::to_string(s) + "]";
+      const CellEdge& e = inputs[s];
+      if (e.from < 0 || e.from >= k + 2)
+        throw Error(ek + ".from: " + (e.from >= 2 ? "'" + node_label(e.from) + "'" : std::to_string(e.from)) +
+                    " is not an earlier node (node n" + std::to_string(k) + " may take prev, prev2" +
+                    (k > 0 ? " or n0 .. n" + std::to_string(k - 1) : "") + ")");
+      const int op = op_index(c, e.op);
+      if (op < 0) throw Error(ek + ".op: '" + e.op + "' is not one of the space's " + key + " ops (" + op_list(c) + ")");
+      all_zero &= op == c.zero_op;
+      a.choices.push_back(static_cast<Choice>(e.from));   // in<s>
+      a.choices.push_back(static_cast<Choice>(op));       // op<s>
+    }
+    if (inputs.size() == 1) {
+      a.choices.push_back(static_cast<Choice>(none_input(c)));
+      a.choices.push_back(static_cast<Choice>(none_op(c)));
+    }
+    if (all_zero)
+      throw Error(nk + ": every input edge is `zero`; a node needs at least one other op (or it computes nothing)");
+  }
+}
+
+int CellSpace::op_index(const CellInfo& c, const std::string& name) {
+  auto spec = parse_op(name);
+  int op = -1;
+  for (size_t o = 0; o < c.ops.size(); ++o)
+    if (spec && c.ops[o].name == spec->name) op = static_cast<int>(o);
+  return op;
+}
+
+std::string CellSpace::op_list(const CellInfo& c) {
+  std::vector<std::string> names;
+  for (const auto& o : c.ops) names.push_back(o.name);
+  return join(names, ", ");
 }
 
 std::string CellSpace::illegal_reason(const Architecture& a) const {
@@ -358,7 +372,7 @@ std::string CellSpace::illegal_reason(const Architecture& a) const {
     if ((di.slot == Slot::in1 || di.slot == Slot::op1) && di.role == CellRole::decoder && require_cross_ &&
         di.node == dec_.nodes - 1) {
       // Distinguish the cross-attention rule from the zero rule.
-      bool op0_zero = a.choices[i - (di.slot == Slot::in1 ? 1 : 2)] == dec_.zero_op;
+      bool op0_zero = node_choice(a.choices, di, Slot::op0) == dec_.zero_op;
       bool zero_rule = op0_zero && (label == "none" || label == "zero");
       if (!zero_rule)
         return "decoder: no cross_attention edge reaches the decoder cell's output, but space.require_cross_attention "
@@ -401,7 +415,8 @@ std::vector<Architecture> CellSpace::neighbours(const Architecture& a) const {
   for (size_t i = 0; i < a.choices.size(); ++i) {
     legal_choices(std::span(a.choices.data(), i), legal);
     const DecisionInfo& d = info_[i];
-    if (d.slot == Slot::op1 && a.choices[i - 1] == none_input(cell(d.role))) continue;  // no edge to change
+    if (d.slot == Slot::op1 && node_choice(a.choices, d, Slot::in1) == none_input(cell(d.role)))
+      continue;  // no edge to change
     for (Choice ch : legal) {
       if (ch == a.choices[i]) continue;
       n = a;
@@ -409,16 +424,17 @@ std::vector<Architecture> CellSpace::neighbours(const Architecture& a) const {
       if (d.slot == Slot::in1) {
         const CellInfo& c = cell(d.role);
         const bool was_none = a.choices[i] == none_input(c);
+        const size_t op1 = node_decision(d.cell_begin, d.node, Slot::op1);
         if (ch == none_input(c)) {
           // Removing the second input removes its op too.
-          n.choices[i + 1] = static_cast<Choice>(none_op(c));
+          n.choices[op1] = static_cast<Choice>(none_op(c));
         } else if (was_none) {
           // Adding a second input: one neighbour per op it can carry.
           std::vector<Choice> ops;
-          legal_choices(std::span(n.choices.data(), i + 1), ops);
+          legal_choices(std::span(n.choices.data(), op1), ops);
           for (Choice q : ops) {
             Architecture m = n;
-            m.choices[i + 1] = q;
+            m.choices[op1] = q;
             try_add(std::move(m));
           }
           continue;
@@ -590,9 +606,10 @@ SpaceSize CellSpace::size() const {
       Architecture base = SearchSpace::random(rng);
       std::unordered_set<std::string> forms;
       std::vector<Choice> prefix(base.choices.begin(), base.choices.begin() + c.begin);
-      std::vector<std::vector<Choice>> legal(static_cast<size_t>(4 * c.nodes));
+      const size_t cell_decisions = node_decision(c.begin, c.nodes, Slot::in0) - static_cast<size_t>(c.begin);
+      std::vector<std::vector<Choice>> legal(cell_decisions);
       auto rec = [&](auto&& self, size_t depth) -> void {
-        if (depth == static_cast<size_t>(4 * c.nodes)) {
+        if (depth == cell_decisions) {
           Architecture a = base;
           std::copy(prefix.begin() + c.begin, prefix.end(), a.choices.begin() + c.begin);
           forms.insert(canonical_cell_form(decode_cell(a, r)));

@@ -88,13 +88,23 @@ class CellSpace final : public SearchSpace {
   static int parse_node_label(std::string_view label);
 
  private:
+  // in0 .. op1: a node's decisions, in this order (see the top of this file).
   enum class Slot : uint8_t { d_model, encoder_layers, decoder_layers, in0, op0, in1, op1 };
+  static constexpr int kNodeDecisions = 4;
   struct DecisionInfo {
     Slot slot;
     CellRole role = CellRole::encoder;
     int node = 0;        // intermediate node index within the cell
     int cell_begin = 0;  // index of the cell's first decision
   };
+  // Index of node k's `slot` decision in the cell whose first decision is `cell_begin`.
+  static size_t node_decision(int cell_begin, int k, Slot slot) {
+    return static_cast<size_t>(cell_begin + kNodeDecisions * k + static_cast<int>(slot) - static_cast<int>(Slot::in0));
+  }
+  // The choice of `slot` at the node of decision `d`, in a prefix that holds it.
+  static Choice node_choice(std::span<const Choice> choices, const DecisionInfo& d, Slot slot) {
+    return choices[node_decision(d.cell_begin, d.node, slot)];
+  }
   struct CellInfo {
     int nodes = 0;
     std::vector<OpSpec> ops;
@@ -107,11 +117,21 @@ class CellSpace final : public SearchSpace {
   const CellInfo& cell(CellRole r) const { return r == CellRole::encoder ? enc_ : dec_; }
   int none_input(const CellInfo& c) const { return c.nodes + 1; }   // index of "none" in in1
   int none_op(const CellInfo& c) const { return static_cast<int>(c.ops.size()); }
+  // Constructor parts: the options of one cell (checked, into enc_ or dec_), one op
+  // of its list (`key` names it), and the decisions.
+  void read_cell_options(CellRole r);
+  OpSpec checked_op(CellRole r, const std::string& key, const std::string& name, const CellInfo& c) const;
+  void add_macro_decision(const char* name, const std::vector<int>& values, Slot slot);
   void add_cell_decisions(CellRole r);
   void validate_cell(CellRole r, const std::string& key) const;
+  // encode's part for one cell: appends its choices to `a`.
+  void encode_cell(CellRole r, const Cell& cell, Architecture& a) const;
+  // Index of op `name` in the cell's list, -1 if absent; the list as text.
+  static int op_index(const CellInfo& c, const std::string& name);
+  static std::string op_list(const CellInfo& c);
   // Encoder-dependence (xa) and not-yet-consumed (open) bitmasks of the nodes
-  // before the last one, from the cell's choices.
-  void last_node_cross_state(std::span<const Choice> cell_choices, const CellInfo& c, uint64_t& xa,
+  // before the last one of cell c, from `choices` (a prefix holding them).
+  void last_node_cross_state(std::span<const Choice> choices, const CellInfo& c, uint64_t& xa,
                              uint64_t& open) const;
   double count_cell(const CellInfo& c, bool need_cross) const;
   Cell decode_cell(const Architecture& a, CellRole r) const;

@@ -79,113 +79,128 @@ TrialResult TorchEvaluator::evaluate_baseline(const Architecture& like, const Tr
   return evaluate_spec(spec, hash_combine(seed_, 0xba5e), budget, stop, nullptr);
 }
 
+namespace {
+
+// The trial's device. On a GPU, the trial's GPU memory budget is enforced before the
+// model exists: past it an allocation fails with CUDA out of memory and the trial
+// ends as oom_gpu, while its neighbours on the same GPU keep their memory. The
+// fraction is per process, so the cap is exact for trials in worker processes (the
+// default for this evaluator); trials run in-process at once share the last cap set.
+torch::Device trial_device(const TrialBudget& budget, Metrics& metrics) {
+  if (!budget.gpu) return torch::kCPU;
+  if (!torch::cuda::is_available())
+    throw Error("trial budget names GPU " + std::to_string(*budget.gpu) + " but this LibTorch sees no CUDA device");
+  const double fraction = torchc::cuda_set_memory_cap(*budget.gpu, budget.gpu_mem_bytes);
+  if (budget.gpu_mem_bytes > 0 && fraction > 0) {
+    metrics["gpu_mem_cap_bytes"] = static_cast<double>(budget.gpu_mem_bytes);
+    metrics["gpu_mem_fraction"] = fraction;
+  }
+  torchc::cuda_reset_peak_memory(*budget.gpu);
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(*budget.gpu));
+}
+
+// The constraint the model breaks ("" when none), known before training.
+std::string violated_constraint(const ObjectiveOptions& objective, Metrics& metrics) {
+  const auto& c = objective.constraints;
+  if (c.max_params && metrics["params"] > *c.max_params)
+    return "params " + std::to_string(static_cast<int64_t>(metrics["params"])) + " > max_params " +
+           std::to_string(static_cast<int64_t>(*c.max_params));
+  if (c.max_latency_ms && metrics["latency_ms_b1"] > *c.max_latency_ms)
+    return "latency_ms_b1 " + std::to_string(metrics["latency_ms_b1"]) + " > max_latency_ms " +
+           std::to_string(*c.max_latency_ms);
+  return "";
+}
+
+// The trial's status and error from what LibTorch or the host threw.
+void record_failure(TrialResult& r, TrialStatus status, const std::string& error) {
+  r.status = status;
+  r.error = error;
+}
+
+}  // namespace
+
+void TorchEvaluator::measure(const Run& run, const ModelSpec& spec, Metrics& metrics) const {
+  const auto [fs, ft] = task_->flop_lengths();
+  metrics["params"] = static_cast<double>(run.model->num_parameters());
+  metrics["flops"] = run.model->flops(fs, ft);
+  metrics["d_model"] = spec.arch.d_model;
+  metrics["bf16"] = run.bf16 ? 1 : 0;
+  metrics["latency_ms_b1"] = measure_latency_ms(run.model, *task_, 1, run.device, run.bf16);
+  metrics["latency_ms_b32"] = measure_latency_ms(run.model, *task_, 32, run.device, run.bf16);
+}
+
+void TorchEvaluator::train_and_score(const Run& run, double wall_seconds, const StopToken& stop,
+                                     ProgressSink* progress, TrialResult& r) const {
+  auto& model = run.model;
+  const auto& device = run.device;
+  TrainSettings ts;
+  ts.train = train_;
+  ts.device = device;
+  ts.bf16 = run.bf16;
+  ts.seed = run.seed;
+  ts.wall_seconds = wall_seconds;
+  torch::manual_seed(hash_combine(run.seed, 1));
+  const auto out = train_model(model, *task_, ts, stop, progress);
+  r.status = out.status;
+  r.error = out.error;
+  r.metrics["steps"] = static_cast<double>(out.steps);
+  r.metrics["train_seconds"] = out.seconds;
+  r.metrics["train_loss"] = out.last_loss;
+  if (!out.reports.empty()) r.metrics["last_report_" + metric_] = out.reports.back().second;
+  r.curve = {"val_" + task_->metric(), out.reports};
+
+  if (r.status == TrialStatus::ok) {
+    torch::NoGradGuard no_grad;
+    model->eval();
+    torchc::AutocastGuard autocast(run.bf16);
+    const int64_t eb = std::max<int64_t>(train_.batch_size, 64);
+    for (auto split : {Split::val, Split::test})
+      for (const auto& [k, v] : task_->evaluate(model, split, eb, kFinalEvalExamples, device)) r.metrics[k] = v;
+  }
+  if (device.is_cuda()) r.metrics["gpu_peak_allocated_bytes"] = static_cast<double>(torchc::cuda_peak_allocated(device.index()));
+
+  if (r.status != TrialStatus::ok && r.status != TrialStatus::stopped_early) return;
+  auto it = r.metrics.find(metric_);
+  if (r.status == TrialStatus::stopped_early && !out.reports.empty()) {
+    r.score = out.reports.back().second;
+  } else if (it != r.metrics.end()) {
+    r.score = it->second;
+  } else {
+    r.status = TrialStatus::crashed;
+    r.error = "objective metric " + metric_ + " was not measured (stopped before the first validation)";
+  }
+}
+
 TrialResult TorchEvaluator::evaluate_spec(const ModelSpec& spec, uint64_t trial_seed, const TrialBudget& budget,
                                           const StopToken& stop, ProgressSink* progress) {
   const auto t0 = std::chrono::steady_clock::now();
   TrialResult r;
-  auto finish = [&](TrialResult& res) -> TrialResult {
-    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    res.metrics["host_peak_rss_bytes"] = static_cast<double>(host_peak_rss_bytes());
-    return res;
-  };
   try {
-    torch::Device device = torch::kCPU;
-    if (budget.gpu) {
-      if (!torch::cuda::is_available())
-        throw Error("trial budget names GPU " + std::to_string(*budget.gpu) + " but this LibTorch sees no CUDA device");
-      device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(*budget.gpu));
-      // The trial's GPU memory budget, enforced before the model exists: past it an
-      // allocation fails with CUDA out of memory and the trial ends as oom_gpu, while
-      // its neighbours on the same GPU keep their memory. The fraction is per process,
-      // so the cap is exact for trials in worker processes (the default for this
-      // evaluator); trials run in-process at once share the last cap set.
-      const double fraction = torchc::cuda_set_memory_cap(*budget.gpu, budget.gpu_mem_bytes);
-      if (budget.gpu_mem_bytes > 0 && fraction > 0) {
-        r.metrics["gpu_mem_cap_bytes"] = static_cast<double>(budget.gpu_mem_bytes);
-        r.metrics["gpu_mem_fraction"] = fraction;
-      }
-      torchc::cuda_reset_peak_memory(*budget.gpu);
-    }
+    const torch::Device device = trial_device(budget, r.metrics);
     if (budget.cpu_threads > 0) torch::set_num_threads(budget.cpu_threads);
     const bool bf16 = use_bf16(train_.precision, device);
     if (spec.arch.model != task_->model_kind())
       throw Error("task " + task_->kind() + " needs model: " + task_->model_kind() + ", the space makes " + spec.arch.model);
-
     torch::manual_seed(trial_seed);
     auto model = build_model(spec, task_->shape());
     model->to(device);
-    const auto [fs, ft] = task_->flop_lengths();
-    r.metrics["params"] = static_cast<double>(model->num_parameters());
-    r.metrics["flops"] = model->flops(fs, ft);
-    r.metrics["d_model"] = spec.arch.d_model;
-    r.metrics["bf16"] = bf16 ? 1 : 0;
-    r.metrics["latency_ms_b1"] = measure_latency_ms(model, *task_, 1, device, bf16);
-    r.metrics["latency_ms_b32"] = measure_latency_ms(model, *task_, 32, device, bf16);
-
-    const auto& c = objective_.constraints;
-    std::string violated;
-    if (c.max_params && r.metrics["params"] > *c.max_params)
-      violated = "params " + std::to_string(static_cast<int64_t>(r.metrics["params"])) + " > max_params " +
-                 std::to_string(static_cast<int64_t>(*c.max_params));
-    else if (c.max_latency_ms && r.metrics["latency_ms_b1"] > *c.max_latency_ms)
-      violated = "latency_ms_b1 " + std::to_string(r.metrics["latency_ms_b1"]) + " > max_latency_ms " +
-                 std::to_string(*c.max_latency_ms);
-    if (!violated.empty()) {
-      // Known before training, so no training time is spent on it.
-      r.status = TrialStatus::infeasible;
-      r.error = violated;
-      return finish(r);
-    }
-
-    TrainSettings ts;
-    ts.train = train_;
-    ts.device = device;
-    ts.bf16 = bf16;
-    ts.seed = trial_seed;
-    ts.wall_seconds = budget.wall_seconds;
-    torch::manual_seed(hash_combine(trial_seed, 1));
-    const auto out = train_model(model, *task_, ts, stop, progress);
-    r.status = out.status;
-    r.error = out.error;
-    r.metrics["steps"] = static_cast<double>(out.steps);
-    r.metrics["train_seconds"] = out.seconds;
-    r.metrics["train_loss"] = out.last_loss;
-    if (!out.reports.empty()) r.metrics["last_report_" + metric_] = out.reports.back().second;
-    r.curve = {"val_" + task_->metric(), out.reports};
-
-    if (r.status == TrialStatus::ok) {
-      torch::NoGradGuard no_grad;
-      model->eval();
-      torchc::AutocastGuard autocast(bf16);
-      const int64_t eb = std::max<int64_t>(train_.batch_size, 64);
-      for (auto split : {Split::val, Split::test})
-        for (const auto& [k, v] : task_->evaluate(model, split, eb, kFinalEvalExamples, device)) r.metrics[k] = v;
-    }
-    if (device.is_cuda()) r.metrics["gpu_peak_allocated_bytes"] = static_cast<double>(torchc::cuda_peak_allocated(device.index()));
-
-    if (r.status == TrialStatus::ok || r.status == TrialStatus::stopped_early) {
-      auto it = r.metrics.find(metric_);
-      if (r.status == TrialStatus::stopped_early && !out.reports.empty()) {
-        r.score = out.reports.back().second;
-      } else if (it != r.metrics.end()) {
-        r.score = it->second;
-      } else {
-        r.status = TrialStatus::crashed;
-        r.error = "objective metric " + metric_ + " was not measured (stopped before the first validation)";
-      }
-    }
+    const Run run{model, device, bf16, trial_seed};
+    measure(run, spec, r.metrics);
+    r.error = violated_constraint(objective_, r.metrics);
+    if (!r.error.empty()) r.status = TrialStatus::infeasible;   // no training time spent on it
+    else train_and_score(run, budget.wall_seconds, stop, progress, r);
   } catch (const Error& e) {
-    r.status = TrialStatus::invalid;
-    r.error = e.what();
+    record_failure(r, TrialStatus::invalid, e.what());
   } catch (const c10::Error& e) {
     const std::string msg = e.what_without_backtrace();
-    r.status = msg.find("out of memory") != std::string::npos ? TrialStatus::oom_gpu : TrialStatus::crashed;
-    r.error = "LibTorch: " + msg.substr(0, 500);
+    record_failure(r, msg.find("out of memory") != std::string::npos ? TrialStatus::oom_gpu : TrialStatus::crashed,
+                   "LibTorch: " + msg.substr(0, 500));
   } catch (const std::bad_alloc&) {
-    r.status = TrialStatus::oom_host;
-    r.error = "host memory exhausted";
+    record_failure(r, TrialStatus::oom_host, "host memory exhausted");
   }
-  return finish(r);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.metrics["host_peak_rss_bytes"] = static_cast<double>(host_peak_rss_bytes());
+  return r;
 }
 
 }  // namespace torchnas

@@ -43,6 +43,19 @@ class TorchEvaluator : public Evaluator {
   bool minimize() const { return minimize_; }
 
  private:
+  // One trial's model, where and how it runs (evaluate_spec's parts).
+  struct Run {
+    SeqModel& model;
+    const torch::Device& device;
+    bool bf16;
+    uint64_t seed;
+  };
+  // params, flops, d_model, bf16 and latencies into `metrics`.
+  void measure(const Run& run, const ModelSpec& spec, Metrics& metrics) const;
+  // Trains the model, evaluates it on val and test, and scores the trial into r.
+  void train_and_score(const Run& run, double wall_seconds, const StopToken& stop, ProgressSink* progress,
+                       TrialResult& r) const;
+
   Decoder decode_;
   TaskOptions task_opts_;
   TrainOptions train_;

@@ -42,7 +42,28 @@ void clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
 }
 
 namespace {
-// The task's validation metric now; the model is back in training mode after.
+
+// Host reads of the loss (a sync) only every few steps and at reports.
+constexpr int64_t kCheckEvery = 20;
+
+// Whether the trial must end before `step`: the engine asked (its wall time or a
+// shutdown; either way the half-trained model's score is no observation of the
+// architecture), or the trial's own wall time is spent.
+bool time_is_up(int64_t step, double elapsed, const TrainSettings& s, const StopToken& stop, TrainOutcome& out) {
+  if (stop.stop_requested()) {
+    out.status = TrialStatus::timeout;
+    out.error = "stopped by the engine (stop requested) at step " + std::to_string(step);
+    return true;
+  }
+  if (s.wall_seconds > 0 && elapsed > s.wall_seconds) {
+    out.status = TrialStatus::timeout;
+    out.error = "wall time " + std::to_string(s.wall_seconds) + " s reached at step " + std::to_string(step);
+    return true;
+  }
+  return false;
+}
+
+// The task metric on (a capped part of) the validation split, in eval mode.
 double validation_metric(SeqModel& model, const TextTask& task, const TrainSettings& s) {
   const auto& o = s.train;
   torch::NoGradGuard no_grad;
@@ -50,10 +71,38 @@ double validation_metric(SeqModel& model, const TextTask& task, const TrainSetti
   torchc::AutocastGuard autocast(s.bf16);
   auto m = task.evaluate(model, Split::val, std::max<int64_t>(o.batch_size, 64), o.eval_batches * o.batch_size,
                          s.device);
-  const double value = m.at("val_" + task.metric());
   model->train();
-  return value;
+  return m.at("val_" + task.metric());
 }
+
+// After `done` steps: checks the losses so far for NaN/inf every kCheckEvery steps and
+// at reports, and at a report validates and asks the engine whether to go on. False
+// when training ends here (out says why).
+bool after_step(int64_t done, const torch::Tensor& all_finite, SeqModel& model, const TextTask& task,
+                const TrainSettings& s, ProgressSink* progress, TrainOutcome& out) {
+  const auto& o = s.train;
+  const bool report = done % o.eval_every == 0 || done == o.steps;
+  if ((report || done % kCheckEvery == 0) && !all_finite.item<bool>()) {
+    out.status = TrialStatus::diverged;
+    out.error = "loss became NaN/inf by step " + std::to_string(done);
+    return false;
+  }
+  if (!report) return true;
+  const double value = validation_metric(model, task, s);
+  if (!std::isfinite(value)) {
+    out.status = TrialStatus::diverged;
+    out.error = "validation metric is NaN/inf at step " + std::to_string(done);
+    return false;
+  }
+  out.reports.emplace_back(done, value);
+  if (progress && done < o.steps && !progress->keep_going(done, value)) {
+    out.status = TrialStatus::stopped_early;
+    out.error = "stopped early by the engine at step " + std::to_string(done);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 TrainOutcome train_model(SeqModel& model, const TextTask& task, const TrainSettings& s,
@@ -73,22 +122,8 @@ TrainOutcome train_model(SeqModel& model, const TextTask& task, const TrainSetti
   const auto finite_opts = torch::TensorOptions().dtype(torch::kBool).device(s.device);
   torch::Tensor all_finite = torch::ones({}, finite_opts);
   torch::Tensor loss;
-  // Host reads of the loss (a sync) only every few steps and at reports.
-  constexpr int64_t kCheckEvery = 20;
-
   for (int64_t step = 0; step < o.steps; ++step) {
-    if (stop.stop_requested()) {
-      // The engine stops a trial this way for its wall time or a shutdown; either way
-      // the half-trained model's score is no observation of the architecture.
-      out.status = TrialStatus::timeout;
-      out.error = "stopped by the engine (stop requested) at step " + std::to_string(step);
-      break;
-    }
-    if (s.wall_seconds > 0 && elapsed() > s.wall_seconds) {
-      out.status = TrialStatus::timeout;
-      out.error = "wall time " + std::to_string(s.wall_seconds) + " s reached at step " + std::to_string(step);
-      break;
-    }
+    if (time_is_up(step, elapsed(), s, stop, out)) break;
     const double lr = learning_rate(o, step);
     auto batch = task.sample_train(o.batch_size, rng).to(s.device);
     {
@@ -101,29 +136,7 @@ TrainOutcome train_model(SeqModel& model, const TextTask& task, const TrainSetti
     opt.step(lr);
     all_finite = all_finite & torch::isfinite(loss.detach());
     out.steps = step + 1;
-
-    const bool report = (step + 1) % o.eval_every == 0 || step + 1 == o.steps;
-    if (report || (step + 1) % kCheckEvery == 0) {
-      if (!all_finite.item<bool>()) {
-        out.status = TrialStatus::diverged;
-        out.error = "loss became NaN/inf by step " + std::to_string(step + 1);
-        break;
-      }
-    }
-    if (report) {
-      const double value = validation_metric(model, task, s);
-      if (!std::isfinite(value)) {
-        out.status = TrialStatus::diverged;
-        out.error = "validation metric is NaN/inf at step " + std::to_string(step + 1);
-        break;
-      }
-      out.reports.emplace_back(step + 1, value);
-      if (progress && step + 1 < o.steps && !progress->keep_going(step + 1, value)) {
-        out.status = TrialStatus::stopped_early;
-        out.error = "stopped early by the engine at step " + std::to_string(step + 1);
-        break;
-      }
-    }
+    if (!after_step(step + 1, all_finite, model, task, s, progress, out)) break;
   }
   if (loss.defined()) out.last_loss = loss.item<double>();
   if (out.status == TrialStatus::ok && !std::isfinite(out.last_loss)) {
