@@ -166,7 +166,7 @@ TEST_CASE("config errors blame their source: the --set flag, an empty file", "[c
 TEST_CASE("bad input found while setting up is reported before any run directory is announced", "[cli]") {
   test::TempDir d;
   Run col = run("search " + src("configs/nb201_random.yaml") + " --run-dir " + (d / "run").string() +
-                " --set task.score_column=acc");
+                " --set task.score_column=acc --set objective.metric=acc");   // the metric must match the column
   CHECK(col.code == 2);
   CHECK_THAT(col.out, Catch::Contains("did you mean 'test_accuracy'?"));
   CHECK_THAT(col.out, !Catch::Contains("run directory"));

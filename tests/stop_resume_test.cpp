@@ -56,8 +56,10 @@ TEST_CASE("SIGTERM during a search with worker processes, then resume, loses no 
   fs::path run = tmp.path() / "run";
   pid_t pid = test::spawn_logged({std::string(MCTSNAS_BINARY), "search", (tmp.path() / "fault.yaml").string(), "--run-dir", run.string()},
                     tmp.path() / "search.log");
-  // Each trial sleeps 1 s, two at a time: after ~2.5 s some have finished, two run.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  // Each trial sleeps 1 s, two at a time: stop once two have finished (however long the
+  // binary took to start on a loaded machine), while others run.
+  for (int i = 0; i < 1200 && lines_of(run / "trials.jsonl").size() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ::kill(pid, SIGTERM);
   int rc = wait_exit(pid, 20);
   INFO(mctsnas::testing::slurp(tmp.path() / "search.log"));
