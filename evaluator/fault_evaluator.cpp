@@ -79,6 +79,51 @@ FaultEvaluator::FaultEvaluator(const SearchSpace& space) {
                   "threads, probe)");
 }
 
+namespace {
+
+// Spins 4 threads per budgeted thread for half a second: the metrics show how many
+// threads ran and how much CPU they got (the budget's thread cap at work).
+void spin_threads(const TrialBudget& budget, Metrics& metrics) {
+  int n = 4 * std::max(1, budget.cpu_threads);
+  std::atomic<bool> done{false};
+  std::atomic<int> peak{0};
+  double c0 = cpu_seconds();
+  auto w0 = Clock::now();
+  std::vector<std::thread> ts;
+  for (int i = 0; i < n; ++i)
+    ts.emplace_back([&] {
+      volatile uint64_t x = 0;
+      while (!done.load(std::memory_order_relaxed)) x = x + 1;
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  peak = std::atoi(status_value("Threads").c_str());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  done = true;
+  for (auto& t : ts) t.join();
+  double wall = std::chrono::duration<double>(Clock::now() - w0).count();
+  metrics["threads_peak"] = peak.load();
+  metrics["cpu_utilization"] = (cpu_seconds() - c0) / wall;
+}
+
+// What the worker process was given: CPUs, threads, OMP_NUM_THREADS, address-space limit.
+void probe_process(const TrialBudget& budget, Metrics& metrics) {
+  auto cpus = cpu_list(status_value("Cpus_allowed_list"));
+  double mask = 0;
+  for (int c : cpus)
+    if (c < 52) mask += std::ldexp(1.0, c);
+  metrics["cpus_allowed_count"] = static_cast<double>(cpus.size());
+  metrics["cpus_allowed_mask"] = mask;
+  metrics["threads"] = std::atoi(status_value("Threads").c_str());
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  metrics["omp_num_threads"] = omp ? std::atoi(omp) : 0;
+  metrics["budget_cpu_threads"] = budget.cpu_threads;
+  struct rlimit rl {};
+  getrlimit(RLIMIT_AS, &rl);
+  metrics["rlimit_as_bytes"] = rl.rlim_cur == RLIM_INFINITY ? -1.0 : static_cast<double>(rl.rlim_cur);
+}
+
+}  // namespace
+
 TrialResult FaultEvaluator::evaluate(const Architecture& arch, const TrialBudget& budget,
                                      const StopToken& stop, ProgressSink*) {
   MCTSNAS_CHECK(static_cast<int>(arch.choices.size()) > behaviour_decision_, "architecture too short");
@@ -112,39 +157,9 @@ TrialResult FaultEvaluator::evaluate(const Architecture& arch, const TrialBudget
   } else if (b == "nan") {
     r.score = std::nan("");
   } else if (b == "threads") {
-    int n = 4 * std::max(1, budget.cpu_threads);
-    std::atomic<bool> done{false};
-    std::atomic<int> peak{0};
-    double c0 = cpu_seconds();
-    auto w0 = Clock::now();
-    std::vector<std::thread> ts;
-    for (int i = 0; i < n; ++i)
-      ts.emplace_back([&] {
-        volatile uint64_t x = 0;
-        while (!done.load(std::memory_order_relaxed)) x = x + 1;
-      });
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    peak = std::atoi(status_value("Threads").c_str());
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
-    done = true;
-    for (auto& t : ts) t.join();
-    double wall = std::chrono::duration<double>(Clock::now() - w0).count();
-    r.metrics["threads_peak"] = peak.load();
-    r.metrics["cpu_utilization"] = (cpu_seconds() - c0) / wall;
+    spin_threads(budget, r.metrics);
   } else if (b == "probe") {
-    auto cpus = cpu_list(status_value("Cpus_allowed_list"));
-    double mask = 0;
-    for (int c : cpus)
-      if (c < 52) mask += std::ldexp(1.0, c);
-    r.metrics["cpus_allowed_count"] = static_cast<double>(cpus.size());
-    r.metrics["cpus_allowed_mask"] = mask;
-    r.metrics["threads"] = std::atoi(status_value("Threads").c_str());
-    const char* omp = std::getenv("OMP_NUM_THREADS");
-    r.metrics["omp_num_threads"] = omp ? std::atoi(omp) : 0;
-    r.metrics["budget_cpu_threads"] = budget.cpu_threads;
-    struct rlimit rl {};
-    getrlimit(RLIMIT_AS, &rl);
-    r.metrics["rlimit_as_bytes"] = rl.rlim_cur == RLIM_INFINITY ? -1.0 : static_cast<double>(rl.rlim_cur);
+    probe_process(budget, r.metrics);
   }
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return r;
