@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "app/config_loader.h"
+#include "bench/bench_stats.h"
 #include "common/error.h"
 #include "common/strings.h"
 #include "evaluator/tabular_evaluator.h"
@@ -39,6 +40,8 @@
 #include "space/nb201_space.h"
 
 using namespace mctsnas;
+using mctsnas::bench::median_ci_rank;
+using mctsnas::bench::quantile;
 
 namespace {
 
@@ -164,28 +167,6 @@ RunResult run_one(const Variant& v, const Nb201Space& space, const TabularEvalua
     ++next_cp;
   }
   return r;
-}
-
-// Ranks (1-based) of the order statistics that bound a 95% confidence interval
-// for the median of n samples: [j, n + 1 - j], j the largest with
-// P(Binomial(n, 1/2) <= j - 1) <= 0.025. j = 0 when n is too small (no bound).
-int median_ci_rank(int n) {
-  double cdf = 0;
-  int j = 0;
-  for (int i = 0; i < n; ++i) {  // cdf = P(B <= i)
-    cdf += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) - n * std::log(2.0));
-    if (cdf > 0.025) break;
-    j = i + 1;
-  }
-  return j;
-}
-
-double quantile(std::vector<int> v, double q) {
-  std::sort(v.begin(), v.end());
-  double pos = q * (v.size() - 1);
-  size_t lo = static_cast<size_t>(std::floor(pos));
-  size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - lo) * (v[hi] - v[lo]);
 }
 
 // One row: every seed of variant v, then the summary columns.
