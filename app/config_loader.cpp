@@ -24,6 +24,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "app/yaml_fields.h"
 #include "common/strings.h"
@@ -32,6 +33,28 @@
 namespace mctsnas {
 
 namespace {
+
+// max_params and max_flops are judged before training, by a cost model: the cells
+// space's own for a text task, a table's cost column for a table.
+void check_cost_constraints(const config::Context& ctx, const RunOptions& o) {
+  const bool table = o.task.kind == "table";
+  const bool text = o.task.kind == "lm" || o.task.kind == "g2p" || o.task.kind == "classify";
+  const CostColumns& cols = o.task.cost_columns;
+  if (!table && (!cols.params.empty() || !cols.flops.empty()))
+    ctx.fail_at("task.cost_columns", "only a table task reads cost columns (task.kind is " + o.task.kind + ")");
+  const ConstraintOptions& c = o.objective.constraints;
+  for (auto [name, bound, column] : {std::tuple{"params", c.max_params, cols.params},
+                                     std::tuple{"flops", c.max_flops, cols.flops}}) {
+    if (!bound) continue;
+    const std::string key = std::string("objective.constraints.max_") + name;
+    if (table && column.empty())
+      ctx.fail_at(key, std::string("a table task knows an architecture's ") + name +
+                           " only from a column of the table: name it in task.cost_columns." + name);
+    if (!table && !(text && o.space.kind == SpaceKind::cells))
+      ctx.fail_at(key, std::string("no ") + name + " cost model for task.kind " + o.task.kind +
+                           " (the cells space with a text task has one; a table has task.cost_columns)");
+  }
+}
 
 // Checks between fields, and defaults that depend on other fields.
 void check_cross_fields(const config::Context& ctx, RunOptions& o) {
@@ -56,6 +79,7 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
   }
   if (o.task.kind == "table" && o.task.table.empty())
     ctx.fail_at("task.table", "task.kind table needs task.table (the CSV file of scores)");
+  check_cost_constraints(ctx, o);
   if (o.search.evolution.tournament > o.search.evolution.population)
     ctx.fail_at("search.evolution.tournament",
                 "must be <= search.evolution.population (" +

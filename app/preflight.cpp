@@ -10,11 +10,13 @@
 
 namespace mctsnas {
 
-std::unique_ptr<SearchSpace> check_run_inputs(const RunOptions& o) {
-  auto space = make_space(o.space);
-  make_searcher(o.search, *space, o.seed);
-  make_evaluator(o, *space);   // reads the table or the text dataset, as a run does
-  return space;
+CheckedInputs check_run_inputs(const RunOptions& o) {
+  CheckedInputs in;
+  in.space = make_space(o.space);
+  make_evaluator(o, *in.space);   // reads the table or the text dataset, as a run does
+  in.searched = constrain(o, *in.space);
+  make_searcher(o.search, in.searched.of(*in.space), o.seed);
+  return in;
 }
 
 BudgeterOptions budgeter_options(const RunOptions& o) {

@@ -3,16 +3,23 @@
 // `validate` (all of it) and `doctor CONFIG` (the inputs).
 #include <memory>
 
+#include "app/cost_constraints.h"
 #include "app/run_options.h"
 #include "runtime/budgeter.h"
 #include "space/search_space.h"
 
 namespace mctsnas {
 
-// The config's space and search settings, and the task's inputs: a table's file and
-// rows, a text task's dataset files. Throws Error, one line naming the file, line or
-// key, at the first problem. Returns the space.
-std::unique_ptr<SearchSpace> check_run_inputs(const RunOptions& options);
+struct CheckedInputs {
+  std::unique_ptr<SearchSpace> space;
+  SearchedSpace searched;   // what the searchers walk (the objective's up-front constraints)
+};
+
+// The config's space and search settings, the task's inputs (a table's file and rows,
+// a text task's dataset files) and that some architecture meets the objective's
+// up-front constraints. Throws Error, one line naming the file, line or key, at the
+// first problem.
+CheckedInputs check_run_inputs(const RunOptions& options);
 
 // For trials in worker processes: that the per-trial budget fits this machine (the
 // devices exist, ...). Throws Error as the run's trial pool would.

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "app/checkpoint.h"
+#include "app/cost_constraints.h"
 #include "app/evaluator_factory.h"
 #include "app/pool_factory.h"
 #include "app/progress.h"
@@ -122,6 +123,7 @@ class SearchLoop {
   const RunOptions& cfg_;
   fs::path dir_;
   std::unique_ptr<SearchSpace> space_;
+  SearchedSpace searched_;   // the space as the searcher walks it (up-front constraints)
   std::unique_ptr<Evaluator> evaluator_;
   std::unique_ptr<Searcher> searcher_;
   std::unique_ptr<TrialPool> pool_;
@@ -467,18 +469,20 @@ void SearchLoop::setup() {
   check_run_dir_path(dir_, o_.resume);
   space_ = make_space(cfg_.space);
   evaluator_ = make_evaluator(cfg_, *space_);
-  searcher_ = make_searcher(cfg_.search, *space_, cfg_.seed);
+  searched_ = constrain(cfg_, *space_);
+  searcher_ = make_searcher(cfg_.search, searched_.of(*space_), cfg_.seed);
   PoolSetup pool_setup;   // in-process or worker processes, as resources.isolation says
   pool_setup.run_dir = dir_;
   pool_setup.stop_now = o_.stop_now;
   pool_setup.log = o_.err;
   pool_ = make_trial_pool(cfg_, *evaluator_, pool_setup);
   target_ = cfg_.search.trials;
-  SpaceSize size = space_->size();
+  SpaceSize size = searched_.of(*space_).size();
   space_count_ = size.exact ? size.count : std::numeric_limits<double>::infinity();
   if (static_cast<double>(target_) > space_count_)
     warn("search.trials = " + std::to_string(target_) + " is more than the " + format_number(space_count_) +
-         " architectures of the space; the search ends when it has tried them all");
+         " architectures of the space" + (searched_.constrained ? " that meet objective.constraints" : "") +
+         "; the search ends when it has tried them all");
   if (cfg_.train.early_stopping.kind != EarlyStopping::none)
     warn("train.early_stopping.kind: " + std::string(name_of(cfg_.train.early_stopping.kind)) +
          " is not applied yet; every trial trains its full train.steps");

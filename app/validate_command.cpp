@@ -4,6 +4,7 @@
 // printed before every check has passed, so "ok" is never followed by an error.
 #include <cstdio>
 #include <iostream>
+#include <utility>
 
 #include "app/commands.h"
 #include "app/config_loader.h"
@@ -15,7 +16,28 @@ namespace mctsnas {
 
 namespace {
 
-void print_summary(const std::string& config, const RunOptions& o, const SearchSpace& space, std::ostream& out) {
+// "about 1.2e+06 (estimated from 2000 random walks)" or "15625".
+std::string size_text(const SpaceSize& size) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", size.count);
+  std::string s = (size.exact ? "" : "about ") + std::string(buf);
+  if (size.walks > 0) s += " (estimated from " + std::to_string(size.walks) + " random walks)";
+  return s;
+}
+
+std::string bounds_text(const ConstraintOptions& c) {
+  char buf[64];
+  std::string s;
+  for (auto [name, v] : {std::pair{"max_params", c.max_params}, std::pair{"max_flops", c.max_flops}})
+    if (v) {
+      std::snprintf(buf, sizeof buf, "%.6g", *v);
+      s += std::string(s.empty() ? "" : ", ") + name + " " + buf;
+    }
+  return s;
+}
+
+void print_summary(const std::string& config, const RunOptions& o, const CheckedInputs& in, std::ostream& out) {
+  const SearchSpace& space = *in.space;
   SpaceSize size = space.size();
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g", size.count);
@@ -26,6 +48,9 @@ void print_summary(const std::string& config, const RunOptions& o, const SearchS
     std::snprintf(buf, sizeof buf, "%.6g", size.distinct_canonical);
     out << " (" << buf << " distinct up to isomorphism)";
   }
+  if (in.searched.constrained)
+    out << "\n  within objective.constraints (" << bounds_text(o.objective.constraints)
+        << "): " << size_text(in.searched.constrained->size()) << " architectures";
   out << "\n  task: " << o.task.kind << ", objective: " << name_of(o.objective.goal) << " " << o.objective.metric
       << "\n  search: " << o.search.algorithm << ", " << o.search.trials << " trials, " << o.search.parallel
       << " at once\n";
@@ -49,9 +74,9 @@ void add_validate_command(CLI::App& app, int& code) {
       std::vector<ConfigOverride> ov;
       for (const auto& s : *sets) ov.push_back(parse_override(s));
       RunOptions o = load_config(*config, ov);
-      auto space = check_run_inputs(o);
+      const CheckedInputs in = check_run_inputs(o);
       check_run_resources(o);
-      print_summary(*config, o, *space, std::cout);
+      print_summary(*config, o, in, std::cout);
       if (*resolved) {
         std::cout << resolved_yaml(o) << "# search.algorithm is one of:\n";
         for (const SearcherInfo* s : searchers()) std::cout << "#   " << s->name << ": " << s->description << "\n";

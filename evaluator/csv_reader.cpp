@@ -1,13 +1,56 @@
 #include "evaluator/csv_reader.h"
 
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/strings.h"
 
 namespace mctsnas {
+namespace {
+
+// The columns a mistaken name probably meant: those that contain it (`acc` for
+// `test_accuracy`), else the closest by spelling; never the column `taken` by another role.
+std::vector<std::string> near_columns(const std::vector<std::string>& header, const std::string& column,
+                                      const std::string& taken) {
+  std::vector<std::string> others, containing;
+  for (const auto& h : header)
+    if (h != taken) others.push_back(h);
+  for (const auto& h : others)
+    if (!column.empty() && h.find(column) != std::string::npos) containing.push_back(h);
+  if (!containing.empty()) return containing;
+  std::string near = closest_match(column, others);
+  return near.empty() ? std::vector<std::string>{} : std::vector<std::string>{near};
+}
+
+}  // namespace
+
+int csv_column(const std::vector<std::string>& header, const std::string& column, const std::string& what,
+               const std::string& file, const std::string& taken) {
+  for (size_t i = 0; i < header.size(); ++i)
+    if (header[i] == column) return static_cast<int>(i);
+  std::string msg = file + ":1: no " + what + " column '" + column + "' in the header (columns: " +
+                    join(header, ", ") + ")";
+  std::vector<std::string> near = near_columns(header, column, taken);
+  if (!near.empty()) msg += "; did you mean '" + join(near, "' or '") + "'?";
+  throw Error(msg);
+}
+
+std::optional<double> parse_csv_number(const std::string& text) {
+  std::string t = trim(text);
+  if (t.empty()) return std::nullopt;
+  double v = 0;
+  const char* b = t.data();
+  const char* e = t.data() + t.size();
+  if (*b == '+') ++b;  // from_chars rejects a leading '+', which CSV writers may emit
+  auto [ptr, ec] = std::from_chars(b, e, v);
+  if (ec != std::errc() || ptr != e || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
 
 std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& name) {
   std::vector<CsvRecord> out;

@@ -3,6 +3,7 @@
 // hold commas, newlines and doubled quotes (""), CRLF or LF line ends. Each record
 // carries the physical line it starts on, so errors can name file:line.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,13 @@ std::vector<CsvRecord> read_csv(const std::filesystem::path& path);
 
 // Same, from text already in memory; `name` is used in error messages.
 std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& name);
+
+// Index of `column` in a header row; Error "FILE:1: no WHAT column 'X' in the header
+// (columns: ...)", with a did-you-mean among the columns other than `taken`.
+int csv_column(const std::vector<std::string>& header, const std::string& column, const std::string& what,
+               const std::string& file, const std::string& taken = {});
+
+// A finite number (a leading '+' allowed, surrounding blanks ignored); nullopt otherwise.
+std::optional<double> parse_csv_number(const std::string& text);
 
 }  // namespace mctsnas

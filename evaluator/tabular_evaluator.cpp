@@ -11,46 +11,6 @@
 #include "evaluator/csv_reader.h"
 
 namespace mctsnas {
-namespace {
-
-// The columns a mistaken name probably meant: those that contain it (`acc` for
-// `test_accuracy`), else the closest by spelling; never the column `taken` by another role.
-std::vector<std::string> near_columns(const std::vector<std::string>& header, const std::string& column,
-                                      const std::string& taken) {
-  std::vector<std::string> others, containing;
-  for (const auto& h : header)
-    if (h != taken) others.push_back(h);
-  for (const auto& h : others)
-    if (!column.empty() && h.find(column) != std::string::npos) containing.push_back(h);
-  if (!containing.empty()) return containing;
-  std::string near = closest_match(column, others);
-  return near.empty() ? std::vector<std::string>{} : std::vector<std::string>{near};
-}
-
-int column_index(const std::vector<std::string>& header, const std::string& column, const std::string& what,
-                 const std::string& file, const std::string& taken = {}) {
-  for (size_t i = 0; i < header.size(); ++i)
-    if (header[i] == column) return static_cast<int>(i);
-  std::string msg = file + ":1: no " + what + " column '" + column + "' in the header (columns: " +
-                    join(header, ", ") + ")";
-  std::vector<std::string> near = near_columns(header, column, taken);
-  if (!near.empty()) msg += "; did you mean '" + join(near, "' or '") + "'?";
-  throw Error(msg);
-}
-
-std::optional<double> parse_number(const std::string& text) {
-  std::string t = trim(text);
-  if (t.empty()) return std::nullopt;
-  double v = 0;
-  const char* b = t.data();
-  const char* e = t.data() + t.size();
-  if (*b == '+') ++b;  // from_chars rejects a leading '+', which CSV writers may emit
-  auto [ptr, ec] = std::from_chars(b, e, v);
-  if (ec != std::errc() || ptr != e || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-}  // namespace
 
 TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOptions& options)
     : space_(space), options_(options) {
@@ -63,8 +23,8 @@ TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOption
       if (header[i] == header[j])
         throw Error(file + ":" + std::to_string(records[0].line) + ": column '" + header[i] +
                     "' appears twice in the header");
-  const int key_col = column_index(header, options_.key_column, "key", file);
-  const int score_col = column_index(header, options_.score_column, "score", file, options_.key_column);
+  const int key_col = csv_column(header, options_.key_column, "key", file);
+  const int score_col = csv_column(header, options_.score_column, "score", file, options_.key_column);
 
   std::unordered_map<std::string, int> first_line;
   scores_.reserve(records.size());
@@ -87,7 +47,7 @@ TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOption
     if (normal != key)
       throw Error(where + "key '" + key + "' is not written in the " + space_.kind() + " space's key form '" + normal +
                   "', so lookups would never find it");
-    auto score = parse_number(score_text);
+    auto score = parse_csv_number(score_text);
     if (!score)
       throw Error(where + "score '" + score_text + "' in column '" + options_.score_column +
                   "' is not a finite number");

@@ -30,12 +30,20 @@ inline constexpr EnumName<Goal> kGoalNames[] = {
     {"auto", Goal::automatic}, {"maximize", Goal::maximize}, {"minimize", Goal::minimize}};
 constexpr std::span<const EnumName<Goal>> enum_names(Goal) { return kGoalNames; }
 
+// Table columns that hold each architecture's costs (numbers >= 0), for
+// objective.constraints.max_params and max_flops ("" = the table has none).
+struct CostColumns {
+  std::string params;
+  std::string flops;
+};
+
 struct TaskOptions {
   std::string kind = "table";     // table | lm | g2p | classify
   // kind: table — a CSV of precomputed scores (NAS-Bench style).
   std::string table;              // path, relative to the config file
   std::string key_column = "arch";
   std::string score_column = "test_accuracy";
+  CostColumns cost_columns;
   // text tasks
   std::string data;               // data directory (default: the shipped sample / cache)
   int max_len = 32;
@@ -61,8 +69,12 @@ struct TrainOptions {
   EarlyStoppingOptions early_stopping;
 };
 
+// max_params and max_flops follow from the architecture: the searchers propose only
+// architectures that meet them (space/constrained_space.h). max_latency_ms needs a
+// measurement: a trial that breaks it is recorded as `infeasible`.
 struct ConstraintOptions {
   std::optional<double> max_params;
+  std::optional<double> max_flops;   // forward FLOPs of one example at task.max_len
   std::optional<double> max_latency_ms;
 };
 
@@ -73,12 +85,17 @@ struct ObjectiveOptions {
 };
 
 // The config keys of each struct (common/option_schema.h; app/ reads and writes them).
+template <class V> void bind_fields(V& v, CostColumns& o) {
+  v.field("params", o.params);
+  v.field("flops", o.flops);
+}
 template <class V> void bind_fields(V& v, TaskOptions& o) {
   using namespace config;
   v.field("kind", o.kind, one_of({"table", "lm", "g2p", "classify", "fault"}));
   v.field("table", o.table, path());
   v.field("key_column", o.key_column, non_empty());
   v.field("score_column", o.score_column, non_empty());
+  v.field("cost_columns", o.cost_columns);
   v.field("data", o.data, path());
   v.field("max_len", o.max_len, min(1).max(1 << 20));
   v.field("baseline", o.baseline);
@@ -105,6 +122,7 @@ template <class V> void bind_fields(V& v, TrainOptions& o) {
 template <class V> void bind_fields(V& v, ConstraintOptions& o) {
   using namespace config;
   v.field("max_params", o.max_params, above(0));
+  v.field("max_flops", o.max_flops, above(0));
   v.field("max_latency_ms", o.max_latency_ms, above(0));
 }
 template <class V> void bind_fields(V& v, ObjectiveOptions& o) {

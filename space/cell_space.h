@@ -88,6 +88,7 @@ class CellSpace final : public SearchSpace {
   static int parse_node_label(std::string_view label);
 
  private:
+  friend class CellCostModel;   // reads the decision layout and op lists (space/cell_cost.h)
   // in0 .. op1: a node's decisions, in this order (see the top of this file).
   enum class Slot : uint8_t { d_model, encoder_layers, decoder_layers, in0, op0, in1, op1 };
   static constexpr int kNodeDecisions = 4;

@@ -121,35 +121,51 @@ double ffn_flops(const OpSpec&, int64_t d_model, int64_t t, int64_t) {
 }
 double no_flops(const OpSpec&, int64_t, int64_t, int64_t) { return 0; }
 
+// Parameters: weights plus biases of the module's layers (evaluator/torch/op_modules.cpp).
+// A convolution is one Conv1d d -> d (dilation adds none); a separable one a depthwise
+// Conv1d (one k-tap filter per channel) and a pointwise Linear d -> d.
+int64_t conv_params(const OpSpec& op, int64_t d) { return op.kernel * d * d + d; }
+int64_t sep_conv_params(const OpSpec& op, int64_t d) { return (op.kernel * d + d) + (d * d + d); }
+// Linear q (d -> d), kv (d -> 2d) and out (d -> d), whatever the window and heads.
+int64_t attention_params(const OpSpec&, int64_t d) { return (d * d + d) + (2 * d * d + 2 * d) + (d * d + d); }
+int64_t glu_params(const OpSpec&, int64_t d) { return 2 * d * d + 2 * d; }   // Linear d -> 2d
+int64_t ffn_params(const OpSpec&, int64_t d) {
+  const int64_t h = kFfnExpansion * d;
+  return (d * h + h) + (h * d + d);   // up d -> h, down h -> d
+}
+int64_t no_weights(const OpSpec&, int64_t) { return 0; }
+
 // Cross-attention mixes positions of the *encoder* output only: for the decoder's
 // own positions it is position-wise, which is why it is not a sequence op (and is
 // legal in causal decoders without a causal form).
 constexpr OpKind kOpKinds[] = {
     {.name = "conv", .syntax = "conv<k>", .sequence = true,
-     .parse = parse_kernel, .format = format_kernel, .flops = conv_flops,
+     .parse = parse_kernel, .format = format_kernel, .flops = conv_flops, .params = conv_params,
      .examples = "conv3 conv5 conv7"},
     {.name = "sep_conv", .syntax = "sep_conv<k>", .sequence = true,
-     .parse = parse_kernel, .format = format_kernel, .flops = sep_conv_flops,
+     .parse = parse_kernel, .format = format_kernel, .flops = sep_conv_flops, .params = sep_conv_params,
      .examples = "sep_conv3 sep_conv5 sep_conv7"},
     {.name = "dilated_conv", .syntax = "dilated_conv<k>[_d<d>]", .sequence = true,
-     .parse = parse_dilated, .format = format_dilated, .flops = conv_flops,
+     .parse = parse_dilated, .format = format_dilated, .flops = conv_flops, .params = conv_params,
      .examples = "dilated_conv3 dilated_conv3_d4 dilated_conv5 dilated_conv5_d4"},
     {.name = "local_attention", .syntax = "local_attention_w<w>[_h<h>]", .sequence = true,
      .parse = parse_local_attention, .format = format_local_attention,
      .flops = [](const OpSpec& op, int64_t d, int64_t t, int64_t) { return attention_flops(op, d, t, t, false); },
+     .params = attention_params,
      .examples = "local_attention_w8 local_attention_w16"},
     {.name = "cross_attention", .syntax = "cross_attention[_w<w>][_h<h>]", .needs_encoder = true,
      .parse = parse_cross_attention, .format = format_cross_attention,
      .flops = [](const OpSpec& op, int64_t d, int64_t t, int64_t s) { return attention_flops(op, d, t, s, true); },
+     .params = attention_params,
      .examples = "cross_attention cross_attention_w8"},
-    {.name = "glu", .syntax = "glu", .parse = no_params, .format = format_none, .flops = glu_flops,
+    {.name = "glu", .syntax = "glu", .parse = no_params, .format = format_none, .flops = glu_flops, .params = glu_params,
      .examples = "glu"},
-    {.name = "ffn", .syntax = "ffn", .parse = no_params, .format = format_none, .flops = ffn_flops,
+    {.name = "ffn", .syntax = "ffn", .parse = no_params, .format = format_none, .flops = ffn_flops, .params = ffn_params,
      .examples = "ffn"},
     {.name = "identity", .syntax = "identity", .parse = no_params, .format = format_none, .flops = no_flops,
-     .examples = "identity"},
+     .params = no_weights, .examples = "identity"},
     {.name = kZeroOp, .syntax = kZeroOp, .parse = no_params, .format = format_none, .flops = no_flops,
-     .examples = kZeroOp},
+     .params = no_weights, .examples = kZeroOp},
 };
 
 }  // namespace

@@ -62,4 +62,9 @@ double op_flops(const OpSpec& spec, int64_t d_model, int64_t t, int64_t s) {
   return spec.kind->flops(spec, d_model, t, s);
 }
 
+int64_t op_params(const OpSpec& spec, int64_t d_model) {
+  MCTSNAS_CHECK(spec.kind != nullptr, "op_params: op '" + spec.name + "' has no kind");
+  return spec.kind->params(spec, d_model);
+}
+
 }  // namespace mctsnas

@@ -34,6 +34,9 @@ struct OpKind {
   std::string (*format)(const OpSpec& op) = nullptr;
   // Forward multiply-adds x2 of one op for d_model, query length t and key length s.
   double (*flops)(const OpSpec& op, int64_t d_model, int64_t t, int64_t s) = nullptr;
+  // Trainable parameters of one op for d_model: exactly the numel of the tensors its
+  // LibTorch module registers (tests/torch_op_table_test.cpp checks every listed name).
+  int64_t (*params)(const OpSpec& op, int64_t d_model) = nullptr;
   // Names with typical parameters, separated by spaces (encoder forms; op_names
   // adds the causal_ ones).
   std::string_view examples;
@@ -75,5 +78,7 @@ std::string op_syntax();
 
 // Forward multiply-adds x2 of one op for d_model, query length t and key length s.
 double op_flops(const OpSpec& spec, int64_t d_model, int64_t t, int64_t s);
+// Trainable parameters of one op for d_model.
+int64_t op_params(const OpSpec& spec, int64_t d_model);
 
 }  // namespace mctsnas

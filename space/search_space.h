@@ -25,6 +25,7 @@ struct SpaceSize {
   double count = 0;    // exact when `exact`, else an estimate
   bool exact = false;
   double distinct_canonical = 0;  // up to isomorphism, when known (0 = unknown)
+  int walks = 0;       // an estimate from this many random walks (0: counted or computed)
 };
 
 class SearchSpace {
@@ -65,7 +66,7 @@ class SearchSpace {
 
   // A uniformly random legal choice at each decision in order (not uniform over
   // architectures when legality depends on earlier choices).
-  Architecture random(Rng& rng) const;
+  virtual Architecture random(Rng& rng) const;
 
   virtual SpaceSize size() const;
 

@@ -159,6 +159,17 @@ TEST_CASE("op table: FLOPs are positive and grow with length, zero only for ops 
   }
 }
 
+TEST_CASE("op table: the params formula counts exactly the module's parameters", "[torch][ops][op_table][cost]") {
+  for (const auto& s : all_specs()) {
+    INFO(s.name);
+    auto m = build(s);
+    int64_t n = 0;
+    if (m)
+      for (const auto& p : m->parameters()) n += p.numel();
+    CHECK(op_params(s, kD) == n);
+  }
+}
+
 TEST_CASE("op table: model.py reproduces every op", "[torch][ops][op_table][export]") {
   const std::string py = test::python_with_torch();
   if (py.empty()) {

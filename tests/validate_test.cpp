@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "app/config_loader.h"
 #include "common/error.h"
@@ -131,4 +132,41 @@ TEST_CASE("task_metrics: defaults and the metrics each task offers", "[validate]
   t.kind = "fault";   // the runtime's test evaluator: any name
   CHECK(objective_metrics(t).empty());
   CHECK(objective_metric_problem(t, "anything").empty());
+}
+
+TEST_CASE("validate and search refuse a max_params below the smallest architecture, in one line", "[validate][constraints]") {
+  test::TempDir d("validate-bound");
+  const std::string cfg = (test::source_dir() / "configs" / "quickstart.yaml").string();
+  const std::string bound = " --set objective.constraints.max_params=1000";
+  const Run v = run("validate " + cfg + bound, d.path());
+  check_refused(v, "objective.constraints.max_params: 1000 is below the smallest architecture of the space (");
+  CHECK_THAT(v.err, Catch::Contains(" params); no architecture meets it"));
+  const Run s = run("search " + cfg + bound + " --run-dir '" + (d / "run").string() + "'", d.path());
+  check_refused(s, "objective.constraints.max_params: 1000 is below the smallest architecture of the space (");
+  CHECK_FALSE(fs::exists(d / "run"));
+}
+
+TEST_CASE("validate prints the size within the constraints next to the full size", "[validate][constraints]") {
+  test::TempDir d("validate-constrained");
+  // The first 200 NB201 rows with a cost column: the row number.
+  std::istringstream rows(nb201_rows(200));
+  std::string table, line;
+  for (int i = 0; std::getline(rows, line); ++i) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    table += line + "," + (i == 0 ? "cost" : std::to_string(i)) + "\n";
+  }
+  const auto cfg = table_config(d, table, "objective: {constraints: {max_params: 50}}\n");
+  const Run bad = run("validate " + cfg.string(), d.path());
+  check_refused(bad, "name it in task.cost_columns.params");
+  const Run v = run("validate " + cfg.string() + " --set task.cost_columns.params=cost", d.path());
+  INFO(v.err);
+  CHECK(v.code == 0);
+  CHECK_THAT(v.out, Catch::Contains("15625 architectures") &&
+                        Catch::Contains("within objective.constraints (max_params 50): 50 architectures"));
+  const auto cells = (test::source_dir() / "configs" / "quickstart.yaml").string();
+  const Run c = run("validate " + cells, d.path());
+  INFO(c.err);
+  CHECK(c.code == 0);
+  CHECK_THAT(c.out, Catch::Contains("within objective.constraints (max_params 500000): about ") &&
+                        Catch::Contains("(estimated from 2000 random walks) architectures"));
 }

@@ -4,12 +4,20 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "evaluator/task_dims.h"
 
 namespace mctsnas::torchnas {
 namespace {
 
 constexpr int64_t kPad = 0;
-constexpr int64_t kBytes = 257;   // byte b -> id b + 1; 0 is padding
+
+// The task's model shape, from the one table of task dimensions (evaluator/task_dims.h).
+ModelDims dims_of(const TaskOptions& o) {
+  auto d = task_model_dims(o);
+  MCTSNAS_CHECK(d.has_value(), "no model dimensions for task kind " + o.kind);
+  return *d;
+}
+ModelShape shape_of(const ModelDims& d) { return {d.src_vocab, d.tgt_vocab, d.num_classes, d.max_len}; }
 
 torch::Tensor long_tensor(const std::vector<int64_t>& v, int64_t rows, int64_t cols) {
   return torch::from_blob(const_cast<int64_t*>(v.data()), {rows, cols}, torch::kLong).clone();
@@ -36,7 +44,7 @@ torch::Tensor ce_loss(const torch::Tensor& logits, const torch::Tensor& target) 
 // ---------------------------------------------------------------- lm
 class LmTask : public TextTask {
  public:
-  explicit LmTask(const TaskOptions& o) : len_(o.max_len) {
+  explicit LmTask(const TaskOptions& o) : len_(o.max_len), dims_(dims_of(o)) {
     if (len_ < 2) throw Error("task.max_len must be >= 2 for lm, got " + std::to_string(len_));
     const auto verses = read_kjv(dataset_path(o.data, "kjv.txt"));
     for (size_t i = 0; i < verses.size(); ++i) {
@@ -49,7 +57,7 @@ class LmTask : public TextTask {
   }
   std::string kind() const override { return "lm"; }
   std::string model_kind() const override { return "decoder_only"; }
-  ModelShape shape() const override { return {0, kBytes, 0, len_}; }
+  ModelShape shape() const override { return shape_of(dims_); }
   std::string metric() const override { return "bpc"; }
   bool minimize() const override { return true; }
   size_t size(Split s) const override { return text_[static_cast<int>(s)].size() / static_cast<size_t>(len_); }
@@ -100,10 +108,11 @@ class LmTask : public TextTask {
     for (int64_t i = 0; i < batch; ++i) starts.push_back(static_cast<size_t>(i * len_));
     return window_batch(text_[0], starts);
   }
-  std::pair<int64_t, int64_t> flop_lengths() const override { return {0, len_}; }
+  std::pair<int64_t, int64_t> flop_lengths() const override { return {dims_.flop_src_len, dims_.flop_tgt_len}; }
 
  private:
   int64_t len_;
+  ModelDims dims_;
   std::string text_[3];
 };
 
@@ -111,10 +120,12 @@ class LmTask : public TextTask {
 class G2pTask : public TextTask {
  public:
   static constexpr int64_t kBos = 1, kEos = 2, kFirstPhone = 3;
-  explicit G2pTask(const TaskOptions& o) : len_(o.max_len) {
+  explicit G2pTask(const TaskOptions& o) : len_(o.max_len), dims_(dims_of(o)) {
     if (len_ < 4) throw Error("task.max_len must be >= 4 for g2p, got " + std::to_string(len_));
     const auto words = read_cmudict(dataset_path(o.data, "cmudict.tsv"));
     const auto& phones = arpabet_phones();
+    MCTSNAS_CHECK(dims_.tgt_vocab == kFirstPhone + static_cast<int64_t>(phones.size()),
+                  "evaluator/task_dims.cpp's g2p vocabulary does not match the phone list");
     for (size_t i = 0; i < words.size(); ++i) {
       const auto& w = words[i];
       // Words too long for max_len are left out of every split alike.
@@ -131,9 +142,7 @@ class G2pTask : public TextTask {
   }
   std::string kind() const override { return "g2p"; }
   std::string model_kind() const override { return "encoder_decoder"; }
-  ModelShape shape() const override {
-    return {kBytes, kFirstPhone + static_cast<int64_t>(arpabet_phones().size()), 0, len_};
-  }
+  ModelShape shape() const override { return shape_of(dims_); }
   std::string metric() const override { return "per"; }
   std::string input_bytes() const override { return input_bytes_; }
   bool minimize() const override { return true; }
@@ -210,7 +219,7 @@ class G2pTask : public TextTask {
     std::vector<const Example*> ex(static_cast<size_t>(batch), &e);
     return make_batch(ex);
   }
-  std::pair<int64_t, int64_t> flop_lengths() const override { return {len_, len_}; }
+  std::pair<int64_t, int64_t> flop_lengths() const override { return {dims_.flop_src_len, dims_.flop_tgt_len}; }
   // Serving G2P is decoding a pronunciation: all max_len - 1 steps, so the figure does
   // not depend on when the model happens to emit EOS.
   torch::Tensor infer(SeqModel& m, const Batch& b) const override {
@@ -238,6 +247,7 @@ class G2pTask : public TextTask {
   }
 
   int64_t len_;
+  ModelDims dims_;
   std::vector<Example> data_[3];
   std::string input_bytes_;
 };
@@ -245,7 +255,7 @@ class G2pTask : public TextTask {
 // ---------------------------------------------------------------- classify
 class ClassifyTask : public TextTask {
  public:
-  explicit ClassifyTask(const TaskOptions& o) : len_(o.max_len) {
+  explicit ClassifyTask(const TaskOptions& o) : len_(o.max_len), dims_(dims_of(o)) {
     if (len_ < 1) throw Error("task.max_len must be >= 1 for classify");
     const auto msgs = read_spam(dataset_path(o.data, "spam.jsonl"));
     for (size_t i = 0; i < msgs.size(); ++i) {
@@ -259,7 +269,7 @@ class ClassifyTask : public TextTask {
   }
   std::string kind() const override { return "classify"; }
   std::string model_kind() const override { return "encoder_only"; }
-  ModelShape shape() const override { return {kBytes, 0, 2, len_}; }
+  ModelShape shape() const override { return shape_of(dims_); }
   std::string metric() const override { return "accuracy"; }
   std::string input_bytes() const override { return input_bytes_; }
   bool minimize() const override { return false; }
@@ -321,10 +331,11 @@ class ClassifyTask : public TextTask {
     std::vector<const Example*> ex(static_cast<size_t>(batch), &e);
     return make_batch(ex);
   }
-  std::pair<int64_t, int64_t> flop_lengths() const override { return {len_, 0}; }
+  std::pair<int64_t, int64_t> flop_lengths() const override { return {dims_.flop_src_len, dims_.flop_tgt_len}; }
 
  private:
   int64_t len_;
+  ModelDims dims_;
   std::vector<Example> data_[3];
   std::string input_bytes_;
 };
