@@ -40,6 +40,12 @@ int csv_column(const std::vector<std::string>& header, const std::string& column
   throw Error(msg);
 }
 
+void check_row_width(const CsvRecord& row, size_t width, const std::string& file) {
+  if (row.fields.size() != width)
+    throw Error(file + ":" + std::to_string(row.line) + ": " + std::to_string(row.fields.size()) + " fields, expected " +
+                std::to_string(width) + " as in the header");
+}
+
 std::optional<double> parse_csv_number(const std::string& text) {
   std::string t = trim(text);
   if (t.empty()) return std::nullopt;

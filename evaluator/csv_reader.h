@@ -27,6 +27,9 @@ std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& nam
 int csv_column(const std::vector<std::string>& header, const std::string& column, const std::string& what,
                const std::string& file, const std::string& taken = {});
 
+// Error "FILE:LINE: N fields, expected W as in the header" unless the row has `width` fields.
+void check_row_width(const CsvRecord& row, size_t width, const std::string& file);
+
 // A finite number (a leading '+' allowed, surrounding blanks ignored); nullopt otherwise.
 std::optional<double> parse_csv_number(const std::string& text);
 

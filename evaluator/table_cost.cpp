@@ -26,9 +26,7 @@ TableCostModel::TableCostModel(const SearchSpace& space, const std::filesystem::
   for (size_t r = 1; r < records.size(); ++r) {
     const CsvRecord& rec = records[r];
     const std::string where = file + ":" + std::to_string(rec.line) + ": ";
-    if (rec.fields.size() != header.size())
-      throw Error(where + std::to_string(rec.fields.size()) + " fields, expected " + std::to_string(header.size()) +
-                  " as in the header");
+    check_row_width(rec, header.size(), file);
     const std::string& key = rec.fields[static_cast<size_t>(key_col)];
     const auto arch = space.parse_key(key);
     if (!arch) throw Error(where + "key '" + key + "' is not a valid " + space.kind() + " architecture");

@@ -32,9 +32,7 @@ TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOption
   for (size_t r = 1; r < records.size(); ++r) {
     const CsvRecord& rec = records[r];
     const std::string where = file + ":" + std::to_string(rec.line) + ": ";
-    if (rec.fields.size() != header.size())
-      throw Error(where + std::to_string(rec.fields.size()) + " fields, expected " + std::to_string(header.size()) +
-                  " as in the header");
+    check_row_width(rec, header.size(), file);
     const std::string& key = rec.fields[static_cast<size_t>(key_col)];
     const std::string& score_text = rec.fields[static_cast<size_t>(score_col)];
     // A key the space cannot read means the table is for another space: say so now,

@@ -10,6 +10,7 @@
 #include "common/rng.h"
 #include "space/cell_cost.h"
 #include "space/constrained_space.h"
+#include "search_test_util.h"
 #include "space/ops.h"
 #include "test_util.h"
 
@@ -27,27 +28,6 @@ CellSpaceOptions small_options(CellCombine combine) {
   o.decoder = {1, {"causal_conv3", "cross_attention", "zero"}, combine};
   o.macro = {{16, 32}, {1, 2}, {1}};
   return o;
-}
-
-void all_architectures(const SearchSpace& s, std::vector<Choice>& prefix, std::vector<Architecture>& out) {
-  if (static_cast<int>(prefix.size()) == s.num_decisions()) {
-    out.push_back(Architecture{prefix});
-    return;
-  }
-  std::vector<Choice> legal;
-  s.legal_choices(prefix, legal);
-  for (Choice c : legal) {
-    prefix.push_back(c);
-    all_architectures(s, prefix, out);
-    prefix.pop_back();
-  }
-}
-
-std::vector<Architecture> all_architectures(const SearchSpace& s) {
-  std::vector<Choice> prefix;
-  std::vector<Architecture> out;
-  all_architectures(s, prefix, out);
-  return out;
 }
 
 // Every prefix's bound is at most the architecture's cost, and the whole's is the cost.
@@ -81,7 +61,7 @@ TEST_CASE("cell cost: bounds hold for every prefix and are exact at the end", "[
     INFO(name_of(combine));
     CellSpace space(small_options(combine));
     CellCostModel model(space, g2p_dims(24));
-    const auto archs = all_architectures(space);
+    const auto archs = testing::all_architectures(space);
     REQUIRE(archs.size() > 1000);
     for (const auto& a : archs) check_bounds(model, a);
   }
@@ -95,7 +75,7 @@ TEST_CASE("cell cost: concat adds its projection, one per open node, only over s
   CellSpace sum(small_options(CellCombine::sum)), concat(small_options(CellCombine::concat));
   CellCostModel ms(sum, g2p_dims(24)), mc(concat, g2p_dims(24));
   int differ = 0;
-  for (const auto& a : all_architectures(sum)) {
+  for (const auto& a : testing::all_architectures(sum)) {
     const double extra = mc.cost(CostKind::params, a.choices) - ms.cost(CostKind::params, a.choices);
     const int64_t d = a.choices[0] == 0 ? 16 : 32;
     // Two open encoder nodes (nothing reads n0) add 2 d^2 + d per encoder layer; the
@@ -110,7 +90,7 @@ TEST_CASE("smallest_cost: branch and bound finds the minimum over the space", "[
   for (CellCombine combine : {CellCombine::sum, CellCombine::concat}) {
     CellSpace space(small_options(combine));
     CellCostModel model(space, g2p_dims(24));
-    const auto archs = all_architectures(space);
+    const auto archs = testing::all_architectures(space);
     for (CostKind k : kCostKinds) {
       INFO(name_of(combine) << " " << cost_name(k));
       double brute = std::numeric_limits<double>::infinity();

@@ -35,23 +35,17 @@ CellSpaceOptions small_options() {
 }
 
 std::set<Architecture> all_of(const SearchSpace& s) {
-  std::set<Architecture> out;
-  std::vector<Choice> prefix;
-  auto rec = [&](auto&& self) -> void {
-    if (static_cast<int>(prefix.size()) == s.num_decisions()) {
-      out.insert(Architecture{prefix});
-      return;
-    }
-    std::vector<Choice> legal;
-    s.legal_choices(prefix, legal);
-    for (Choice c : legal) {
-      prefix.push_back(c);
-      self(self);
-      prefix.pop_back();
-    }
-  };
-  rec(rec);
-  return out;
+  const auto all = testing::all_architectures(s);
+  return {all.begin(), all.end()};
+}
+
+// The params of n random architectures of the space, smallest first.
+std::vector<double> sorted_random_params(const CellSpace& space, const CellCostModel& model, int n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<double> costs;
+  for (int i = 0; i < n; ++i) costs.push_back(model.cost(CostKind::params, space.random(rng).choices));
+  std::sort(costs.begin(), costs.end());
+  return costs;
 }
 
 double median_cost(const CostModel& m, CostKind k, const std::set<Architecture>& archs) {
@@ -138,11 +132,7 @@ TEST_CASE("constrained space: a bound no architecture meets is one line naming i
 TEST_CASE("constrained space: a large space's size is an estimate, and says so", "[constraints]") {
   CellSpace space(test::seq2seq_cell_options());
   CellCostModel model(space, g2p_dims(32));
-  Rng rng(1);
-  std::vector<double> costs;
-  for (int i = 0; i < 200; ++i) costs.push_back(model.cost(CostKind::params, space.random(rng).choices));
-  std::sort(costs.begin(), costs.end());
-  ConstrainedSpace c(space, model, CostBounds{costs[20], {}});
+  ConstrainedSpace c(space, model, CostBounds{sorted_random_params(space, model, 200, 1)[20], {}});
   const SpaceSize size = c.size();
   CHECK_FALSE(size.exact);
   CHECK(size.walks > 0);
@@ -153,11 +143,7 @@ TEST_CASE("constrained space: a large space's size is an estimate, and says so",
 TEST_CASE("constrained search: every searcher proposes only within a tight max_params (cells)", "[constraints]") {
   CellSpace space(test::seq2seq_cell_options());
   CellCostModel model(space, g2p_dims(32));
-  Rng rng(9);
-  std::vector<double> costs;
-  for (int i = 0; i < 400; ++i) costs.push_back(model.cost(CostKind::params, space.random(rng).choices));
-  std::sort(costs.begin(), costs.end());
-  const double bound = costs[8];   // about 2% of random architectures meet it
+  const double bound = sorted_random_params(space, model, 400, 9)[8];   // about 2% of random architectures meet it
   ConstrainedSpace c(space, model, CostBounds{bound, {}});
   check_searchers_within(c, model, CostKind::params, bound);
 }

@@ -45,6 +45,27 @@ class TinySpace final : public SearchSpace {
   bool sorted_;
 };
 
+// Every legal architecture of a (small) space, in depth-first order of its legal choices.
+inline std::vector<Architecture> all_architectures(const SearchSpace& s) {
+  std::vector<Architecture> out;
+  std::vector<Choice> prefix;
+  auto rec = [&](auto&& self) -> void {
+    if (static_cast<int>(prefix.size()) == s.num_decisions()) {
+      out.push_back(Architecture{prefix});
+      return;
+    }
+    std::vector<Choice> legal;
+    s.legal_choices(prefix, legal);
+    for (Choice c : legal) {
+      prefix.push_back(c);
+      self(self);
+      prefix.pop_back();
+    }
+  };
+  rec(rec);
+  return out;
+}
+
 // A smooth-ish deterministic reward: per-decision weights plus one pair term.
 inline double fake_reward(const Architecture& a) {
   double r = 50;
