@@ -441,10 +441,11 @@ void SearchLoop::record_baseline(const TrialOutcome& got) {
   nlohmann::json summary = nlohmann::json::parse(line_of(got));
   summary["id"] = "baseline";
   summary.erase("reward");   // the search never observes it
-  summary["arch"] = "transformer (full attention), width and depth of trial #" + std::to_string(*best_id_);
+  summary["arch"] = "transformer (full attention), sized to trial #" + std::to_string(*best_id_);
   nlohmann::json j;
-  j["about"] = "A standard Transformer with the width and depth of the best architecture (choices in `like`), "
-               "trained and scored exactly as a trial; trained again when a new best differs from `like`.";
+  j["about"] = "A standard Transformer with the layer counts of the best architecture (choices in `like`) and the "
+               "width that gives it about the same number of parameters (metrics: params, and params_target, the "
+               "best's), trained and scored exactly as a trial; trained again when a new best differs from `like`.";
   j["like"] = best_arch_.choices;
   j["summary"] = summary;
   write_file_atomically(dir_ / "baseline.json", j.dump(2) + "\n");
@@ -456,7 +457,7 @@ void SearchLoop::record_baseline(const TrialOutcome& got) {
 
 void SearchLoop::run_baseline() {
   if (!baseline_due()) return;
-  say("training the reference baseline (a Transformer of the same width and depth as the best, trial #" +
+  say("training the reference baseline (a Transformer of the size of the best, trial #" +
       std::to_string(*best_id_) + ")");
   std::optional<TrialOutcome> got = wait_for_baseline();
   submitted_at_.erase(kBaselineId);

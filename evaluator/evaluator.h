@@ -90,8 +90,8 @@ class Evaluator {
   // Whether evaluate() is cheap and safe to run in-process many times at once.
   virtual bool thread_safe() const { return false; }
 
-  // A reference model (e.g. a standard Transformer) with the width and depth of
-  // `like`, trained and scored exactly as a trial, so a report can say how the
+  // A reference model (e.g. a standard Transformer) of about `like`'s size,
+  // trained and scored exactly as a trial, so a report can say how the
   // found architecture compares at equal budget. Evaluators without one (tables)
   // answer has_baseline() == false.
   virtual bool has_baseline() const { return false; }

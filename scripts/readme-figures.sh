@@ -74,7 +74,7 @@ if [ "$quickstart" = 1 ]; then
   q_trials=$(json "$s" trials_finished)
   echo "| the quickstart search ($q_trials G2P trials on CPU, then the reference Transformer) | $(dur "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')") | \`mctsnas search configs/quickstart.yaml\` after the build |"
   echo
-  printf 'quickstart: best val PER %.3f (trial #%s); the reference Transformer of the same width and depth, trained the same way: %.3f\n' \
+  printf 'quickstart: best val PER %.3f (trial #%s); the reference Transformer of about the same parameter count, trained the same way: %.3f\n' \
     "$(json "$s" best.score)" "$(json "$s" best.id)" "$(json "$s" baseline.score)"
 fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

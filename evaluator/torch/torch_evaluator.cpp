@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "evaluator/task_metrics.h"
+#include "evaluator/torch/baseline_model.h"
 #include "evaluator/torch/compat.h"
 #include "evaluator/torch/trainer.h"
 #include "space/cell_space.h"
@@ -73,10 +74,10 @@ TrialResult TorchEvaluator::evaluate(const Architecture& arch, const TrialBudget
 }
 
 TrialResult TorchEvaluator::evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop) {
-  ModelSpec spec;
-  spec.arch = decode_(like);
-  spec.transformer_baseline = true;
-  return evaluate_spec(spec, hash_combine(seed_, 0xba5e), budget, stop, nullptr);
+  const BaselineSize size = param_matched_baseline(decode_(like), task_->shape());
+  TrialResult r = evaluate_spec(size.spec, hash_combine(seed_, 0xba5e), budget, stop, nullptr);
+  r.metrics["params_target"] = static_cast<double>(size.target_params);   // the winner's, which it is sized to
+  return r;
 }
 
 namespace {

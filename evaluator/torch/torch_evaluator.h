@@ -29,8 +29,9 @@ class TorchEvaluator : public Evaluator {
 
   TrialResult evaluate(const Architecture& arch, const TrialBudget& budget, const StopToken& stop,
                        ProgressSink* progress = nullptr) override;
-  // The reference: a standard Transformer (full attention) with the width and depth
-  // of `like`, trained and scored exactly as a trial.
+  // The reference: a standard Transformer (full attention) with `like`'s layer
+  // counts and about its parameter count (baseline_model.h), trained and scored
+  // exactly as a trial; its metrics add params_target, `like`'s count.
   bool has_baseline() const override { return true; }
   TrialResult evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop) override;
   // Any model spec (tests, bench, export).
