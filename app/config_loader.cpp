@@ -27,6 +27,7 @@
 #include <tuple>
 
 #include "app/yaml_fields.h"
+#include "app/yaml_limits.h"
 #include "common/strings.h"
 #include "evaluator/task_metrics.h"
 
@@ -209,6 +210,7 @@ RunOptions load(config::Context& ctx, const std::string& yaml,
       ctx.fail("", m, "more than one YAML document (a second '---')");
     }
     root = YAML::Load(yaml);
+    check_expanded_size(root, ctx.file);
   } catch (const YAML::Exception& e) {
     std::string where = e.mark.is_null() ? ctx.file
                                          : ctx.file + ":" + std::to_string(e.mark.line + 1) +

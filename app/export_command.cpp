@@ -12,6 +12,7 @@
 #include "app/graphviz.h"
 #include "app/run_config.h"
 #include "common/error.h"
+#include "common/file_manifest.h"
 #include "common/rng.h"
 #include "space/arch_io.h"
 #include "space/cell_space.h"
@@ -168,6 +169,7 @@ ExportOutcome run_export(const ExportOptions& o, std::ostream& out) {
   metrics["trial"] = trial_json(job, o.rank);
   metrics["export"] = res.has_model ? export_model(job, o, out) : table_note(job, out);
   write_file(job.dir / "metrics.json", metrics.dump(2) + "\n");
+  write_manifest(job.dir);   // sizes and CRC-32 of every file, checked when they are read back
   list_written(job.dir, out);
   return res;
 }

@@ -26,7 +26,8 @@ RunListing listing_of(const fs::path& dir) {
     const RunSummary& s = run.summary;
     l.name = s.name;
     l.algorithm = s.algorithm;
-    l.trials_finished = s.trials_finished;
+    // summary.json is rewritten every few minutes; trials.jsonl every trial.
+    l.trials_finished = std::max(s.trials_finished, count_trials(dir / "trials.jsonl"));
     l.trials_target = s.trials_target;
     l.metric = s.metric;
     if (s.best) {

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -202,23 +203,31 @@ RunSummary read_summary(const fs::path& file) {
 }
 
 std::vector<TrialRecord> read_trials(const fs::path& file, std::vector<std::string>* warnings) {
-  std::vector<TrialRecord> out;
   std::error_code ec;
-  if (!fs::exists(file, ec)) return out;
+  if (!fs::exists(file, ec)) return {};
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error(file.string() + ": cannot open for reading");
-  // Read all lines first: only the last non-empty line may be excused as truncated.
-  std::vector<std::pair<int, std::string>> lines;
-  std::string line;
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  return parse_trials(text, file.string(), warnings);
+}
+
+std::vector<TrialRecord> parse_trials(std::string_view text, const std::string& name,
+                                      std::vector<std::string>* warnings) {
+  // All lines first: only the last non-empty line may be excused as truncated.
+  std::vector<std::pair<int, std::string_view>> lines;
   int n = 0;
-  while (std::getline(in, line)) {
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++n;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    lines.emplace_back(n, std::move(line));
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    lines.emplace_back(n, line);
   }
+  std::vector<TrialRecord> out;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string where = file.string() + ":" + std::to_string(lines[i].first);
+    const std::string where = name + ":" + std::to_string(lines[i].first);
     json j;
     try {
       j = json::parse(lines[i].second);
@@ -236,6 +245,15 @@ std::vector<TrialRecord> read_trials(const fs::path& file, std::vector<std::stri
     out.push_back(std::move(t));
   }
   return out;
+}
+
+int64_t count_trials(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return 0;
+  int64_t lines = 0;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) lines += std::count(buf, buf + in.gcount(), '\n');
+  return lines;
 }
 
 RunSearchStats read_search_stats(const fs::path& file) {

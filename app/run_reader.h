@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -91,6 +92,12 @@ RunSummary read_summary(const std::filesystem::path& file);
 // trials.jsonl; a missing file reads as no trials. Warnings are appended.
 std::vector<TrialRecord> read_trials(const std::filesystem::path& file,
                                      std::vector<std::string>* warnings);
+// The same from the file's text; `name` (the file) is used in messages.
+std::vector<TrialRecord> parse_trials(std::string_view text, const std::string& name,
+                                      std::vector<std::string>* warnings);
+// Finished trials in trials.jsonl (its complete lines), without parsing them: what
+// `ls` shows, current even while the run is live or after it was killed.
+int64_t count_trials(const std::filesystem::path& file);
 RunSearchStats read_search_stats(const std::filesystem::path& file);
 
 struct ReadRunOptions {

@@ -7,6 +7,7 @@
 #include "app/commands.h"
 #include "app/config_loader.h"
 #include "app/search_run.h"
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/strings.h"
 #include "runtime/stop_signals.h"
@@ -25,7 +26,17 @@ int run_and_report(SearchRunOptions& o) {
   StopSignals::install();
   o.stop = StopSignals::stop_flag();
   o.stop_now = StopSignals::stop_now_flag();
-  SearchRunResult r = run_search(o);   // announces the run directory once it is set up
+  SearchRunResult r;
+  try {
+    r = run_search(o);   // announces the run directory once it is set up
+  } catch (const IoError& e) {
+    // Not bad input: the machine failed the run (disk full). Finished trials are in trials.jsonl.
+    std::cerr << "mctsnas " << (o.resume ? "resume" : "search") << ": error: " << e.what() << '\n';
+    if (fs::exists(o.run_dir / "tree.ckpt"))
+      std::cerr << "nothing finished is lost; free space, then resume with: " << invoked_command() << " resume "
+                << o.run_dir.string() << '\n';
+    return 1;
+  }
   std::cout << (r.finished ? "finished" : "stopped") << ": " << r.trials << " trials in "
             << format_duration(r.wall_seconds)
             << (r.exhausted ? " (the search space is exhausted: no untried architecture is left)" : "") << '\n';

@@ -11,6 +11,8 @@
 #include <map>
 
 #include "app/checkpoint.h"
+#include "app/config_fingerprint.h"
+#include "app/config_loader.h"
 #include "app/cost_constraints.h"
 #include "app/evaluator_factory.h"
 #include "app/pool_factory.h"
@@ -20,9 +22,11 @@
 #include "app/trials_csv.h"
 #include "app/trial_log.h"
 #include "common/atomic_file.h"
+#include "common/crc32.h"
 #include "common/error.h"
 #include "common/strings.h"
 #include "runtime/inline_pool.h"
+#include "runtime/stop_signals.h"
 #include "search/searcher.h"
 #include "space/space_options.h"
 
@@ -86,6 +90,8 @@ class SearchLoop {
   void run_trials();
   bool done() const { return observed_ >= target_ || (exhausted_ && in_flight_.empty()); }
   SearchRunResult result(bool finished) const;
+  CheckpointState checked_checkpoint();
+  void replay_log_tail(const CheckpointState& ck);
   void refill(bool submit);
   void submit_or_replay(uint64_t id, const Architecture& arch);
   bool observe_ready();
@@ -135,6 +141,9 @@ class SearchLoop {
   int64_t observed_here_ = 0;
   int64_t failed_ = 0;
   uint64_t log_bytes_ = 0;
+  Crc32 log_crc_;                 // of trials.jsonl's first crc_bytes_ bytes
+  uint64_t crc_bytes_ = 0;        // == log_bytes_ except while resumed trials are replayed
+  std::string fingerprint_;       // config_fingerprint() of this run's config
   double started_ = 0;
   double elapsed_before_ = 0;
   double last_outputs_ = 0;
@@ -168,20 +177,54 @@ bool SearchLoop::better(double score) const {
 }
 
 void SearchLoop::open_fresh() {
-  if (fs::exists(dir_ / "tree.ckpt"))
-    throw Error(dir_.string() + ": already holds a run (tree.ckpt); use `mctsnas resume " + dir_.string() +
-                "` or another --run-dir");
+  // A directory that holds results is never overwritten: `search --run-dir` into it
+  // would have truncated trials.jsonl.
+  for (const char* f : {"tree.ckpt", "tree.ckpt.prev", "trials.jsonl"}) {
+    std::error_code ec;
+    if (fs::exists(dir_ / f, ec) && (std::string(f) != "trials.jsonl" || fs::file_size(dir_ / f, ec) > 0))
+      throw Error(dir_.string() + ": already holds a run (" + f + "); continue it with `mctsnas resume " +
+                  dir_.string() + "`, or choose another --run-dir (nothing here was changed)");
+  }
   fs::create_directories(dir_);
   write_file_atomically(dir_ / "config.resolved.yaml", o_.resolved_config_yaml);
-  fs::remove(dir_ / "trials.jsonl");
   log_ = AppendFile(dir_ / "trials.jsonl");
 }
 
-void SearchLoop::open_resumed() {
-  CheckpointState ck = read_checkpoint(dir_ / "tree.ckpt");
+CheckpointState SearchLoop::checked_checkpoint() {
+  std::string warning;
+  CheckpointState ck = read_run_checkpoint(dir_, &warning);
+  if (!warning.empty()) warn(warning);
+  const std::string what = (dir_ / "tree.ckpt").string();
   if (ck.algorithm != searcher_->name())
-    throw Error((dir_ / "tree.ckpt").string() + ": was written by algorithm '" + ck.algorithm +
-                "', but the config says '" + searcher_->name() + "'");
+    throw Error(what + ": was written by algorithm '" + ck.algorithm + "', but the config says '" +
+                searcher_->name() + "'");
+  if (!ck.config_fingerprint.empty()) {
+    std::string diff = fingerprint_diff(ck.config_fingerprint, fingerprint_);
+    if (!diff.empty())
+      throw Error((dir_ / "config.resolved.yaml").string() + ": changed since the run started (" + diff +
+                  "); these settings decide its results, so resume refuses them (what may change: see "
+                  "README, Stopping); undo the edit, or start a new run");
+  }
+  validate_checkpoint(ck, *space_, what);
+  return ck;
+}
+
+void SearchLoop::replay_log_tail(const CheckpointState& ck) {
+  std::string warning;
+  auto tail = read_trial_log_tail(dir_ / "trials.jsonl", {ck.trials_bytes, ck.observed, ck.trials_crc}, *space_,
+                                  &warning);
+  if (!warning.empty()) warn(warning);
+  if (fs::exists(dir_ / "trials.jsonl")) {
+    // The CRC covers what is in the file now; lines observed from here on extend it.
+    std::string text = read_file(dir_ / "trials.jsonl");
+    log_crc_.update(text);
+    crc_bytes_ = text.size();
+  }
+  for (auto& t : tail) recorded_.emplace(t.outcome.id, std::move(t));
+}
+
+void SearchLoop::open_resumed() {
+  CheckpointState ck = checked_checkpoint();
   ByteReader r(ck.searcher_state, (dir_ / "tree.ckpt").string() + " (searcher state)");
   searcher_->load(r);
   observed_ = ck.observed;
@@ -193,18 +236,13 @@ void SearchLoop::open_resumed() {
     best_score_ = ck.best_score;
     best_arch_.choices = ck.best_choices;
   }
-  std::string warning;
-  auto tail = read_trial_log_tail(dir_ / "trials.jsonl", ck.trials_bytes, *space_, &warning);
-  if (!warning.empty()) warn(warning);
-  for (auto& t : tail) recorded_.emplace(t.outcome.id, std::move(t));
+  replay_log_tail(ck);
   log_ = AppendFile(dir_ / "trials.jsonl");
   // Trials in flight when the checkpoint was written: take their result from
   // trials.jsonl when they finished before the stop, otherwise run them again.
   const std::string what = (dir_ / "tree.ckpt").string();
-  for (const auto& t : ck.in_flight) {
+  for (const auto& t : ck.in_flight) {   // legal: checked_checkpoint() validated them
     Architecture a{t.choices};
-    if (!space_->is_legal(a))
-      throw Error(what + ": in-flight trial " + std::to_string(t.id) + " is not a legal architecture of this space");
     in_flight_[t.id] = a;
     auto rec = recorded_.find(t.id);
     bool in_log = rec != recorded_.end() && rec->second.outcome.arch == a;
@@ -269,6 +307,9 @@ void SearchLoop::observe(TrialOutcome o, std::optional<size_t> logged_bytes) {
     std::string line = kept != ready_lines_.end() ? kept->second : line_of(o);
     log_.append_line(line);
     log_bytes_ += line.size() + 1;
+    log_crc_.update(line);
+    log_crc_.update("\n");
+    crc_bytes_ += line.size() + 1;
   }
   ready_lines_.erase(o.id);
   submitted_at_.erase(o.id);
@@ -343,6 +384,8 @@ void SearchLoop::write_checkpoint_now() {
   ck.best_id = best_id_;
   ck.best_score = best_score_;
   ck.best_choices = best_arch_.choices;
+  if (crc_bytes_ == log_bytes_) ck.trials_crc = log_crc_.value();
+  ck.config_fingerprint = fingerprint_;
   for (const auto& [id, arch] : in_flight_) {
     CheckpointTrial t{id, arch.choices, {}};
     // Finished but not observed: keep the result (unless trials.jsonl has it already).
@@ -468,9 +511,14 @@ void SearchLoop::run_baseline() {
 void SearchLoop::setup() {
   dir_ = o_.run_dir;
   check_run_dir_path(dir_, o_.resume);
-  space_ = make_space(cfg_.space);
-  evaluator_ = make_evaluator(cfg_, *space_);
-  searched_ = constrain(cfg_, *space_);
+  {
+    // Nothing is written before the run directory is locked, so a stop signal
+    // during the loading (a large table, task data) ends the process at once.
+    ExitOnStopWhileLoading loading;
+    space_ = make_space(cfg_.space);
+    evaluator_ = make_evaluator(cfg_, *space_);
+    searched_ = constrain(cfg_, *space_);   // may load a cost table
+  }
   searcher_ = make_searcher(cfg_.search, searched_.of(*space_), cfg_.seed);
   PoolSetup pool_setup;   // in-process or worker processes, as resources.isolation says
   pool_setup.run_dir = dir_;
@@ -540,6 +588,7 @@ SearchRunResult SearchLoop::run() {
   setup();
   fs::create_directories(dir_);
   RunLock lock = RunLock::acquire(dir_);  // held until the run returns
+  fingerprint_ = config_fingerprint(resolved_yaml(cfg_));
   if (o_.resume) {
     open_resumed();
     load_baseline();

@@ -2,12 +2,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "common/atomic_file.h"
+#include "common/binary_io.h"
 #include "common/error.h"
 #include "evaluator/trial_json.h"
 #include "runtime/inline_pool.h"
@@ -84,40 +91,79 @@ TrialOutcome parse_trial_line(const std::string& line, const SearchSpace& space,
   return o;
 }
 
-std::vector<LoggedTrial> read_trial_log_tail(const std::filesystem::path& path, uint64_t from,
-                                             const SearchSpace& space, std::string* warning) {
-  std::vector<LoggedTrial> out;
-  if (!std::filesystem::exists(path)) {
-    if (from > 0) throw Error(path.string() + ": missing, but the checkpoint says it holds " + std::to_string(from) + " bytes of trials");
-    return out;
+namespace {
+
+// The prefix is not what the checkpoint recorded: say where it goes wrong.
+[[noreturn]] void prefix_mismatch(std::string_view text, const TrialLogPrefix& prefix, const std::string& name) {
+  int line_no = 1;
+  for (size_t pos = 0; pos < text.size() && pos < prefix.bytes; ++line_no) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    if (!line.empty() && !nlohmann::json::accept(line))
+      throw Error(name + ":" + std::to_string(line_no) +
+                  ": not valid JSON (the file was changed after mctsnas wrote it); restore it, or start a new run");
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
   }
-  std::string text = read_file(path);
-  if (text.size() < from)
-    throw Error(path.string() + ": shorter (" + std::to_string(text.size()) + " bytes) than the checkpoint says (" +
-                std::to_string(from) + "): finished trials were lost outside mctsnas");
+  if (text.size() < prefix.bytes)
+    throw Error(name + ": shorter (" + std::to_string(text.size()) + " bytes) than the checkpoint says (" +
+                std::to_string(prefix.bytes) +
+                "): trials.jsonl was truncated, or tree.ckpt comes from another run directory");
+  throw Error(name + ": its first " + std::to_string(prefix.bytes) +
+              " bytes are not the trials the checkpoint recorded: tree.ckpt comes from another run "
+              "directory, or trials.jsonl was edited");
+}
+
+}  // namespace
+
+std::vector<LoggedTrial> parse_trial_log_tail(std::string_view text, const TrialLogPrefix& prefix,
+                                              const SearchSpace& space, const std::string& name,
+                                              uint64_t& complete) {
+  const uint64_t from = prefix.bytes;
+  if (text.size() < from || (from > 0 && text[from - 1] != '\n') ||
+      (prefix.lines >= 0 && std::count(text.begin(), text.begin() + static_cast<long>(from), '\n') != prefix.lines) ||
+      (prefix.crc && crc32(text.substr(0, from)) != *prefix.crc))
+    prefix_mismatch(text, prefix, name);
   size_t end = text.rfind('\n');
-  size_t complete = end == std::string::npos ? 0 : end + 1;
-  if (complete < from) complete = from;
-  if (complete < text.size()) {
-    std::filesystem::resize_file(path, complete);
-    if (warning)
-      *warning = path.string() + ": cut a torn last line (" + std::to_string(text.size() - complete) +
-                 " bytes) left by a process that died while writing it";
-  }
+  complete = std::max<uint64_t>(end == std::string_view::npos ? 0 : end + 1, from);
   // Line numbers for errors count from the start of the file.
   int line_no = 1;
   for (size_t i = 0; i < from; ++i) line_no += text[i] == '\n';
-  size_t pos = from;
-  while (pos < complete) {
+  std::vector<LoggedTrial> out;
+  for (size_t pos = from; pos < complete; ++line_no) {
     size_t nl = text.find('\n', pos);
-    std::string line = text.substr(pos, nl - pos);
-    std::string where = path.string() + ":" + std::to_string(line_no);
     LoggedTrial t;
-    t.line = line;
-    t.outcome = parse_trial_line(line, space, where);
+    t.line = std::string(text.substr(pos, nl - pos));
+    t.outcome = parse_trial_line(t.line, space, name + ":" + std::to_string(line_no));
     out.push_back(std::move(t));
     pos = nl + 1;
-    ++line_no;
+  }
+  return out;
+}
+
+std::vector<LoggedTrial> read_trial_log_tail(const std::filesystem::path& path, const TrialLogPrefix& prefix,
+                                             const SearchSpace& space, std::string* warning) {
+  if (!std::filesystem::exists(path)) {
+    if (prefix.bytes > 0)
+      throw Error(path.string() + ": missing, but the checkpoint says it holds " + std::to_string(prefix.bytes) +
+                  " bytes of trials");
+    return {};
+  }
+  const std::string text = read_file(path);
+  uint64_t complete = 0;
+  auto out = parse_trial_log_tail(text, prefix, space, path.string(), complete);
+  if (complete < text.size()) {
+    // Not std::filesystem::resize_file: it follows a symlink planted in the run directory.
+    int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(complete)) != 0) {
+      const std::string why = std::strerror(errno);
+      if (fd >= 0) ::close(fd);
+      throw Error(path.string() + ": cannot cut its torn last line: " + why);
+    }
+    ::close(fd);
+    if (warning)
+      *warning = path.string() + ": cut a torn last line (" + std::to_string(text.size() - complete) +
+                 " bytes) left by a process that died while writing it";
   }
   return out;
 }

@@ -1,8 +1,11 @@
 #pragma once
 // trials.jsonl: one JSON object per finished trial, appended and flushed as each
 // finishes, so nothing finished is lost when the process dies.
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/trial_pool.h"
@@ -27,10 +30,26 @@ struct LoggedTrial {
   std::string line;
 };
 
-// Reads the lines of trials.jsonl that start at byte `from`. A torn last line
-// (the process died mid-write) is cut off the file; `warning` says so.
-// Throws Error naming file:line for a malformed complete line.
-std::vector<LoggedTrial> read_trial_log_tail(const std::filesystem::path& path, uint64_t from,
+// What a checkpoint knows about trials.jsonl: its first `bytes` bytes hold exactly
+// the trials observed so far, with CRC-32 `crc` (absent in older checkpoints).
+struct TrialLogPrefix {
+  uint64_t bytes = 0;
+  int64_t lines = -1;              // trials in those bytes; -1: not checked
+  std::optional<uint32_t> crc;
+};
+
+// The lines of trials.jsonl (`text`, named `name` in errors) after the prefix,
+// parsed. Checks that the prefix is the one the checkpoint recorded; when it is
+// not, the error names the first line that is not valid JSON, if any, or says
+// that the checkpoint belongs to another run. `complete` is set to the end of the
+// last complete line (a torn last line, left by a process killed mid-write, is not
+// parsed). Throws Error naming name:line for a malformed complete line.
+std::vector<LoggedTrial> parse_trial_log_tail(std::string_view text, const TrialLogPrefix& prefix,
+                                              const SearchSpace& space, const std::string& name,
+                                              uint64_t& complete);
+
+// The same on the file; a torn last line is cut off the file and `warning` says so.
+std::vector<LoggedTrial> read_trial_log_tail(const std::filesystem::path& path, const TrialLogPrefix& prefix,
                                              const SearchSpace& space, std::string* warning);
 
 }  // namespace mctsnas

@@ -1,11 +1,13 @@
 #include "evaluator/csv_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "common/error.h"
 #include "common/strings.h"
@@ -58,83 +60,151 @@ std::optional<double> parse_csv_number(const std::string& text) {
   return v;
 }
 
-std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& name) {
-  std::vector<CsvRecord> out;
+namespace {
+
+bool line_end(std::string_view t, size_t i) {
+  return t[i] == '\n' || (t[i] == '\r' && i + 1 < t.size() && t[i + 1] == '\n');
+}
+
+std::string size_text(uint64_t b) {
+  return b >= (uint64_t{1} << 20) && b % (uint64_t{1} << 20) == 0 ? std::to_string(b >> 20) + " MiB"
+                                                                  : std::to_string(b) + " bytes";
+}
+
+std::string mib(uint64_t b) { return std::to_string(b >> 20) + " MiB"; }
+
+[[noreturn]] void too_long(const std::string& name, int line, const CsvLimits& limits) {
+  throw Error(name + ":" + std::to_string(line) + ": a record longer than " + size_text(limits.max_record_bytes) +
+              " (a table row is far shorter: is this the right file, or is a quote left open?)");
+}
+
+// Parses the records of `t`, which ends at a record boundary (or at the end of the
+// file); `line` is the physical line `t` starts on, advanced past it.
+void parse_records(std::string_view t, int& line, const std::string& name, const CsvLimits& limits,
+                   std::vector<CsvRecord>& out) {
+  const size_t n = t.size();
   size_t i = 0;
-  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;
-  int line = 1;
-  const size_t n = text.size();
   while (i < n) {
-    // A blank line is not a record (a trailing newline must not make an empty row).
-    if (text[i] == '\n' || (text[i] == '\r' && i + 1 < n && text[i + 1] == '\n')) {
-      i += text[i] == '\r' ? 2 : 1;
+    if (line_end(t, i)) {   // a blank line is not a record (a trailing newline must not make an empty row)
+      i += t[i] == '\r' ? 2 : 1;
       ++line;
       continue;
     }
     CsvRecord rec;
     rec.line = line;
+    const size_t start = i;
     std::string field;
-    bool done = false;
-    while (!done) {
-      if (i < n && text[i] == '"') {
+    while (true) {
+      if (t[i] == '"') {
         const int quote_line = line;
-        ++i;
-        while (true) {
-          if (i >= n)
-            throw Error(name + ":" + std::to_string(quote_line) + ": unterminated quoted field");
-          char c = text[i];
-          if (c == '"') {
-            if (i + 1 < n && text[i + 1] == '"') {
+        for (++i;; ++i) {
+          if (i >= n) throw Error(name + ":" + std::to_string(quote_line) + ": unterminated quoted field");
+          if (t[i] == '"') {
+            if (i + 1 < n && t[i + 1] == '"') {
               field += '"';
-              i += 2;
+              ++i;
               continue;
             }
             ++i;
             break;
           }
-          if (c == '\n') ++line;
-          field += c;
-          ++i;
+          if (t[i] == '\n') ++line;
+          field += t[i];
         }
-        if (i < n && text[i] != ',' && text[i] != '\n' && !(text[i] == '\r' && i + 1 < n && text[i + 1] == '\n'))
+        if (i < n && t[i] != ',' && !line_end(t, i))
           throw Error(name + ":" + std::to_string(line) +
                       ": unexpected character after closing quote (a quoted field must end at a comma or line end)");
       } else {
-        while (i < n && text[i] != ',' && text[i] != '\n' &&
-               !(text[i] == '\r' && i + 1 < n && text[i + 1] == '\n')) {
-          if (text[i] == '"')
+        for (; i < n && t[i] != ',' && !line_end(t, i); ++i) {
+          if (t[i] == '"')
             throw Error(name + ":" + std::to_string(line) +
                         ": stray quote in an unquoted field (quote the whole field and double inner quotes)");
-          field += text[i++];
+          field += t[i];
         }
       }
+      if (i - start > limits.max_record_bytes) too_long(name, rec.line, limits);
       rec.fields.push_back(std::move(field));
       field.clear();
-      if (i >= n) {
-        done = true;
-      } else if (text[i] == ',') {
-        ++i;
-      } else {  // line end
-        i += text[i] == '\r' ? 2 : 1;
-        ++line;
-        done = true;
+      if (i >= n) break;
+      if (t[i] == ',') {
+        if (++i < n) continue;
+        rec.fields.emplace_back();   // a trailing comma at the end of the file: one more empty field
+        break;
       }
+      i += t[i] == '\r' ? 2 : 1;   // line end
+      ++line;
+      break;
     }
     out.push_back(std::move(rec));
   }
+}
+
+// The end of the last complete record in `t` (just past its line end), from the
+// quote state; 0 when no record is complete yet.
+size_t complete_prefix(std::string_view t) {
+  bool quoted = false;
+  size_t end = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '"') quoted = !quoted;
+    else if (t[i] == '\n' && !quoted) end = i + 1;
+  }
+  return end;
+}
+
+}  // namespace
+
+std::vector<CsvRecord> parse_csv(std::string_view text, const std::string& name, const CsvLimits& limits) {
+  std::vector<CsvRecord> out;
+  if (text.size() > limits.max_file_bytes)
+    throw Error(name + ": larger than " + size_text(limits.max_file_bytes) + " (the limit for a table)");
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  int line = 1;
+  parse_records(text, line, name, limits, out);
   return out;
 }
 
-std::vector<CsvRecord> read_csv(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw Error(path.string() + ": cannot open table (is a directory, expected a CSV file)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open table (" + std::strerror(errno) + ")");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error(path.string() + ": read error");
-  return parse_csv(ss.str(), path.string());
+std::vector<CsvRecord> read_csv(const std::filesystem::path& path, const CsvLimits& limits) {
+  const std::string name = path.string();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(name + ": cannot open table (" + std::strerror(errno) + ")");
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+    throw Error(name + ": cannot open table (is a directory, expected a CSV file)");
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > limits.max_file_bytes)
+    throw Error(name + ": " + mib(static_cast<uint64_t>(st.st_size)) + ", larger than " +
+                size_text(limits.max_file_bytes) + " (the limit for a table)");
+  std::vector<CsvRecord> out;
+  std::string buf;
+  uint64_t total = 0;
+  int line = 1;
+  bool first = true;
+  char chunk[1 << 16];
+  while (true) {
+    ssize_t got = ::read(fd, chunk, sizeof chunk);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw Error(name + ": read error (" + std::strerror(errno) + ")");
+    if (got == 0) break;
+    total += static_cast<uint64_t>(got);
+    if (total > limits.max_file_bytes)
+      throw Error(name + ": larger than " + size_text(limits.max_file_bytes) + " (the limit for a table)");
+    buf.append(chunk, static_cast<size_t>(got));
+    if (first) {   // a byte-order mark is dropped before anything is parsed
+      if (buf.size() < 3) continue;
+      if (buf.compare(0, 3, "\xEF\xBB\xBF") == 0) buf.erase(0, 3);
+      first = false;
+    }
+    const size_t done = complete_prefix(buf);
+    parse_records(std::string_view(buf).substr(0, done), line, name, limits, out);
+    buf.erase(0, done);
+    if (buf.size() > limits.max_record_bytes) too_long(name, line, limits);
+  }
+  if (first && buf.compare(0, 3, "\xEF\xBB\xBF") == 0) buf.erase(0, 3);
+  parse_records(buf, line, name, limits, out);
+  return out;
 }
 
 }  // namespace mctsnas

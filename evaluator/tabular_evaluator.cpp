@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <string_view>
+#include <unordered_set>
 
 #include "common/error.h"
 #include "common/strings.h"
@@ -12,17 +14,17 @@
 
 namespace mctsnas {
 
-TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOptions& options)
+TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOptions& options, const CsvLimits& limits)
     : space_(space), options_(options) {
   const std::string file = options_.path.string();
-  std::vector<CsvRecord> records = read_csv(options_.path);
+  std::vector<CsvRecord> records = read_csv(options_.path, limits);
   if (records.empty()) throw Error(file + ":1: empty table (expected a header row naming the columns)");
   const std::vector<std::string>& header = records[0].fields;
-  for (size_t i = 0; i < header.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (header[i] == header[j])
-        throw Error(file + ":" + std::to_string(records[0].line) + ": column '" + header[i] +
-                    "' appears twice in the header");
+  std::unordered_set<std::string_view> seen;   // linear: a header may have a million columns
+  seen.reserve(header.size());
+  for (const auto& h : header)
+    if (!seen.insert(h).second)
+      throw Error(file + ":" + std::to_string(records[0].line) + ": column '" + h + "' appears twice in the header");
   const int key_col = csv_column(header, options_.key_column, "key", file);
   const int score_col = csv_column(header, options_.score_column, "score", file, options_.key_column);
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "evaluator/csv_reader.h"
 #include "evaluator/evaluator.h"
 #include "space/search_space.h"
 
@@ -20,7 +21,8 @@ struct TabularOptions {
 class TabularEvaluator final : public Evaluator {
  public:
   // Loads the table; throws Error naming the file, line and column on bad input.
-  TabularEvaluator(const SearchSpace& space, const TabularOptions& options);
+  // `limits` caps the CSV's record length and file size.
+  TabularEvaluator(const SearchSpace& space, const TabularOptions& options, const CsvLimits& limits = {});
 
   TrialResult evaluate(const Architecture& arch, const TrialBudget& budget, const StopToken& stop,
                        ProgressSink* progress = nullptr) override;

@@ -11,6 +11,7 @@ std::atomic<int> g_count{0};
 std::atomic<int> g_last{0};
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_stop_now{false};
+std::atomic<bool> g_loading{false};
 bool g_installed = false;
 struct sigaction g_old_int, g_old_term;
 
@@ -21,6 +22,10 @@ void write_err(const char* s) {
 }
 
 void on_signal(int sig) {
+  if (g_loading.load()) {
+    write_err("\nmctsnas: stopped while loading (nothing was written).\n");
+    ::_exit(1);
+  }
   g_last.store(sig);
   int n = g_count.fetch_add(1) + 1;
   if (n == 1) {
@@ -65,6 +70,9 @@ void StopSignals::reset() {
   g_stop.store(false);
   g_stop_now.store(false);
 }
+ExitOnStopWhileLoading::ExitOnStopWhileLoading() { g_loading.store(true); }
+ExitOnStopWhileLoading::~ExitOnStopWhileLoading() { g_loading.store(false); }
+
 const std::atomic<bool>* StopSignals::stop_flag() { return &g_stop; }
 const std::atomic<bool>* StopSignals::stop_now_flag() { return &g_stop_now; }
 

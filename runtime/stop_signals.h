@@ -32,4 +32,15 @@ class StopSignals {
   static const std::atomic<bool>* stop_now_flag();
 };
 
+// While one lives, a stop signal ends the process at once (exit status 1, one line
+// on stderr): for the loading before a run writes anything (a large table, task
+// data), when there is nothing to save and no loop to notice the flags yet.
+class ExitOnStopWhileLoading {
+ public:
+  ExitOnStopWhileLoading();
+  ~ExitOnStopWhileLoading();
+  ExitOnStopWhileLoading(const ExitOnStopWhileLoading&) = delete;
+  ExitOnStopWhileLoading& operator=(const ExitOnStopWhileLoading&) = delete;
+};
+
 }  // namespace mctsnas

@@ -75,7 +75,7 @@ template <class V> void bind_fields(V& v, CategoricalDecisionOptions& o) {
 }
 template <class V> void bind_fields(V& v, CategoricalSpaceOptions& o) {
   v.field("decisions", o.decisions);
-  v.field("separator", o.separator);
+  v.field("separator", o.separator, config::non_empty());
 }
 template <class V> void bind_fields(V& v, CellOptions& o) {
   using namespace config;

@@ -2,6 +2,7 @@
 
 #include "app/checkpoint.h"
 #include "common/atomic_file.h"
+#include "common/binary_io.h"
 #include "common/error.h"
 #include "test_util.h"
 
@@ -19,6 +20,8 @@ CheckpointState sample() {
   s.best_choices = {3, 3, 3, 1, 3, 2};
   s.in_flight = {{42, {1, 2, 3, 4, 0, 1}, ""}, {43, {0, 0, 0, 0, 0, 1}, ""}};
   s.searcher_state = std::string("\x01\x02state\x00bytes", 13);
+  s.trials_crc = 0xdeadbeef;
+  s.config_fingerprint = "seed: 1\n";
   return s;
 }
 }  // namespace
@@ -37,6 +40,29 @@ TEST_CASE("checkpoint round-trips every field", "[checkpoint]") {
   CHECK(b.in_flight[1].id == 43);
   CHECK(b.in_flight[1].choices == a.in_flight[1].choices);
   CHECK(b.searcher_state == a.searcher_state);
+  CHECK(b.trials_crc == a.trials_crc);
+  CHECK(b.config_fingerprint == a.config_fingerprint);
+}
+
+// Version 1 (before the trials CRC and the config fingerprint) still loads, without them.
+TEST_CASE("a version 1 checkpoint still loads", "[checkpoint]") {
+  CheckpointState a = sample();
+  a.trials_crc.reset();
+  a.config_fingerprint.clear();
+  const std::string v2 = encode_checkpoint(a);
+  const size_t header = 8 + 4 + 8 + 4;
+  const std::string payload = v2.substr(header, v2.size() - header - (1 + 4 + 8));   // without the v2 fields
+  ByteWriter v1;
+  v1.bytes().append(v2.data(), 8);   // magic
+  v1.put<uint32_t>(1);
+  v1.put<uint64_t>(payload.size());
+  v1.put<uint32_t>(crc32(payload));
+  v1.bytes() += payload;
+  CheckpointState b = decode_checkpoint(v1.bytes(), "old/tree.ckpt");
+  CHECK(b.observed == a.observed);
+  CHECK(b.searcher_state == a.searcher_state);
+  CHECK_FALSE(b.trials_crc.has_value());
+  CHECK(b.config_fingerprint.empty());
 }
 
 TEST_CASE("truncated, corrupted and wrong-version checkpoints give clear errors", "[checkpoint]") {
@@ -57,7 +83,7 @@ TEST_CASE("truncated, corrupted and wrong-version checkpoints give clear errors"
     std::string bad = good;
     bad[8] = 99;
     CHECK_THROWS_WITH(decode_checkpoint(bad, "run/tree.ckpt"),
-                      "run/tree.ckpt: checkpoint format version 99, but this mctsnas reads version 1");
+                      "run/tree.ckpt: checkpoint format version 99, but this mctsnas reads versions 1 to 2");
   }
   SECTION("not a checkpoint") {
     CHECK_THROWS_WITH(decode_checkpoint("name: foo\nseed: 1\nspace: {}\n", "cfg.yaml"),

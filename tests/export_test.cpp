@@ -18,6 +18,7 @@
 #include "app/predict_command.h"
 #include "app/search_run.h"
 #include "common/error.h"
+#include "common/file_manifest.h"
 #include "space/arch_io.h"
 #include "space/space_options.h"
 #include "test_util.h"
@@ -110,6 +111,15 @@ TEST_CASE("export of a tabular run: the best trial's architecture, graph and met
   const auto arch = load_architecture(*space, best / "architecture.yaml");
   CHECK(space->key(arch) == m["trial"]["arch"].get<std::string>());
   CHECK(slurp(best / "cells.dot").find("digraph") != std::string::npos);
+
+  // Issue 13, defect 5: every exported file is in manifest.txt and checked.
+  const std::string manifest = slurp(best / "manifest.txt");
+  for (const char* f : {"architecture.yaml", "cells.dot", "metrics.json"})
+    CHECK_THAT(manifest, Catch::Contains(std::string("  ") + f + "\n"));
+  CHECK_NOTHROW(verify_manifest(best, {"architecture.yaml"}));
+  test::write_text(best / "architecture.yaml", slurp(best / "architecture.yaml") + "# edited\n");
+  CHECK_THROWS_WITH(verify_manifest(best, {"architecture.yaml"}),
+                    Catch::Contains("architecture.yaml: changed or damaged since the export"));
 
   // --rank 3 into --out: the third best score.
   auto res3 = run_export({run, 3, d / "third", std::nullopt}, out);

@@ -146,3 +146,23 @@ TEST_CASE("mctsnas ls ROOT runs from the command line", "[ls]") {
   int rc = std::system((bin + " ls '" + (tmp.path() / "missing").string() + "' 2>/dev/null").c_str());
   CHECK(WEXITSTATUS(rc) == 2);
 }
+
+// Issue 13, defect 8: summary.json is rewritten every few minutes, so a killed run
+// (or a live one) showed "0/300" with 124 trials done. ls counts trials.jsonl.
+TEST_CASE("ls counts finished trials from trials.jsonl, not from a stale summary", "[ls]") {
+  TempDir tmp("ls-count");
+  SyntheticRun killed;
+  killed.trials = 124;
+  killed.target = 300;
+  killed.state = "running";
+  killed.checkpoint = true;
+  killed.truncate_last = true;   // killed mid-write: the torn line is no finished trial
+  write_synthetic_run(tmp.path() / "k-20260101-000000", killed);
+  auto summary = nlohmann::json::parse(slurp(tmp.path() / "k-20260101-000000" / "summary.json"));
+  summary["trials_finished"] = 0;
+  write_text(tmp.path() / "k-20260101-000000" / "summary.json", summary.dump());
+  auto runs = list_runs(tmp.path());
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].trials_finished == 124);
+  CHECK(runs[0].trials_target == 300);
+}

@@ -22,10 +22,10 @@ const fs::path kTable = fs::path(MCTSNAS_SOURCE_DIR) / "data" / "nb201_cifar10.c
 const std::string kA = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 const std::string kB = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
 
-std::string load_error(const Nb201Space& space, const fs::path& p, TabularOptions o = {}) {
+std::string load_error(const Nb201Space& space, const fs::path& p, TabularOptions o = {}, CsvLimits limits = {}) {
   o.path = p;
   try {
-    TabularEvaluator ev(space, o);
+    TabularEvaluator ev(space, o, limits);
   } catch (const Error& e) {
     return e.what();
   }
@@ -182,4 +182,55 @@ TEST_CASE("TabularEvaluator: bad tables are one-line errors naming file:line", "
             p.string() +
                 ":2: unexpected character after closing quote (a quoted field must end at a comma or line end)");
   }
+}
+
+// Issue 13, defect 10: the duplicate-column check was quadratic: a million columns
+// were still loading after ten minutes, past this test's ctest timeout (600 s).
+TEST_CASE("TabularEvaluator: a very wide header is checked for duplicates in linear time", "[tabular]") {
+  Nb201Space space;
+  test::TempDir d;
+  std::string header = "arch,test_accuracy";
+  for (int i = 0; i < 1000000; ++i) header += ",c" + std::to_string(i);
+  test::write_text(d / "wide.csv", header + ",c5\n");
+  CsvLimits roomy;   // the 7.9 MB header is past the default 1 MiB record cap
+  roomy.max_record_bytes = size_t{16} << 20;
+  CHECK_THAT(load_error(space, d / "wide.csv", {}, roomy), Catch::Contains("wide.csv:1: column 'c5' appears twice"));
+}
+
+// Issue 13, defect 11: a 2 GB line took 5.4 GB of memory, then std::bad_alloc. The
+// reader streams and stops at the caps: a line of 1.5 GB (a sparse file: nothing on
+// disk) is refused after reading about 1 MiB of it.
+TEST_CASE("TabularEvaluator: a huge line or file is a one-line error, read in bounded memory", "[tabular]") {
+  Nb201Space space;
+  test::TempDir d;
+  {
+    std::ofstream out(d / "long.csv");
+    out << "arch,test_accuracy\n";
+  }
+  fs::resize_file(d / "long.csv", uint64_t{1536} << 20);
+  CHECK_THAT(load_error(space, d / "long.csv"),
+             Catch::Contains("long.csv:2: a record longer than 1 MiB"));
+  test::write_text(d / "big.csv", "arch,test_accuracy\n");
+  fs::resize_file(d / "big.csv", uint64_t{3} << 30);
+  CHECK_THAT(load_error(space, d / "big.csv"), Catch::Contains("big.csv: 3072 MiB, larger than 2048 MiB"));
+  // The caps are options: a tight one applies to a normal table too.
+  CsvLimits tight;
+  tight.max_record_bytes = 40;
+  CHECK_THAT(load_error(space, kTable, {}, tight), Catch::Contains("nb201_cifar10.csv:2: a record longer than 40 bytes"));
+}
+
+TEST_CASE("read_csv streams records split across its read chunks", "[tabular]") {
+  test::TempDir d;
+  std::string text = "\xEF\xBB\xBFk,v\r\n";
+  for (int i = 0; i < 20000; ++i) text += "\"row " + std::to_string(i) + ",\nquoted\"," + std::to_string(i) + "\n";
+  test::write_text(d / "t.csv", text);
+  auto from_file = read_csv(d / "t.csv");
+  auto from_text = parse_csv(text, "t.csv");
+  REQUIRE(from_file.size() == 20001);
+  CHECK(from_file[0].fields == std::vector<std::string>{"k", "v"});
+  CHECK(from_file[20000].fields == std::vector<std::string>{"row 19999,\nquoted", "19999"});
+  CHECK(from_file[20000].line == 2 + 2 * 19999);
+  bool same = from_text.size() == from_file.size();
+  for (size_t i = 0; same && i < from_file.size(); ++i) same = from_file[i].fields == from_text[i].fields;
+  CHECK(same);
 }

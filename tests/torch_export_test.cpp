@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/file_manifest.h"
 #include "evaluator/torch/export_model.h"
 #include "evaluator/torch/export_use.h"
 #include "evaluator/torch/text_data.h"
@@ -240,6 +241,36 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
     test::TempDir d("export");
     REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("model.json") && Catch::Contains("missing"));
     std::ofstream(d.path() / "model.json") << "{not json";
+    REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("manifest.txt: missing"));
+    write_manifest(d.path());
+    REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("does not list weights.pt"));
+    std::ofstream(d.path() / "weights.pt") << "not weights";
+    write_manifest(d.path());   // listed as they are: the JSON itself is the fault now
     REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("not valid JSON"));
   }
+}
+
+// Issue 13, defect 5: 20 flipped bytes in weights.pt loaded without complaint and
+// `predict` printed "? ? ?". The manifest written with the files catches it.
+TEST_CASE("flipped bytes in an exported weights.pt are refused on load", "[torch][export]") {
+  test::TempDir d("export");
+  torch::manual_seed(3);
+  auto model = build_model(lm_spec(), {0, 257, 0, 16});
+  write_model_files(model, lm_spec(), {0, 257, 0, 16}, "lm", d.path());
+  CHECK_NOTHROW(load_exported_model(d.path()));
+  const auto weights = d.path() / "weights.pt";
+  const auto size = fs::file_size(weights);
+  {
+    std::fstream f(weights, std::ios::in | std::ios::out | std::ios::binary);
+    for (int i = 0; i < 20; ++i) {
+      f.seekg(static_cast<std::streamoff>(size / 2 + static_cast<uint64_t>(i)));
+      char c = 0;
+      f.get(c);
+      f.seekp(static_cast<std::streamoff>(size / 2 + static_cast<uint64_t>(i)));
+      f.put(static_cast<char>(c ^ 0x5a));
+    }
+  }
+  CHECK(fs::file_size(weights) == size);
+  CHECK_THROWS_WITH(load_exported_model(d.path()),
+                    Catch::Contains("weights.pt: changed or damaged since the export"));
 }

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "common/error.h"
+#include "common/file_manifest.h"
 #include "evaluator/torch/compat.h"
 #include "evaluator/torch/export_pytorch.h"
 #include "evaluator/torch/text_data.h"
@@ -180,6 +181,7 @@ std::vector<fs::path> write_model_files(const SeqModel& model, const ModelSpec& 
   }
   save_weights(cpu, files[1].string());
   write(files[2], pytorch_module_source(desc));
+  write_manifest(dir);   // load_exported_model checks it
   return files;
 }
 

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/error.h"
+#include "common/file_manifest.h"
 #include "common/rng.h"
 
 namespace mctsnas::torchnas {
@@ -35,6 +36,7 @@ LoadedModel load_exported_model(const fs::path& dir) {
   const auto weights_path = dir / "weights.pt";
   std::ifstream in(json_path);
   if (!in) throw Error(json_path.string() + ": missing (export the run first: mctsnas export RUN_DIR)");
+  verify_manifest(dir, {"model.json", "weights.pt"});   // a damaged file is an error, not "? ? ?"
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);
