@@ -145,7 +145,8 @@ const std::vector<TrialStatus>& all_trial_statuses() {
   static const std::vector<TrialStatus> all = {
       TrialStatus::ok,       TrialStatus::timeout, TrialStatus::oom_host,
       TrialStatus::oom_gpu,  TrialStatus::diverged, TrialStatus::crashed,
-      TrialStatus::invalid,  TrialStatus::infeasible, TrialStatus::stopped_early};
+      TrialStatus::killed,   TrialStatus::invalid,  TrialStatus::infeasible,
+      TrialStatus::stopped_early};
   return all;
 }
 

@@ -6,7 +6,7 @@ namespace mctsnas {
 
 namespace {
 constexpr const char* kNames[] = {"ok",      "timeout", "oom_host",   "oom_gpu",      "diverged",
-                                  "crashed", "invalid", "infeasible", "stopped_early"};
+                                  "crashed", "invalid", "infeasible", "stopped_early", "killed"};
 }
 
 TrialResult Evaluator::evaluate_baseline(const Architecture&, const TrialBudget&, const StopToken&) {

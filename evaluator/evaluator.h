@@ -24,6 +24,7 @@ enum class TrialStatus : uint8_t {
   invalid,        // the evaluator cannot score this architecture (e.g. not in the table)
   infeasible,     // scored, but violates a constraint (max_params, max_latency_ms)
   stopped_early,  // cut by the early-stopping rule; score is the last reported value
+  killed,         // the worker was killed by a signal from outside mctsnas, not for memory
 };
 
 const char* to_string(TrialStatus s);

@@ -457,6 +457,7 @@ void ProcessPool::describe_signal_death(const Worker& w, int sig, TrialResult& r
     r.error = with_tail(w, "the worker was killed by SIGKILL at " + mib(w.last_rss) +
                            " resident, at its host memory cap of " + mib(cap));
   } else if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+    r.status = TrialStatus::killed;
     r.error = with_tail(w, "the worker was killed by " + describe_signal(sig) +
                            " from outside mctsnas (not for memory: no OOM kill was recorded while it ran)");
   } else {

@@ -198,8 +198,8 @@ TEST_CASE("ProcessPool: a worker that cannot start its evaluator is a crashed tr
 }
 
 // Issue 13, defect 6: a SIGKILL (or SIGINT) sent by someone else to a trial with no
-// memory cap is not an out-of-memory kill; it is recorded naming the signal.
-TEST_CASE("ProcessPool: an outside signal to a worker is not recorded as oom_host", "[process_pool]") {
+// memory cap is not an out-of-memory kill; it is recorded as killed, naming the signal.
+TEST_CASE("ProcessPool: an outside signal to a worker is recorded as killed, not oom_host", "[process_pool]") {
   const bool fork_server = GENERATE(true, false);
   const int sig = GENERATE(SIGKILL, SIGINT);   // (SIGTERM asks the trial to stop: a result)
   INFO((fork_server ? "fork server" : "exec'd workers") << ", signal " << sig);
@@ -218,7 +218,7 @@ TEST_CASE("ProcessPool: an outside signal to a worker is not recorded as oom_hos
   REQUIRE(got.size() == 1);
   const TrialResult& r = got.at(0).result;
   INFO(r.error);
-  CHECK(r.status == TrialStatus::crashed);
+  CHECK(r.status == TrialStatus::killed);
   CHECK_THAT(r.error, Catch::Contains(sig == SIGKILL ? "SIGKILL" : "SIGINT"));
   CHECK_THAT(r.error, Catch::Contains("from outside mctsnas") && Catch::Contains("not for memory"));
 }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -194,6 +195,15 @@ TEST_CASE("report skips a truncated last line with a warning", "[report]") {
   const std::string html = render_report(data);
   CHECK(contains(html, "class=\"warn\""));
   CHECK(contains(html, "http-equiv=\"refresh\""));  // a running run's page reloads
+}
+
+// Every status a trial can end with (killed, the newest, included) reads back from
+// its name and is in all_trial_statuses(), which the report's status chart counts.
+TEST_CASE("every trial status reads back by name and is counted", "[report]") {
+  const auto& all = all_trial_statuses();
+  CHECK(all.size() == static_cast<size_t>(TrialStatus::killed) + 1);
+  for (TrialStatus s : all) CHECK(trial_status_from_string(to_string(s)) == s);
+  CHECK(std::find(all.begin(), all.end(), TrialStatus::killed) != all.end());
 }
 
 TEST_CASE("bad run directories give one clear error", "[report]") {
