@@ -17,8 +17,9 @@
 #include "app/config_loader.h"
 #include "common/binary_io.h"
 #include "fuzz/fuzz_util.h"
-#include "search/searcher.h"
 #include "search/search_options.h"
+#include "search/searcher.h"
+#include "search/searcher_registry.h"
 
 using namespace mctsnas;
 

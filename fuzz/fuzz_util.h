@@ -38,7 +38,7 @@ inline void expect_only_errors(const char* target, const std::function<void()>& 
 inline const SearchSpace& nb201() {
   static const std::unique_ptr<SearchSpace> space = [] {
     SpaceOptions o;
-    o.kind = "nb201";
+    o.kind = SpaceKind::nb201;
     return make_space(o);
   }();
   return *space;

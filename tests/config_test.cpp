@@ -419,7 +419,7 @@ TEST_CASE("config: resolved_yaml round-trips", "[config]") {
     o.seed = 18446744073709551615ull;
     o.space.kind = SpaceKind::categorical;
     o.space.categorical.decisions = {{"depth", {"1", "2"}}, {"op", {"null", "true", " x", "a: b"}}};
-    o.space.categorical.separator = "";
+    o.space.categorical.separator = " ~ ";   // spaces at both ends (an empty one is refused)
     o.task.table = "dir with space/t.csv";
     o.task.score_column = "~";
     o.objective.metric = "~";   // as loaded: a table task's metric is its score column
@@ -436,7 +436,7 @@ TEST_CASE("config: resolved_yaml round-trips", "[config]") {
     o.output.root = "out";
     RunOptions back = round_trip(o);
     CHECK(back.space.categorical.decisions.at(1).choices == o.space.categorical.decisions[1].choices);
-    CHECK(back.space.categorical.separator.empty());
+    CHECK(back.space.categorical.separator == " ~ ");
     CHECK(back.task.table == o.task.table);
     CHECK(back.task.score_column == "~");
     CHECK(back.train.lr == o.train.lr);

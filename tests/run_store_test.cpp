@@ -92,7 +92,7 @@ TEST_CASE("4: a result-affecting config edit between stop and resume is refused,
   test::TempDir d;
   auto cfg = stopped_run(d / "r");
   auto flipped = cfg;
-  flipped.objective.goal = "minimize";
+  flipped.objective.goal = Goal::minimize;
   CHECK_THROWS_WITH(run(flipped, d / "r", true),
                     Catch::Contains("objective.goal was 'maximize', now 'minimize'") &&
                         Catch::Contains("changed since the run started"));
