@@ -54,6 +54,20 @@ std::string format_number(double v) {
   return buf;
 }
 
+// A step of the most visited path: a prefix tree's steps are partial architectures
+// (the decisions made so far), which key() cannot name: "decision=label, ...".
+std::string path_step(const SearchSpace& space, const Architecture& a) {
+  if (static_cast<int>(a.choices.size()) == space.num_decisions()) return space.key(a);
+  if (a.choices.empty()) return "(no decision yet)";
+  std::string s;
+  for (size_t i = 0; i < a.choices.size(); ++i) {
+    const Decision& d = space.decision(static_cast<int>(i));
+    const auto c = static_cast<size_t>(a.choices[i]);
+    s += (i ? ", " : "") + d.name + "=" + (c < d.choices.size() ? d.choices[c] : std::to_string(c));
+  }
+  return s;
+}
+
 // Bad input, not a filesystem failure: a file where the run directory (or a folder
 // above it) would go, or a resume of something that is not a directory.
 void check_run_dir_path(const fs::path& dir, bool resume) {
@@ -432,7 +446,7 @@ void SearchLoop::write_outputs(const std::string& state) {
     j["nodes"] = st.nodes;
     j["visits_by_depth"] = st.visits_by_depth;
     nlohmann::json path = nlohmann::json::array();
-    for (const auto& a : st.most_visited_path) path.push_back(space_->key(a));
+    for (const auto& a : st.most_visited_path) path.push_back(path_step(*space_, a));
     j["most_visited_path"] = path;
     write_file_atomically(dir_ / "search_stats.json", j.dump(2) + "\n");
     write_trials_csv(dir_);

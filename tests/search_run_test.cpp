@@ -284,3 +284,20 @@ TEST_CASE("trials.jsonl times: ISO-8601 UTC and seconds since the run began", "[
   }
   CHECK(n == 3);
 }
+
+// A prefix tree's most visited path runs through partial architectures, which the
+// space's key() cannot name: search_stats.json (and so the report) was not written.
+TEST_CASE("a prefix-tree run writes its most visited path and its report", "[search_run]") {
+  test::TempDir d;
+  RunOptions cfg = nb201_options("mcts", 3, 12);
+  cfg.search.mcts.tree = TreeShape::prefix;
+  std::ostringstream err;
+  CHECK(run(cfg, d / "r", false, std::nullopt, &err).finished);
+  CHECK(err.str().find("could not write the report") == std::string::npos);
+  const auto stats = nlohmann::json::parse(read_file(d / "r" / "search_stats.json"));
+  const auto& path = stats.at("most_visited_path");
+  REQUIRE(path.size() >= 2);
+  CHECK(path[0] == "(no decision yet)");
+  CHECK(path[1].get<std::string>().rfind("edge_", 0) == 0);   // "edge_1_0=<op>": the first decision made
+  CHECK(fs::exists(d / "r" / "report.html"));
+}
