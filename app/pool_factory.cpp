@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <ostream>
 
+#include "app/config_loader.h"
 #include "app/evaluator_factory.h"
 #include "common/error.h"
 #include "runtime/budgeter.h"
@@ -11,8 +12,12 @@
 #include "runtime/inventory.h"
 #include "runtime/mps_daemon.h"
 #include "runtime/process_pool.h"
+#ifdef MCTSNAS_HAVE_MPI
+#include "runtime/mpi_pool.h"
+#endif
 
 namespace mctsnas {
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -54,6 +59,17 @@ std::unique_ptr<MpsDaemon> start_mps(const RunOptions& cfg, const Budgeter& budg
 
 std::unique_ptr<TrialPool> make_trial_pool(const RunOptions& cfg, Evaluator& evaluator,
                                            const PoolSetup& setup) {
+#ifdef MCTSNAS_HAVE_MPI
+  // Rank 0 of several under mpirun: the trials run on the other ranks, each in its
+  // host's own pool (app/mpi_worker_rank.h).
+  if (MpiSession* mpi = MpiSession::current(); mpi && mpi->distributed() && mpi->rank() == 0) {
+    MpiPoolOptions mo;
+    mo.config_yaml = resolved_yaml(cfg);
+    mo.run_dir = fs::absolute(setup.run_dir).string();
+    mo.log = setup.log;
+    return std::make_unique<MpiPool>(*mpi, mo);
+  }
+#endif
   if (runs_inline(cfg)) {
     InlinePoolOptions po;
     po.capacity = std::max(1, cfg.search.parallel);

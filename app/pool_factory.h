@@ -1,7 +1,8 @@
 #pragma once
 // The trial pool a config asks for: in-process (tables, fakes: runs_inline()) or one
 // worker process per trial with enforced budgets (ProcessPool + Budgeter), forked by
-// a fork server unless MCTSNAS_TRIAL_LAUNCH=exec.
+// a fork server unless MCTSNAS_TRIAL_LAUNCH=exec. On rank 0 of several under mpirun,
+// an MpiPool whose worker ranks each run one of those on their host.
 #include <atomic>
 #include <filesystem>
 #include <iosfwd>

@@ -11,6 +11,9 @@
 #include "common/error.h"
 #include "common/strings.h"
 #include "runtime/stop_signals.h"
+#ifdef MCTSNAS_HAVE_MPI
+#include "app/mpi_worker_rank.h"
+#endif
 #include "space/search_space.h"
 #include "space/space_options.h"
 
@@ -53,6 +56,16 @@ int run_and_report(SearchRunOptions& o) {
   return 0;
 }
 
+// Under mpirun every rank runs the command: rank 0 the search (`coordinator`), the
+// others serve it. The MPI session ends (MPI_Finalize) after the search has.
+int on_every_rank(const std::function<int()>& coordinator) {
+#ifdef MCTSNAS_HAVE_MPI
+  std::unique_ptr<MpiSession> mpi = MpiSession::start_if_launched();
+  if (mpi && mpi->rank() > 0) return run_worker_rank(*mpi);
+#endif
+  return coordinator();
+}
+
 }  // namespace
 
 void add_search_command(CLI::App& app, int& code) {
@@ -64,7 +77,7 @@ void add_search_command(CLI::App& app, int& code) {
   cmd->add_option("--run-dir", *run_dir, "Run directory (default: <output.root>/<name>-<time>)");
   cmd->add_option("--set", *sets, "Override a config key: --set search.trials=50 (repeatable)");
   cmd->callback([&code, config, run_dir, sets] {
-    code = guarded("search", [&] {
+    code = guarded("search", [&] { return on_every_rank([&] {
       std::vector<ConfigOverride> ov;
       for (const auto& s : *sets) ov.push_back(parse_override(s));
       SearchRunOptions o;
@@ -73,7 +86,7 @@ void add_search_command(CLI::App& app, int& code) {
       o.resolved_config_yaml = resolved_yaml(o.config);
       o.run_dir = run_dir->empty() ? new_run_dir(o.config.output.root, o.config.name) : fs::path(*run_dir);
       return run_and_report(o);
-    });
+    }); });
   });
 }
 
@@ -85,7 +98,7 @@ void add_resume_command(CLI::App& app, int& code) {
   cmd->add_option("--trials", *trials,
                   "Raise the trial target, at least the trials already finished (default: the config's search.trials)");
   cmd->callback([&code, run_dir, trials] {
-    code = guarded("resume", [&] {
+    code = guarded("resume", [&] { return on_every_rank([&] {
       fs::path dir(*run_dir);
       if (!fs::is_directory(dir)) throw Error(dir.string() + ": no such run directory");
       fs::path cfg = dir / "config.resolved.yaml";
@@ -99,7 +112,7 @@ void add_resume_command(CLI::App& app, int& code) {
       o.run_dir = dir;
       o.resume = true;
       return run_and_report(o);
-    });
+    }); });
   });
 }
 

@@ -60,6 +60,10 @@ std::string trial_line(const SearchSpace& space, const TrialOutcome& o, double r
   j["canonical"] = hex(space.canonical_hash(o.arch));
   j["budget"] = to_json(o.budget);
   j["device"] = o.device;
+  if (o.rank >= 0) {   // ran on a worker rank under mpirun
+    j["host"] = o.host;
+    j["rank"] = o.rank;
+  }
   j["started_at"] = utc_time_of_clock(o.started_at);
   j["finished_at"] = utc_time_of_clock(o.finished_at);
   j["started_s"] = o.started_at + run_offset;
@@ -81,6 +85,10 @@ TrialOutcome parse_trial_line(const std::string& line, const SearchSpace& space,
     o.arch.choices = j.at("choices").get<std::vector<Choice>>();
     o.budget = trial_budget_from_json(j.at("budget"), where);
     o.device = j.at("device").get<std::string>();
+    if (j.contains("rank")) {
+      o.host = j.at("host").get<std::string>();
+      o.rank = j.at("rank").get<int>();
+    }
     // Runs from before the ISO times kept seconds in started_at/finished_at.
     o.started_at = j.contains("started_s") ? j.at("started_s").get<double>() : j.at("started_at").get<double>();
     o.finished_at = j.contains("finished_s") ? j.at("finished_s").get<double>() : j.at("finished_at").get<double>();

@@ -26,6 +26,8 @@ struct TrialOutcome {
   std::string device;       // "cpu", "cuda:0", ...
   double started_at = 0;    // seconds since the run started
   double finished_at = 0;
+  std::string host;         // under mpirun: the worker rank's host and rank
+  int rank = -1;            // -1: ran in this process's own pool
 };
 
 class TrialPool {

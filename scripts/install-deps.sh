@@ -14,6 +14,7 @@ packages=(
   clang libclang-rt-14-dev                  # libFuzzer for the config fuzz target
   graphviz                                  # cells.svg and DOT checks in tests
   universal-ctags                           # scripts/function-lengths.sh (a ctest)
+  libopenmpi-dev openmpi-bin                # one search across hosts under mpirun (MCTSNAS_WITH_MPI)
   python3 python3-torch python3-numpy       # PyTorch parity of exported models, step-time bench
 )
 if [[ "${1:-}" == "--data" ]]; then

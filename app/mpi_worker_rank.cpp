@@ -1,0 +1,46 @@
+#include "app/mpi_worker_rank.h"
+
+#include <iostream>
+
+#include "app/config_loader.h"
+#include "app/evaluator_factory.h"
+#include "app/pool_factory.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "runtime/mpi_worker.h"
+#include "runtime/stop_signals.h"
+#include "space/space_options.h"
+
+namespace mctsnas {
+namespace fs = std::filesystem;
+
+int run_worker_rank(MpiSession& session) {
+  // mpirun passes SIGTERM to every rank; rank 0 decides when this rank's trials
+  // stop (its stop message), so the signal only has to not kill this process.
+  StopSignals::install();
+  std::optional<MpiWorkerSetup> setup = receive_mpi_setup();
+  if (!setup) return 0;
+  std::unique_ptr<SearchSpace> space;
+  std::unique_ptr<Evaluator> evaluator;
+  std::unique_ptr<TrialPool> pool;
+  try {
+    // Its own folder, for the config its trial processes read and their logs.
+    const fs::path dir = fs::path(setup->run_dir) / "workers" / ("rank-" + std::to_string(session.rank()));
+    fs::create_directories(dir);
+    write_file_atomically(dir / "config.resolved.yaml", setup->config_yaml);
+    RunOptions cfg = load_config(dir / "config.resolved.yaml");
+    space = make_space(cfg.space);
+    evaluator = make_evaluator(cfg, *space);
+    PoolSetup ps;
+    ps.run_dir = dir;
+    ps.log = &std::cerr;
+    pool = make_trial_pool(cfg, *evaluator, ps);
+  } catch (const std::exception& e) {
+    report_mpi_setup_error(e.what());
+    return 2;
+  }
+  run_mpi_worker(session, *pool, MpiWorkerOptions{});
+  return 0;
+}
+
+}  // namespace mctsnas

@@ -1,0 +1,121 @@
+#include "runtime/mpi_messages.h"
+
+#include <mpi.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/error.h"
+#include "evaluator/trial_json.h"
+
+namespace mctsnas {
+
+const char* name_of(MpiTag tag) {
+  switch (tag) {
+    case MpiTag::setup: return "setup";
+    case MpiTag::hello: return "hello";
+    case MpiTag::error: return "error";
+    case MpiTag::want: return "want";
+    case MpiTag::trial: return "trial";
+    case MpiTag::result: return "result";
+    case MpiTag::heartbeat: return "heartbeat";
+    case MpiTag::stop: return "stop";
+    case MpiTag::stopped: return "stopped";
+    case MpiTag::shutdown: return "shutdown";
+    case MpiTag::doctor: return "doctor";
+  }
+  return "unknown";
+}
+
+nlohmann::json MpiMessage::json() const {
+  try {
+    return nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(std::string("MPI message '") + name_of(tag) + "' from rank " + std::to_string(source) +
+                ": not valid JSON: " + e.what());
+  }
+}
+
+void mpi_send(int dest, MpiTag tag, const std::string& body) {
+  MPI_Send(body.data(), static_cast<int>(body.size()), MPI_BYTE, dest, static_cast<int>(tag), MPI_COMM_WORLD);
+}
+
+std::optional<MpiMessage> mpi_poll(int source) {
+  int flag = 0;
+  MPI_Status st;
+  MPI_Iprobe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+  if (!flag) return std::nullopt;
+  int count = 0;
+  MPI_Get_count(&st, MPI_BYTE, &count);
+  MpiMessage m;
+  m.source = st.MPI_SOURCE;
+  m.tag = static_cast<MpiTag>(st.MPI_TAG);
+  m.body.resize(static_cast<size_t>(count));
+  MPI_Recv(m.body.data(), count, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  return m;
+}
+
+MpiMessage mpi_receive(int source) {
+  PollBackoff backoff;
+  while (true) {
+    if (auto m = mpi_poll(source)) return std::move(*m);
+    backoff.idle();
+  }
+}
+
+void PollBackoff::idle() {
+  // A blocking MPI_Probe spins a core at 100%; on an oversubscribed host that core
+  // belongs to the trials.
+  ++empty_;
+  if (empty_ < 64) return;
+  const int us = std::min(1000, 10 << std::min(7, (empty_ - 64) / 16));
+  std::this_thread::sleep_for(std::chrono::microseconds(us));
+}
+
+nlohmann::json request_to_json(const TrialRequest& r) {
+  return {{"id", r.id}, {"choices", r.arch.choices}, {"baseline", r.baseline}};
+}
+
+TrialRequest request_from_json(const nlohmann::json& j, const std::string& where) {
+  try {
+    TrialRequest r;
+    r.id = j.at("id").get<uint64_t>();
+    r.arch.choices = j.at("choices").get<std::vector<Choice>>();
+    r.baseline = j.at("baseline").get<bool>();
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where + ": bad trial request: " + e.what());
+  }
+}
+
+nlohmann::json outcome_to_json(const TrialOutcome& o, double now) {
+  return {{"id", o.id},
+          {"choices", o.arch.choices},
+          {"result", to_json(o.result)},
+          {"budget", to_json(o.budget)},
+          {"device", o.device},
+          {"host", o.host},
+          {"rank", o.rank},
+          {"started_ago", now - o.started_at},
+          {"finished_ago", now - o.finished_at}};
+}
+
+TrialOutcome outcome_from_json(const nlohmann::json& j, double now, const std::string& where) {
+  try {
+    TrialOutcome o;
+    o.id = j.at("id").get<uint64_t>();
+    o.arch.choices = j.at("choices").get<std::vector<Choice>>();
+    o.result = trial_result_from_json(j.at("result"), where);
+    o.budget = trial_budget_from_json(j.at("budget"), where);
+    o.device = j.at("device").get<std::string>();
+    o.host = j.at("host").get<std::string>();
+    o.rank = j.at("rank").get<int>();
+    o.started_at = now - j.at("started_ago").get<double>();
+    o.finished_at = now - j.at("finished_ago").get<double>();
+    return o;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where + ": bad trial result: " + e.what());
+  }
+}
+
+}  // namespace mctsnas
