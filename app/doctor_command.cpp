@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include "app/commands.h"
 #include "app/config_loader.h"
@@ -10,6 +11,9 @@
 #include "runtime/budgeter.h"
 #include "runtime/inventory.h"
 #include "runtime/mps_daemon.h"
+#ifdef MCTSNAS_HAVE_MPI
+#include "runtime/mpi_messages.h"
+#endif
 
 namespace mctsnas {
 
@@ -132,6 +136,63 @@ ConfigCheck check_config(const std::string& file, const Inventory& inv) {
   return c;
 }
 
+// The whole report of this host, as text or as JSON.
+std::string doctor_report(const std::string& config, bool json) {
+  const Inventory inv = probe_inventory();
+  ConfigCheck c = config.empty() ? ConfigCheck{} : check_config(config, inv);
+  double load[3] = {0, 0, 0};
+  const bool have_load = getloadavg(load, 3) == 3;
+  if (have_load)
+    if (auto busy = busy_machine_warning(load[0], inv.pus)) c.warnings.insert(c.warnings.begin(), *busy);
+  auto more = doctor_warnings(inv, c.parallel, c.threads, c.host_mem, c.wants_gpu);
+  c.warnings.insert(c.warnings.end(), more.begin(), more.end());
+  std::ostringstream out;
+  if (json) {
+    nlohmann::json j = to_json(inv);
+    if (have_load) j["load_average"] = {load[0], load[1], load[2]};
+    j["trials"] = c.plan;
+    nlohmann::json w = nlohmann::json::array();
+    for (const auto& x : c.warnings) w.push_back({{"what", x.what}, {"fix", x.fix}});
+    j["warnings"] = w;
+    out << j.dump(2) << "\n";
+  } else {
+    char line[120];
+    std::snprintf(line, sizeof line, "Load:     %.2f %.2f %.2f (1, 5, 15 min) on %d usable CPUs\n", load[0],
+                  load[1], load[2], inv.pus);
+    if (have_load) out << line;
+    print_text(inv, c.plan, c.warnings, out);
+  }
+  return out.str();
+}
+
+#ifdef MCTSNAS_HAVE_MPI
+// Under mpirun: rank 0 prints every rank's report (host, cores, NUMA nodes, GPUs),
+// in rank order; a rank whose report fails sends its one-line error instead.
+int doctor_every_rank(MpiSession& mpi, const std::string& config, bool json) {
+  nlohmann::json mine = {{"rank", mpi.rank()}, {"host", mpi.host()}};
+  try {
+    const std::string report = doctor_report(config, json);
+    mine["doctor"] = json ? nlohmann::json::parse(report) : nlohmann::json(report);
+  } catch (const Error& e) {
+    mine["error"] = e.what();
+  }
+  std::vector<std::string> all = gather_at_rank0(mpi, MpiTag::doctor, mine.dump());
+  if (mpi.rank() != 0) return 0;
+  nlohmann::json ranks = nlohmann::json::array();
+  for (const auto& text : all) ranks.push_back(nlohmann::json::parse(text));
+  if (json) {
+    std::cout << ranks.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& r : ranks) {
+    std::cout << "== rank " << r["rank"].get<int>() << " on " << r["host"].get<std::string>() << " ==\n";
+    if (r.contains("error")) std::cout << "error: " << r["error"].get<std::string>() << "\n";
+    else std::cout << r["doctor"].get<std::string>();
+  }
+  return 0;
+}
+#endif
+
 }  // namespace
 
 void add_doctor_command(CLI::App& app, int& code) {
@@ -142,29 +203,11 @@ void add_doctor_command(CLI::App& app, int& code) {
   cmd->add_flag("--json", *json, "Print JSON instead of text");
   cmd->callback([&code, config, json] {
     code = guarded("doctor", [&] {
-      const Inventory inv = probe_inventory();
-      ConfigCheck c = config->empty() ? ConfigCheck{} : check_config(*config, inv);
-      double load[3] = {0, 0, 0};
-      const bool have_load = getloadavg(load, 3) == 3;
-      if (have_load)
-        if (auto busy = busy_machine_warning(load[0], inv.pus)) c.warnings.insert(c.warnings.begin(), *busy);
-      auto more = doctor_warnings(inv, c.parallel, c.threads, c.host_mem, c.wants_gpu);
-      c.warnings.insert(c.warnings.end(), more.begin(), more.end());
-      if (*json) {
-        nlohmann::json j = to_json(inv);
-        if (have_load) j["load_average"] = {load[0], load[1], load[2]};
-        j["trials"] = c.plan;
-        nlohmann::json w = nlohmann::json::array();
-        for (const auto& x : c.warnings) w.push_back({{"what", x.what}, {"fix", x.fix}});
-        j["warnings"] = w;
-        std::cout << j.dump(2) << "\n";
-      } else {
-        char line[120];
-        std::snprintf(line, sizeof line, "Load:     %.2f %.2f %.2f (1, 5, 15 min) on %d usable CPUs\n", load[0],
-                      load[1], load[2], inv.pus);
-        if (have_load) std::cout << line;
-        print_text(inv, c.plan, c.warnings, std::cout);
-      }
+#ifdef MCTSNAS_HAVE_MPI
+      if (auto mpi = MpiSession::start_if_launched(); mpi && mpi->distributed())
+        return doctor_every_rank(*mpi, *config, *json);
+#endif
+      std::cout << doctor_report(*config, *json);
       return 0;
     });
   });

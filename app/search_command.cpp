@@ -50,7 +50,12 @@ int run_and_report(SearchRunOptions& o) {
     std::cout << "best: none (no trial produced a score)\n";
   std::cout << "summary: " << (r.run_dir / "summary.json").string() << '\n';
   if (!r.finished) {
-    std::cout << "resume with: " << invoked_command() << " resume " << r.run_dir.string() << '\n';
+    std::string launcher;
+#ifdef MCTSNAS_HAVE_MPI
+    if (const MpiSession* mpi = MpiSession::current(); mpi && mpi->distributed())
+      launcher = "mpirun -np " + std::to_string(mpi->size()) + " ";
+#endif
+    std::cout << "resume with: " << launcher << invoked_command() << " resume " << r.run_dir.string() << '\n';
     return 1;
   }
   return 0;

@@ -72,6 +72,30 @@ void PollBackoff::idle() {
   std::this_thread::sleep_for(std::chrono::microseconds(us));
 }
 
+std::vector<std::string> gather_at_rank0(MpiSession& session, MpiTag tag, const std::string& mine) {
+  if (session.rank() != 0) {
+    mpi_send(0, tag, mine);
+    await_mpi_shutdown();
+    return {};
+  }
+  std::vector<std::string> all(static_cast<size_t>(session.size()));
+  all[0] = mine;
+  for (int r = 1; r < session.size(); ++r) {
+    MpiMessage m = mpi_receive(r);
+    if (m.tag != tag)
+      throw Error("MPI: expected '" + std::string(name_of(tag)) + "' from rank " + std::to_string(r) + ", got '" +
+                  name_of(m.tag) + "'");
+    all[static_cast<size_t>(r)] = std::move(m.body);
+  }
+  session.shutdown_workers();
+  return all;
+}
+
+void await_mpi_shutdown() {
+  while (mpi_receive(0).tag != MpiTag::shutdown) {
+  }
+}
+
 nlohmann::json request_to_json(const TrialRequest& r) {
   return {{"id", r.id}, {"choices", r.arch.choices}, {"baseline", r.baseline}};
 }

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/mpi_session.h"
 #include "runtime/trial_pool.h"
 
 namespace mctsnas {
@@ -53,6 +54,13 @@ class PollBackoff {
  private:
   int empty_ = 0;
 };
+
+// Rank 0: every rank's `mine` (its own first), in rank order. Another rank: sends
+// its own, waits for rank 0's shutdown and returns nothing.
+std::vector<std::string> gather_at_rank0(MpiSession& session, MpiTag tag, const std::string& mine);
+
+// Waits for rank 0's shutdown message, dropping anything else.
+void await_mpi_shutdown();
 
 nlohmann::json request_to_json(const TrialRequest& r);
 TrialRequest request_from_json(const nlohmann::json& j, const std::string& where);

@@ -12,11 +12,6 @@ namespace {
 
 constexpr int kCoordinator = 0;
 
-void await_shutdown() {
-  while (mpi_receive(kCoordinator).tag != MpiTag::shutdown) {
-  }
-}
-
 // The worker's side of one search: what it holds for rank 0 and whether it stops.
 class WorkerLoop {
  public:
@@ -119,7 +114,7 @@ std::optional<MpiWorkerSetup> receive_mpi_setup() {
 
 void report_mpi_setup_error(const std::string& message) {
   mpi_send(kCoordinator, MpiTag::error, message);
-  await_shutdown();
+  await_mpi_shutdown();
 }
 
 void run_mpi_worker(const MpiSession& session, TrialPool& pool, const MpiWorkerOptions& options) {

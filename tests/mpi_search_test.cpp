@@ -86,3 +86,86 @@ TEST_CASE("mpirun -np 3: the same trials as a single-host run with the same para
     CHECK(ranks_of(tmp / ("single" + k) / "trials.jsonl") == std::vector<int>(300, -1));
   }
 }
+
+namespace {
+
+// The process of MPI rank `rank` among mpirun's children (its launcher forks the
+// ranks of this host), found by its environment; 0 when not (yet) there.
+pid_t rank_pid(pid_t mpirun_pid, int rank) {
+  const std::string want = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string pid, comm, state;
+    long ppid = 0;
+    if (!(stat >> pid >> comm >> state >> ppid) || ppid != mpirun_pid) continue;
+    std::ifstream env(e.path() / "environ");
+    for (std::string var; std::getline(env, var, '\0');)
+      if (var == want) return static_cast<pid_t>(std::stol(name));
+  }
+  return 0;
+}
+
+size_t lines_in(const fs::path& p) {
+  std::ifstream in(p);
+  size_t n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("SIGKILL of a worker rank or of rank 0, or SIGTERM to mpirun, then mpirun resume: nothing lost, nothing doubled",
+          "[mpi][crash]") {
+  test::TempDir tmp;
+  std::vector<std::string> single = nb201_search(tmp / "single", 3);
+  single.insert(single.begin(), test::mctsnas_binary());
+  REQUIRE(run_to_end(single, tmp / "single.log") == 0);
+  const auto expected = comparable_lines(tmp / "single" / "trials.jsonl");
+  REQUIRE(expected.size() == 300);
+  // -1: SIGTERM to mpirun, which passes it to every rank: rank 0 stops the workers
+  // (stop, stopped), keeps what finished and exits 1 with the resume command.
+  for (int victim : {1, 0, -1}) {
+    INFO("victim (rank, or -1 for mpirun) " << victim);
+    const fs::path dir = tmp / ("killed" + std::to_string(victim));
+    const pid_t mpirun_pid = test::spawn_logged(mpirun(3, nb201_search(dir, 3)), tmp / "killed.log");
+    // Mid-run: once some trials are in, long before all 300 are.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (lines_in(dir / "trials.jsonl") < 20 && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const pid_t victim_pid = victim < 0 ? mpirun_pid : rank_pid(mpirun_pid, victim);
+    REQUIRE(victim_pid > 0);
+    ::kill(victim_pid, victim < 0 ? SIGTERM : SIGKILL);
+    int status = 0;
+    ::waitpid(mpirun_pid, &status, 0);
+    const std::string log = read_file(tmp / "killed.log");
+    INFO("interrupted run's output:\n" << log);
+    REQUIRE(WIFEXITED(status));
+    if (victim < 0) {
+      CHECK(WEXITSTATUS(status) == 1);
+      CHECK(log.find("resume with: mpirun -np 3 ") != std::string::npos);
+    } else {
+      CHECK(WEXITSTATUS(status) != 0);   // Open MPI ends the job
+    }
+    CHECK(lines_in(dir / "trials.jsonl") < 300);
+    REQUIRE(run_to_end(mpirun(3, {"resume", dir.string()}), tmp / "resume.log") == 0);
+    CHECK(comparable_lines(dir / "trials.jsonl") == expected);
+  }
+}
+
+TEST_CASE("mpirun -np 3 doctor --json: every rank's host, cores, NUMA nodes and GPUs", "[mpi]") {
+  test::TempDir tmp;
+  REQUIRE(run_to_end(mpirun(3, {"doctor", "--json"}), tmp / "doctor.log") == 0);
+  // mpirun may add its own lines: the JSON array is the part from the first '['.
+  const std::string out = read_file(tmp / "doctor.log");
+  auto ranks = nlohmann::json::parse(out.substr(out.find('[')));
+  REQUIRE(ranks.size() == 3);
+  for (int r = 0; r < 3; ++r) {
+    CHECK(ranks[r]["rank"] == r);
+    CHECK(!ranks[r]["host"].get<std::string>().empty());
+    CHECK(ranks[r]["doctor"]["cpu"]["cores"].get<int>() >= 1);
+    CHECK(ranks[r]["doctor"].contains("numa_nodes"));
+    CHECK(ranks[r]["doctor"].contains("gpus"));
+  }
+}
