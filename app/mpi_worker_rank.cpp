@@ -1,6 +1,9 @@
 #include "app/mpi_worker_rank.h"
 
+#include <algorithm>
 #include <iostream>
+#include <streambuf>
+#include <string>
 
 #include "app/config_loader.h"
 #include "app/evaluator_factory.h"
@@ -14,32 +17,62 @@
 namespace mctsnas {
 namespace fs = std::filesystem;
 
+namespace {
+
+// stderr with "rank N: " before each line: mpirun merges every rank's output.
+class RankLines final : public std::streambuf {
+ public:
+  explicit RankLines(int rank) : prefix_("rank " + std::to_string(rank) + ": ") {}
+
+ protected:
+  int overflow(int c) override {
+    if (c == traits_type::eof()) return traits_type::not_eof(c);
+    line_ += static_cast<char>(c);
+    if (c == '\n') {
+      std::cerr << prefix_ << line_ << std::flush;
+      line_.clear();
+    }
+    return c;
+  }
+
+ private:
+  std::string prefix_;
+  std::string line_;
+};
+
+}  // namespace
+
 int run_worker_rank(MpiSession& session) {
   // mpirun passes SIGTERM to every rank; rank 0 decides when this rank's trials
   // stop (its stop message), so the signal only has to not kill this process.
   StopSignals::install();
   std::optional<MpiWorkerSetup> setup = receive_mpi_setup();
   if (!setup) return 0;
+  RankLines lines(session.rank());   // outlives the pool, which logs to it
+  std::ostream log(&lines);
   std::unique_ptr<SearchSpace> space;
   std::unique_ptr<Evaluator> evaluator;
   std::unique_ptr<TrialPool> pool;
+  MpiWorkerOptions wo;
   try {
     // Its own folder, for the config its trial processes read and their logs.
     const fs::path dir = fs::path(setup->run_dir) / "workers" / ("rank-" + std::to_string(session.rank()));
     fs::create_directories(dir);
     write_file_atomically(dir / "config.resolved.yaml", setup->config_yaml);
     RunOptions cfg = load_config(dir / "config.resolved.yaml");
+    // Beats often enough that a healthy worker never looks silent to rank 0.
+    wo.heartbeat_seconds = std::min(wo.heartbeat_seconds, cfg.resources.heartbeat_timeout / 4);
     space = make_space(cfg.space);
     evaluator = make_evaluator(cfg, *space);
     PoolSetup ps;
     ps.run_dir = dir;
-    ps.log = &std::cerr;
+    ps.log = &log;
     pool = make_trial_pool(cfg, *evaluator, ps);
   } catch (const std::exception& e) {
     report_mpi_setup_error(e.what());
     return 2;
   }
-  run_mpi_worker(session, *pool, MpiWorkerOptions{});
+  run_mpi_worker(session, *pool, wo);
   return 0;
 }
 

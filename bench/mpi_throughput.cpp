@@ -41,7 +41,7 @@ std::string config_yaml(int per_worker) {
   return "name: mpi-throughput\nseed: 1\nspace:\n  kind: categorical\n  categorical:\n    decisions:\n"
          "      - {name: behaviour, choices: [ok]}\n      - {name: x, choices: ['0', '1', '2', '3']}\n"
          "task: {kind: fault}\nsearch: {trials: 1000000, parallel: " + std::to_string(per_worker) +
-         "}\nresources: {isolation: in_process}\n";
+         "}\nresources: {isolation: inline}\n";
 }
 
 int coordinator(MpiSession& mpi, double seconds, int per_worker) {

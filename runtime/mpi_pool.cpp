@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <ostream>
 
 #include "common/error.h"
@@ -135,7 +136,7 @@ void MpiPool::stop(double grace_seconds) {
 
 void MpiPool::check_silent() {
   const double now = run_clock_seconds();
-  if (now - last_silence_check_ < 1) return;
+  if (now - last_silence_check_ < std::min(1.0, options_.heartbeat_timeout / 4)) return;
   last_silence_check_ = now;
   for (auto& [rank, w] : workers_) {
     if (w.trials.empty() || w.reported_silent || now - w.last_heard < options_.heartbeat_timeout) continue;

@@ -29,7 +29,7 @@ struct MpiMessage;
 struct MpiPoolOptions {
   std::string config_yaml;        // the resolved config the workers run
   std::string run_dir;            // workers keep their files in run_dir/workers/rank-N
-  double heartbeat_timeout = 60;  // seconds of silence before a busy worker is logged
+  double heartbeat_timeout = 60;  // resources.heartbeat_timeout: silence before a busy worker is logged
   std::ostream* log = nullptr;    // silent workers, and which rank runs what at start
 };
 

@@ -34,6 +34,9 @@ struct ResourceOptions {
   Isolation isolation = Isolation::automatic;
   MpsMode mps = MpsMode::automatic;
   PerTrialOptions per_trial;
+  // Under mpirun: seconds a worker rank holding trials may send nothing (no result,
+  // no heartbeat) before rank 0 logs it as stuck or overloaded.
+  double heartbeat_timeout = 60;
 };
 
 // The config keys of each struct (common/option_schema.h; app/ reads and writes them).
@@ -51,6 +54,7 @@ template <class V> void bind_fields(V& v, ResourceOptions& o) {
   v.field("isolation", o.isolation);
   v.field("mps", o.mps);
   v.field("per_trial", o.per_trial);
+  v.field("heartbeat_timeout", o.heartbeat_timeout, duration());
 }
 
 }  // namespace mctsnas

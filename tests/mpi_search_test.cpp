@@ -169,3 +169,19 @@ TEST_CASE("mpirun -np 3 doctor --json: every rank's host, cores, NUMA nodes and 
     CHECK(ranks[r]["doctor"].contains("gpus"));
   }
 }
+
+TEST_CASE("mpirun: rank 0 logs a worker that holds a trial and sends nothing for resources.heartbeat_timeout", "[mpi]") {
+  test::TempDir tmp;
+  // An in-process trial that sleeps 4 s (the fault evaluator's sleep: 3 x its wall
+  // time + 1 s) blocks its worker rank's loop: no heartbeat, no result meanwhile.
+  const fs::path cfg = tmp.write(
+      "silent.yaml", test::fault_config("silent", 1, {"sleep"}, 2,
+                                        "search: {trials: 1}\nresources: {isolation: inline, heartbeat_timeout: 1s, "
+                                        "per_trial: {wall_time: 1s}}\n"));
+  REQUIRE(run_to_end(mpirun(2, {"search", cfg.string(), "--run-dir", (tmp / "run").string()}), tmp / "run.log") == 0);
+  const std::string log = read_file(tmp / "run.log");
+  INFO(log);
+  CHECK(log.find("warning: rank 1 (") != std::string::npos);
+  CHECK(log.find("while holding trial(s) #0: stuck or overloaded") != std::string::npos);
+  CHECK(lines_in(tmp / "run" / "trials.jsonl") == 1);   // the trial still finishes and counts
+}
