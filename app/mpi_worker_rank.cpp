@@ -69,7 +69,7 @@ int run_worker_rank(MpiSession& session) {
     ps.log = &log;
     pool = make_trial_pool(cfg, *evaluator, ps);
   } catch (const std::exception& e) {
-    report_mpi_setup_error(e.what());
+    report_mpi_setup_error(session, e.what());
     return 2;
   }
   run_mpi_worker(session, *pool, wo);

@@ -36,6 +36,9 @@ nlohmann::json MpiMessage::json() const {
   }
 }
 
+// Blocking. It cannot deadlock: once the workers run, rank 0 sends only small
+// messages (trial, stop, shutdown), which MPI delivers eagerly, so a worker blocked
+// sending a large result never waits on a rank 0 that is itself blocked sending.
 void mpi_send(int dest, MpiTag tag, const std::string& body) {
   MPI_Send(body.data(), static_cast<int>(body.size()), MPI_BYTE, dest, static_cast<int>(tag), MPI_COMM_WORLD);
 }

@@ -6,7 +6,7 @@
 //
 //   rank 0                         worker rank
 //     ── setup {config_yaml, run_dir} ──►
-//     ◄── hello {host, capacity}  (or error "one line")
+//     ◄── hello {host, capacity}  (or error {host, error: "one line"})
 //     ◄── want {free}             when its local pool has free slots
 //     ── trial {id, choices, baseline} ──►    (one per wanted slot)
 //     ◄── result {id, ..., result, budget, device, host, rank}

@@ -66,8 +66,8 @@ MpiPool::Worker& MpiPool::worker(int rank) {
 void MpiPool::handle(const MpiMessage& m) {
   const std::string from = "rank " + std::to_string(m.source);
   if (m.tag == MpiTag::error) {
-    auto it = workers_.find(m.source);
-    throw Error(from + (it != workers_.end() ? " (" + it->second.host + ")" : std::string()) + ": " + m.body);
+    const nlohmann::json j = m.json();
+    throw Error(from + " (" + j.value("host", std::string("?")) + "): " + j.value("error", std::string("?")));
   }
   Worker& w = worker(m.source);
   w.last_heard = run_clock_seconds();

@@ -112,8 +112,8 @@ std::optional<MpiWorkerSetup> receive_mpi_setup() {
   return s;
 }
 
-void report_mpi_setup_error(const std::string& message) {
-  mpi_send(kCoordinator, MpiTag::error, message);
+void report_mpi_setup_error(const MpiSession& session, const std::string& message) {
+  mpi_send(kCoordinator, MpiTag::error, nlohmann::json{{"host", session.host()}, {"error", message}});
   await_mpi_shutdown();
 }
 

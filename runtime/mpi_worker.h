@@ -21,9 +21,9 @@ struct MpiWorkerSetup {
 // start failed, e.g. a bad config it has already reported).
 std::optional<MpiWorkerSetup> receive_mpi_setup();
 
-// Tells rank 0 that this worker cannot run the config (one line), then waits for
-// its shutdown.
-void report_mpi_setup_error(const std::string& message);
+// Tells rank 0 that this worker cannot run the config (one line; rank 0 adds this
+// rank and host), then waits for its shutdown.
+void report_mpi_setup_error(const MpiSession& session, const std::string& message);
 
 struct MpiWorkerOptions {
   double heartbeat_seconds = 5;

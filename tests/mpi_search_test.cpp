@@ -185,3 +185,18 @@ TEST_CASE("mpirun: rank 0 logs a worker that holds a trial and sends nothing for
   CHECK(log.find("while holding trial(s) #0: stuck or overloaded") != std::string::npos);
   CHECK(lines_in(tmp / "run" / "trials.jsonl") == 1);   // the trial still finishes and counts
 }
+
+TEST_CASE("mpirun: a worker rank that cannot start ends the run with one line naming the rank, exit 2", "[mpi]") {
+  test::TempDir tmp;
+  // The workers keep their files in RUN_DIR/workers/rank-N: a file in the way stops
+  // them, not rank 0.
+  test::write_text(tmp / "run" / "workers", "in the way\n");
+  std::vector<std::string> args = nb201_search(tmp / "run", 1);
+  REQUIRE(run_to_end(mpirun(3, args), tmp / "run.log") == 2);
+  const std::string log = read_file(tmp / "run.log");
+  INFO(log);
+  CHECK((log.find("mctsnas search: error: rank 1 (") != std::string::npos ||
+         log.find("mctsnas search: error: rank 2 (") != std::string::npos));
+  CHECK(log.find("): filesystem error: cannot create directories") != std::string::npos);
+  CHECK(!fs::exists(tmp / "run" / "trials.jsonl"));
+}
