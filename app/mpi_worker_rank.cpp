@@ -1,6 +1,7 @@
 #include "app/mpi_worker_rank.h"
 
 #include <algorithm>
+#include <csignal>
 #include <iostream>
 #include <streambuf>
 #include <string>
@@ -11,7 +12,6 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "runtime/mpi_worker.h"
-#include "runtime/stop_signals.h"
 #include "space/space_options.h"
 
 namespace mctsnas {
@@ -43,9 +43,16 @@ class RankLines final : public std::streambuf {
 }  // namespace
 
 int run_worker_rank(MpiSession& session) {
-  // mpirun passes SIGTERM to every rank; rank 0 decides when this rank's trials
-  // stop (its stop message), so the signal only has to not kill this process.
-  StopSignals::install();
+  // mpirun passes SIGTERM and SIGINT to every rank; rank 0 decides when this rank's
+  // trials stop (its stop message) and says so, so here the signal only has to not
+  // kill the process. A handler, not SIG_IGN: processes this rank execs for its
+  // trials get the default action back.
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
   std::optional<MpiWorkerSetup> setup = receive_mpi_setup();
   if (!setup) return 0;
   RankLines lines(session.rank());   // outlives the pool, which logs to it
