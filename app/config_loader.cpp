@@ -57,6 +57,24 @@ void check_cost_constraints(const config::Context& ctx, const RunOptions& o) {
   }
 }
 
+// The user's classification files: all three splits, for classify only, not beside
+// task.data (the built-in dataset's directory).
+void check_classify_files(const config::Context& ctx, const TaskOptions& t) {
+  const bool any = !t.train.empty() || !t.validation.empty() || !t.test.empty();
+  if (!any) return;
+  if (t.kind != "classify")
+    ctx.fail_at(!t.train.empty() ? "task.train" : !t.validation.empty() ? "task.validation" : "task.test",
+                "the split files are read by task.kind classify only, this task is " + t.kind);
+  for (const auto& [key, file] : {std::pair{"task.train", &t.train}, {"task.validation", &t.validation},
+                                  {"task.test", &t.test}})
+    if (file->empty())
+      ctx.fail_at(key, "classify on your own files needs task.train, task.validation and task.test "
+                       "(.jsonl, .csv or .tsv)");
+  if (!t.data.empty())
+    ctx.fail_at("task.data", "set either task.data (the built-in spam data) or task.train/validation/test "
+                             "(your files), not both");
+}
+
 // Checks between fields, and defaults that depend on other fields.
 void check_cross_fields(const config::Context& ctx, RunOptions& o) {
   if (o.space.kind == SpaceKind::categorical) {
@@ -81,6 +99,7 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
   if (o.task.kind == "table" && o.task.table.empty())
     ctx.fail_at("task.table", "task.kind table needs task.table (the CSV file of scores)");
   check_cost_constraints(ctx, o);
+  check_classify_files(ctx, o.task);
   if (o.search.evolution.tournament > o.search.evolution.population)
     ctx.fail_at("search.evolution.tournament",
                 "must be <= search.evolution.population (" +

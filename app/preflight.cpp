@@ -13,7 +13,8 @@ namespace mctsnas {
 CheckedInputs check_run_inputs(const RunOptions& o) {
   CheckedInputs in;
   in.space = make_space(o.space);
-  make_evaluator(o, *in.space);   // reads the table or the text dataset, as a run does
+  // Reads the table or the text dataset, as a run does.
+  in.data_summary = make_evaluator(o, *in.space)->data_summary();
   in.searched = constrain(o, *in.space);
   make_searcher(o.search, in.searched.of(*in.space), o.seed);
   return in;

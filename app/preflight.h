@@ -13,6 +13,7 @@ namespace mctsnas {
 struct CheckedInputs {
   std::unique_ptr<SearchSpace> space;
   SearchedSpace searched;   // what the searchers walk (the objective's up-front constraints)
+  std::string data_summary; // the evaluator's data_summary(): split sizes, label counts
 };
 
 // The config's space and search settings, the task's inputs (a table's file and rows,

@@ -53,7 +53,8 @@ void print_summary(const std::string& config, const RunOptions& o, const Checked
         << "): " << size_text(in.searched.constrained->size()) << " architectures";
   out << "\n  task: " << o.task.kind << ", objective: " << name_of(o.objective.goal) << " " << o.objective.metric
       << "\n  search: " << o.search.algorithm << ", " << o.search.trials << " trials, " << o.search.parallel
-      << " at once\n";
+      << " at once\n"
+      << in.data_summary;
 }
 
 }  // namespace

@@ -73,14 +73,14 @@ std::string size_text(uint64_t b) {
 
 std::string mib(uint64_t b) { return std::to_string(b >> 20) + " MiB"; }
 
-[[noreturn]] void too_long(const std::string& name, int line, const CsvLimits& limits) {
-  throw Error(name + ":" + std::to_string(line) + ": a record longer than " + size_text(limits.max_record_bytes) +
+[[noreturn]] void too_long(const std::string& name, int line, const CsvOptions& opts) {
+  throw Error(name + ":" + std::to_string(line) + ": a record longer than " + size_text(opts.max_record_bytes) +
               " (a table row is far shorter: is this the right file, or is a quote left open?)");
 }
 
 // Parses the records of `t`, which ends at a record boundary (or at the end of the
 // file); `line` is the physical line `t` starts on, advanced past it.
-void parse_records(std::string_view t, int& line, const std::string& name, const CsvLimits& limits,
+void parse_records(std::string_view t, int& line, const std::string& name, const CsvOptions& opts,
                    std::vector<CsvRecord>& out) {
   const size_t n = t.size();
   size_t i = 0;
@@ -111,24 +111,24 @@ void parse_records(std::string_view t, int& line, const std::string& name, const
           if (t[i] == '\n') ++line;
           field += t[i];
         }
-        if (i < n && t[i] != ',' && !line_end(t, i))
-          throw Error(name + ":" + std::to_string(line) +
-                      ": unexpected character after closing quote (a quoted field must end at a comma or line end)");
+        if (i < n && t[i] != opts.delimiter && !line_end(t, i))
+          throw Error(name + ":" + std::to_string(line) + ": unexpected character after closing quote (a quoted field must end at a " +
+                      (opts.delimiter == '\t' ? "tab" : "comma") + " or line end)");
       } else {
-        for (; i < n && t[i] != ',' && !line_end(t, i); ++i) {
+        for (; i < n && t[i] != opts.delimiter && !line_end(t, i); ++i) {
           if (t[i] == '"')
             throw Error(name + ":" + std::to_string(line) +
                         ": stray quote in an unquoted field (quote the whole field and double inner quotes)");
           field += t[i];
         }
       }
-      if (i - start > limits.max_record_bytes) too_long(name, rec.line, limits);
+      if (i - start > opts.max_record_bytes) too_long(name, rec.line, opts);
       rec.fields.push_back(std::move(field));
       field.clear();
       if (i >= n) break;
-      if (t[i] == ',') {
+      if (t[i] == opts.delimiter) {
         if (++i < n) continue;
-        rec.fields.emplace_back();   // a trailing comma at the end of the file: one more empty field
+        rec.fields.emplace_back();   // a trailing delimiter at the end of the file: one more empty field
         break;
       }
       i += t[i] == '\r' ? 2 : 1;   // line end
@@ -153,17 +153,17 @@ size_t complete_prefix(std::string_view t) {
 
 }  // namespace
 
-std::vector<CsvRecord> parse_csv(std::string_view text, const std::string& name, const CsvLimits& limits) {
+std::vector<CsvRecord> parse_csv(std::string_view text, const std::string& name, const CsvOptions& opts) {
   std::vector<CsvRecord> out;
-  if (text.size() > limits.max_file_bytes)
-    throw Error(name + ": larger than " + size_text(limits.max_file_bytes) + " (the limit for a table)");
+  if (text.size() > opts.max_file_bytes)
+    throw Error(name + ": larger than " + size_text(opts.max_file_bytes) + " (the limit for a table)");
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   int line = 1;
-  parse_records(text, line, name, limits, out);
+  parse_records(text, line, name, opts, out);
   return out;
 }
 
-std::vector<CsvRecord> read_csv(const std::filesystem::path& path, const CsvLimits& limits) {
+std::vector<CsvRecord> read_csv(const std::filesystem::path& path, const CsvOptions& opts) {
   const std::string name = path.string();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(name + ": cannot open table (" + std::strerror(errno) + ")");
@@ -174,9 +174,9 @@ std::vector<CsvRecord> read_csv(const std::filesystem::path& path, const CsvLimi
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
     throw Error(name + ": cannot open table (is a directory, expected a CSV file)");
-  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > limits.max_file_bytes)
+  if (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > opts.max_file_bytes)
     throw Error(name + ": " + mib(static_cast<uint64_t>(st.st_size)) + ", larger than " +
-                size_text(limits.max_file_bytes) + " (the limit for a table)");
+                size_text(opts.max_file_bytes) + " (the limit for a table)");
   std::vector<CsvRecord> out;
   std::string buf;
   uint64_t total = 0;
@@ -189,8 +189,8 @@ std::vector<CsvRecord> read_csv(const std::filesystem::path& path, const CsvLimi
     if (got < 0) throw Error(name + ": read error (" + std::strerror(errno) + ")");
     if (got == 0) break;
     total += static_cast<uint64_t>(got);
-    if (total > limits.max_file_bytes)
-      throw Error(name + ": larger than " + size_text(limits.max_file_bytes) + " (the limit for a table)");
+    if (total > opts.max_file_bytes)
+      throw Error(name + ": larger than " + size_text(opts.max_file_bytes) + " (the limit for a table)");
     buf.append(chunk, static_cast<size_t>(got));
     if (first) {   // a byte-order mark is dropped before anything is parsed
       if (buf.size() < 3) continue;
@@ -198,12 +198,12 @@ std::vector<CsvRecord> read_csv(const std::filesystem::path& path, const CsvLimi
       first = false;
     }
     const size_t done = complete_prefix(buf);
-    parse_records(std::string_view(buf).substr(0, done), line, name, limits, out);
+    parse_records(std::string_view(buf).substr(0, done), line, name, opts, out);
     buf.erase(0, done);
-    if (buf.size() > limits.max_record_bytes) too_long(name, line, limits);
+    if (buf.size() > opts.max_record_bytes) too_long(name, line, opts);
   }
   if (first && buf.compare(0, 3, "\xEF\xBB\xBF") == 0) buf.erase(0, 3);
-  parse_records(buf, line, name, limits, out);
+  parse_records(buf, line, name, opts, out);
   return out;
 }
 

@@ -97,6 +97,10 @@ class Evaluator {
   // answer has_baseline() == false.
   virtual bool has_baseline() const { return false; }
   virtual TrialResult evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop);
+
+  // What `validate` prints about the data read (text tasks: split sizes, label
+  // counts), as indented lines; empty: nothing to say.
+  virtual std::string data_summary() const { return {}; }
 };
 
 }  // namespace mctsnas

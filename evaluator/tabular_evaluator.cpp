@@ -14,7 +14,7 @@
 
 namespace mctsnas {
 
-TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOptions& options, const CsvLimits& limits)
+TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOptions& options, const CsvOptions& limits)
     : space_(space), options_(options) {
   const std::string file = options_.path.string();
   std::vector<CsvRecord> records = read_csv(options_.path, limits);

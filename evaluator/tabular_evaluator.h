@@ -22,7 +22,7 @@ class TabularEvaluator final : public Evaluator {
  public:
   // Loads the table; throws Error naming the file, line and column on bad input.
   // `limits` caps the CSV's record length and file size.
-  TabularEvaluator(const SearchSpace& space, const TabularOptions& options, const CsvLimits& limits = {});
+  TabularEvaluator(const SearchSpace& space, const TabularOptions& options, const CsvOptions& limits = {});
 
   TrialResult evaluate(const Architecture& arch, const TrialBudget& budget, const StopToken& stop,
                        ProgressSink* progress = nullptr) override;

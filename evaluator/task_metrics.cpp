@@ -7,6 +7,8 @@ namespace mctsnas {
 namespace {
 
 // The task's own quality metrics, without the val_/test_ split prefix, primary first.
+// classify also reports f1_<label> per class; those names come from the data, so they
+// are not offered as objectives.
 std::vector<std::string> quality_metrics(const std::string& kind) {
   if (kind == "lm") return {"bpc"};
   if (kind == "g2p") return {"per", "word_acc"};

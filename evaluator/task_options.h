@@ -46,6 +46,12 @@ struct TaskOptions {
   CostColumns cost_columns;
   // text tasks
   std::string data;               // data directory (default: the shipped sample / cache)
+  // kind: classify on the user's own files (.jsonl, .csv or .tsv; paths relative to
+  // the config file); when `train` is empty, the built-in spam data of `data`.
+  std::string train, validation, test;
+  std::string text_field = "text";
+  std::string label_field = "label";
+  int64_t max_file_size = int64_t{1} << 30;   // bytes; a bigger data file is refused; 0 = no cap
   int max_len = 32;
   bool baseline = true;           // also train the reference Transformer once
 };
@@ -97,6 +103,12 @@ template <class V> void bind_fields(V& v, TaskOptions& o) {
   v.field("score_column", o.score_column, non_empty());
   v.field("cost_columns", o.cost_columns);
   v.field("data", o.data, path());
+  v.field("train", o.train, path());
+  v.field("validation", o.validation, path());
+  v.field("test", o.test, path());
+  v.field("text_field", o.text_field, non_empty());
+  v.field("label_field", o.label_field, non_empty());
+  v.field("max_file_size", o.max_file_size, bytes());   // 0 = no cap
   v.field("max_len", o.max_len, min(1).max(1 << 20));
   v.field("baseline", o.baseline);
 }

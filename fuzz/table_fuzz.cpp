@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const uint8_t mode = data[0];
   const std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
-  CsvLimits limits;
+  CsvOptions limits;
   if (mode & 1) {
     limits.max_record_bytes = 64;
     limits.max_file_bytes = 512;

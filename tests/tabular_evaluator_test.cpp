@@ -22,7 +22,7 @@ const fs::path kTable = fs::path(MCTSNAS_SOURCE_DIR) / "data" / "nb201_cifar10.c
 const std::string kA = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 const std::string kB = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
 
-std::string load_error(const Nb201Space& space, const fs::path& p, TabularOptions o = {}, CsvLimits limits = {}) {
+std::string load_error(const Nb201Space& space, const fs::path& p, TabularOptions o = {}, CsvOptions limits = {}) {
   o.path = p;
   try {
     TabularEvaluator ev(space, o, limits);
@@ -192,7 +192,7 @@ TEST_CASE("TabularEvaluator: a very wide header is checked for duplicates in lin
   std::string header = "arch,test_accuracy";
   for (int i = 0; i < 1000000; ++i) header += ",c" + std::to_string(i);
   test::write_text(d / "wide.csv", header + ",c5\n");
-  CsvLimits roomy;   // the 7.9 MB header is past the default 1 MiB record cap
+  CsvOptions roomy;   // the 7.9 MB header is past the default 1 MiB record cap
   roomy.max_record_bytes = size_t{16} << 20;
   CHECK_THAT(load_error(space, d / "wide.csv", {}, roomy), Catch::Contains("wide.csv:1: column 'c5' appears twice"));
 }
@@ -214,7 +214,7 @@ TEST_CASE("TabularEvaluator: a huge line or file is a one-line error, read in bo
   fs::resize_file(d / "big.csv", uint64_t{3} << 30);
   CHECK_THAT(load_error(space, d / "big.csv"), Catch::Contains("big.csv: 3072 MiB, larger than 2048 MiB"));
   // The caps are options: a tight one applies to a normal table too.
-  CsvLimits tight;
+  CsvOptions tight;
   tight.max_record_bytes = 40;
   CHECK_THAT(load_error(space, kTable, {}, tight), Catch::Contains("nb201_cifar10.csv:2: a record longer than 40 bytes"));
 }

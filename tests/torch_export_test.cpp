@@ -85,7 +85,41 @@ struct ParityCase {
   ModelSpec spec;
   ModelShape shape;
   std::string call;   // the forward compared (test::parity_forward)
+  std::vector<std::string> labels = {};   // classify: one name per class
 };
+
+// The shipped spam sample as a user's JSONL files, labelled by sub-corpus (4 classes:
+// easy-ham-1, easy-ham-2, spam-1, spam-2), split as message i % 10: 8 validation, 9 test.
+TaskOptions spam_group_files(const test::TempDir& d) {
+  std::ifstream in(std::string(MCTSNAS_SOURCE_DIR) + "/data/samples/spam.jsonl");
+  std::string split[3], line;
+  for (int i = 0; std::getline(in, line); ++i) {
+    const auto j = nlohmann::json::parse(line);
+    split[i % 10 == 8 ? 1 : i % 10 == 9 ? 2 : 0] += nlohmann::json{{"body", j.at("text")}, {"group", j.at("group")}}.dump() + "\n";
+  }
+  TaskOptions o;
+  o.kind = "classify";
+  o.train = d.write("train.jsonl", split[0]).string();
+  o.validation = d.write("validation.jsonl", split[1]).string();
+  o.test = d.write("test.jsonl", split[2]).string();
+  o.text_field = "body";
+  o.label_field = "group";
+  return o;
+}
+
+// `python3 model.py TEXT...` in dir: its "label<TAB>probability<TAB>text" lines.
+std::string run_model_py(const std::string& py, const fs::path& dir, const std::vector<std::string>& texts) {
+  std::string cmd = "cd '" + dir.string() + "' && " + py + " model.py";
+  for (const auto& t : texts) cmd += " '" + t + "'";
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
 
 }  // namespace
 
@@ -116,7 +150,8 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
   const std::vector<ParityCase> cases = {
       {"g2p", g2p_spec(), {257, 42, 0, 16}, "decode"},
       {"lm", lm_spec(), {0, 257, 0, 16}, "decode"},
-      {"classify", classify_spec(), {257, 0, 2, 16}, "classify"},
+      {"classify", classify_spec(), {257, 0, 2, 16}, "classify", {"ham", "spam"}},
+      {"classify3", classify_spec(), {257, 0, 3, 16}, "classify", {"negative", "neutral", "positive"}},
   };
   const std::string py = test::python_with_torch();
   if (py.empty()) WARN("skipping the PyTorch half: no python3 with torch (Debian: apt install python3-torch)");
@@ -128,7 +163,8 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       auto model = build_model(c.spec, c.shape);
       test::randomize(model, 11);
       model->eval();
-      const auto files = write_model_files(model, c.spec, c.shape, c.task, d.path());
+      const std::string task = c.call == "classify" ? "classify" : c.task;
+      const auto files = write_model_files(model, c.spec, c.shape, task, d.path(), {}, c.labels);
       for (const auto& f : files) CHECK(fs::file_size(f) > 0);
       const auto forward = test::parity_forward(c.spec, c.shape, c.call);
       const auto expected = test::run_forward(model, forward);
@@ -137,7 +173,8 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       auto info = read_model_description(nlohmann::json::parse(std::ifstream(d.path() / "model.json")), "model.json");
       auto reloaded = load_exported_model(d.path());
       CHECK(torch::equal(test::run_forward(reloaded.model, forward), expected));
-      CHECK(info.task == c.task);
+      CHECK(info.task == task);
+      if (!c.labels.empty()) CHECK(info.vocab.at("labels") == c.labels);
 
       if (py.empty()) continue;
       const std::vector<test::ParityJob> job = {{d.path(), forward, expected, model->num_parameters()}};
@@ -236,6 +273,33 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
     REQUIRE(trial.status == TrialStatus::ok);
     CHECK(trial.metrics.at("val_accuracy") == r.metrics.at("val_accuracy"));
     CHECK(trial.metrics.at("train_loss") == r.metrics.at("train_loss"));
+  }
+  SECTION("classify on a user's files: predict names the user's labels, as model.py does") {
+    test::TempDir d("export");
+    how.task = spam_group_files(d);
+    how.task.max_len = 16;
+    auto r = train_and_export(classify_spec().arch, how, d.path() / "model", nullptr);
+    for (const char* k : {"val_f1", "val_f1_easy_ham_1", "val_f1_easy_ham_2", "val_f1_spam_1", "val_f1_spam_2"})
+      CHECK(r.metrics.count(k) == 1);
+    auto m = load_exported_model(d.path() / "model");
+    const std::vector<std::string> labels = {"easy-ham-1", "easy-ham-2", "spam-1", "spam-2"};
+    CHECK(m.info.shape.num_classes == 4);
+    CHECK(m.info.vocab.at("labels") == labels);
+    const std::vector<std::string> texts = {"Buy cheap watches now!!!", "Re: [Spambayes] hammie.py", "hello"};
+    std::string expected;
+    for (const auto& t : texts) {
+      const auto p = predict_class(m, t);
+      CHECK(std::find(labels.begin(), labels.end(), p.label) != labels.end());
+      char prob[32];
+      std::snprintf(prob, sizeof prob, "%.4f", p.probability);
+      expected += p.label + "\t" + prob + "\t" + t + "\n";
+    }
+    const std::string py = test::python_with_torch();
+    if (!py.empty()) CHECK(run_model_py(py, d.path() / "model", texts) == expected);
+    // A model.json whose labels do not match its outputs is refused.
+    auto j = nlohmann::json::parse(std::ifstream(d.path() / "model" / "model.json"));
+    j["vocab"]["labels"] = {"a", "b"};
+    REQUIRE_THROWS_WITH(read_model_description(j, "m.json"), Catch::Contains("vocab.labels: 2 names for shape.num_classes 4"));
   }
   SECTION("a missing or broken export is a clear error") {
     test::TempDir d("export");

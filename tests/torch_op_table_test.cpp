@@ -64,6 +64,7 @@ struct OpModel {
   std::string task, call;
   ModelSpec spec;
   ModelShape shape;
+  std::vector<std::string> labels;   // classify: one name per class
 };
 
 OpModel op_model(const OpSpec& s) {
@@ -76,6 +77,7 @@ OpModel op_model(const OpSpec& s) {
     m.task = "classify";
     m.call = "encode";
     m.shape = {257, 0, 2, 16};
+    m.labels = {"ham", "spam"};
     a.model = "encoder_only";
   } else {
     m.task = s.kind->needs_encoder ? "g2p" : "lm";
@@ -187,7 +189,7 @@ TEST_CASE("op table: model.py reproduces every op", "[torch][ops][op_table][expo
     test::randomize(model, 11 + i);
     model->eval();
     const auto dir = d.path() / specs[i].name;
-    write_model_files(model, m.spec, m.shape, m.task, dir);
+    write_model_files(model, m.spec, m.shape, m.task, dir, {}, m.labels);
     const auto forward = test::parity_forward(m.spec, m.shape, m.call);
     jobs.push_back({dir, forward, test::run_forward(model, forward), model->num_parameters()});
   }

@@ -170,3 +170,26 @@ TEST_CASE("validate prints the size within the constraints next to the full size
   CHECK_THAT(c.out, Catch::Contains("within objective.constraints (max_params 500000): about ") &&
                         Catch::Contains("(estimated from 2000 random walks) architectures"));
 }
+
+TEST_CASE("validate reads a classify config's own files: sizes and label counts, bad data as file:line",
+          "[validate][classify]") {
+  test::TempDir d("validate-classify");
+  const std::string example = std::string(MCTSNAS_SOURCE_DIR) + "/configs/classify_example.yaml";
+#ifdef MCTSNAS_HAVE_TORCH
+  const Run ok = run("validate " + example, d.path());
+  INFO(ok.err);
+  CHECK(ok.code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("data: train 64, validation 8, test 8 examples; 2 labels") &&
+                         Catch::Contains("    ham: 32 / 4 / 4\n") && Catch::Contains("    spam: 32 / 4 / 4\n"));
+  d.write("bad.csv", "text,label\nhello,ham\nhi,eggs\n");
+  check_refused(run("validate " + example + " --set task.test=" + (d / "bad.csv").string(), d.path()),
+                (d / "bad.csv").string() + ":3: label 'eggs' is not in the training file");
+  d.write("bad.tsv", "text\tlabel\nhello\tham\n\tspam\n");
+  check_refused(run("validate " + example + " --set task.validation=" + (d / "bad.tsv").string(), d.path()),
+                (d / "bad.tsv").string() + ":3: empty text");
+#endif
+  // The config's own checks: all three files, for classify only, not beside task.data.
+  check_refused(run("validate " + example + " --set task.test=", d.path()), "task.test");
+  check_refused(run("validate " + example + " --set task.data=/tmp", d.path()), "task.data");
+  check_refused(run("validate " + example + " --set task.kind=lm", d.path()), "task.train");
+}

@@ -77,7 +77,7 @@ Cell read_cell(const nlohmann::json& j, const std::string& path, const std::stri
 
 }  // namespace
 
-nlohmann::json task_vocabulary(const std::string& task_kind) {
+nlohmann::json task_vocabulary(const std::string& task_kind, const std::vector<std::string>& labels) {
   nlohmann::json v = {{"input", "bytes"}, {"pad", 0}, {"byte_offset", 1}};
   if (task_kind == "g2p") {
     v["bos"] = 1;
@@ -85,7 +85,8 @@ nlohmann::json task_vocabulary(const std::string& task_kind) {
     v["first_phone"] = 3;
     v["phones"] = arpabet_phones();
   } else if (task_kind == "classify") {
-    v["labels"] = {"ham", "spam"};
+    if (labels.size() < 2) throw Error("a classify model needs the names of its labels (at least 2)");
+    v["labels"] = labels;
   } else if (task_kind != "lm") {
     throw Error("task.kind '" + task_kind + "': an exported model is for lm, g2p or classify");
   }
@@ -93,7 +94,7 @@ nlohmann::json task_vocabulary(const std::string& task_kind) {
 }
 
 nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind,
-                                 const std::string& input_bytes) {
+                                 const std::string& input_bytes, const std::vector<std::string>& labels) {
   if (spec.transformer_baseline) throw Error("export: the reference Transformer is not a searched architecture");
   const auto& a = spec.arch;
   nlohmann::json arch = {{"model", a.model}, {"d_model", a.d_model}};
@@ -113,7 +114,7 @@ nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape,
             {"tgt_vocab", shape.tgt_vocab},
             {"num_classes", shape.num_classes},
             {"max_len", shape.max_len}}},
-          {"vocab", task_vocabulary(task_kind)}};
+          {"vocab", task_vocabulary(task_kind, labels)}};
   if (!input_bytes.empty()) {
     std::vector<int> bytes;
     for (char b : input_bytes) bytes.push_back(static_cast<unsigned char>(b));
@@ -146,7 +147,14 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
   info.shape.num_classes = get<int64_t>(shape, "num_classes", "shape.", where);
   info.shape.max_len = get<int64_t>(shape, "max_len", "shape.", where);
   info.vocab = get<nlohmann::json>(j, "vocab", "", where);
-  const auto expected = task_vocabulary(info.task);   // also checks the task kind
+  std::vector<std::string> labels;
+  if (info.task == "classify") {
+    labels = get<std::vector<std::string>>(info.vocab, "labels", "vocab.", where);
+    if (static_cast<int64_t>(labels.size()) != info.shape.num_classes || labels.size() < 2)
+      throw Error(where + ": vocab.labels: " + std::to_string(labels.size()) + " names for shape.num_classes " +
+                  std::to_string(info.shape.num_classes) + " (expected one per class, at least 2)");
+  }
+  const auto expected = task_vocabulary(info.task, labels);   // also checks the task kind
   if (info.vocab != expected)
     throw Error(where + ": vocab: does not match this mctsnas's " + info.task + " vocabulary");
   if (j.contains("input_bytes"))
@@ -159,11 +167,11 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
 
 std::vector<fs::path> write_model_files(const SeqModel& model, const ModelSpec& spec, const ModelShape& shape,
                                         const std::string& task_kind, const fs::path& dir,
-                                        const std::string& input_bytes) {
+                                        const std::string& input_bytes, const std::vector<std::string>& labels) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
-  const auto desc = model_description(spec, shape, task_kind, input_bytes);
+  const auto desc = model_description(spec, shape, task_kind, input_bytes, labels);
   auto write = [](const fs::path& p, const std::string& text) {
     std::ofstream out(p, std::ios::binary);
     out << text;
@@ -233,7 +241,7 @@ ExportResult train_and_export(const CellArchitecture& arch, const ExportTraining
   }
   res.metrics["latency_ms_b1"] = measure_latency_ms(model, *task, 1, device, bf16);
   model->eval();
-  res.files = write_model_files(model, spec, task->shape(), task->kind(), dir, task->input_bytes());
+  res.files = write_model_files(model, spec, task->shape(), task->kind(), dir, task->input_bytes(), task->labels());
   return res;
 }
 

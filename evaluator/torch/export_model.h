@@ -24,13 +24,15 @@ namespace mctsnas::torchnas {
 inline constexpr const char* kModelFormat = "mctsnas-model/1";
 
 // The task's token ids, as text_tasks.cpp assigns them (every task reads bytes:
-// byte b is id b + 1, 0 is padding; g2p's decoder: 1 BOS, 2 EOS, 3 + i phone i).
-nlohmann::json task_vocabulary(const std::string& task_kind);
+// byte b is id b + 1, 0 is padding; g2p's decoder: 1 BOS, 2 EOS, 3 + i phone i;
+// classify: output k is labels[k], TextTask::labels, at least 2).
+nlohmann::json task_vocabulary(const std::string& task_kind, const std::vector<std::string>& labels = {});
 
 // model.json's content. input_bytes: the bytes the training inputs use (TextTask::
 // input_bytes), kept as "input_bytes" when not empty so `predict` can warn about others.
+// labels: a classify model's label names (one per output).
 nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind,
-                                 const std::string& input_bytes = {});
+                                 const std::string& input_bytes = {}, const std::vector<std::string>& labels = {});
 
 struct ExportedModelInfo {
   ModelSpec spec;
@@ -46,7 +48,8 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
 std::vector<std::filesystem::path> write_model_files(const SeqModel& model, const ModelSpec& spec,
                                                      const ModelShape& shape, const std::string& task_kind,
                                                      const std::filesystem::path& dir,
-                                                     const std::string& input_bytes = {});
+                                                     const std::string& input_bytes = {},
+                                                     const std::vector<std::string>& labels = {});
 
 struct ExportTraining {
   TaskOptions task;

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "evaluator/task_dims.h"
+#include "evaluator/torch/classify_data.h"
 
 namespace mctsnas::torchnas {
 namespace {
@@ -257,20 +258,29 @@ class ClassifyTask : public TextTask {
  public:
   explicit ClassifyTask(const TaskOptions& o) : len_(o.max_len), dims_(dims_of(o)) {
     if (len_ < 1) throw Error("task.max_len must be >= 1 for classify");
-    const auto msgs = read_spam(dataset_path(o.data, "spam.jsonl"));
-    for (size_t i = 0; i < msgs.size(); ++i) {
-      Example e{bytes_to_ids(msgs[i].text, static_cast<size_t>(len_)), msgs[i].label};
-      if (split_of(i) == Split::train) add_bytes(input_bytes_, msgs[i].text, static_cast<size_t>(len_));
-      if (e.ids.empty()) e.ids.push_back('\n' + 1);
-      data_[static_cast<int>(split_of(i))].push_back(std::move(e));
-    }
+    auto data = read_classify_data(o);
+    for (int k = 0; k < 3; ++k)
+      for (const auto& t : data.splits[k]) {
+        Example e{bytes_to_ids(t.text, static_cast<size_t>(len_)), t.label};
+        if (k == static_cast<int>(Split::train)) add_bytes(input_bytes_, t.text, static_cast<size_t>(len_));
+        if (e.ids.empty()) e.ids.push_back('\n' + 1);
+        data_[k].push_back(std::move(e));
+      }
     for (auto& d : data_)
       if (d.empty()) throw Error("classify: a split is empty");
+    summary_ = describe_classify_data(data);
+    // One output per label of the data. The up-front cost model (evaluator/task_dims)
+    // counts 2, the built-in data's: its params bound is low by (labels - 2) * (d_model + 1).
+    dims_.num_classes = static_cast<int64_t>(data.labels.size());
+    labels_ = std::move(data.labels);
+    keys_ = label_metric_keys(labels_);
   }
   std::string kind() const override { return "classify"; }
   std::string model_kind() const override { return "encoder_only"; }
   ModelShape shape() const override { return shape_of(dims_); }
   std::string metric() const override { return "accuracy"; }
+  std::vector<std::string> labels() const override { return labels_; }
+  std::string data_summary() const override { return summary_; }
   std::string input_bytes() const override { return input_bytes_; }
   bool minimize() const override { return false; }
   size_t size(Split s) const override { return data_[static_cast<int>(s)].size(); }
@@ -307,7 +317,9 @@ class ClassifyTask : public TextTask {
     const auto& d = data_[static_cast<int>(s)];
     int64_t n = static_cast<int64_t>(d.size());
     if (max_examples > 0) n = std::min(n, max_examples);
-    int64_t tp = 0, fp = 0, fn = 0, correct = 0;
+    const size_t classes = labels_.size();
+    std::vector<int64_t> tp(classes), fp(classes), fn(classes);
+    int64_t correct = 0;
     for (int64_t i = 0; i < n; i += batch) {
       std::vector<const Example*> ex;
       for (int64_t j = i; j < std::min(n, i + batch); ++j) ex.push_back(&d[static_cast<size_t>(j)]);
@@ -315,16 +327,28 @@ class ClassifyTask : public TextTask {
       auto pred = m->classify(b.src, b.src_pad).argmax(-1).to(torch::kCPU);
       auto lab = b.labels.to(torch::kCPU);
       for (int64_t r = 0; r < pred.size(0); ++r) {
-        const int64_t p = pred[r].item<int64_t>(), y = lab[r].item<int64_t>();
+        const auto p = static_cast<size_t>(pred[r].item<int64_t>()), y = static_cast<size_t>(lab[r].item<int64_t>());
         correct += p == y;
-        tp += p == 1 && y == 1;
-        fp += p == 1 && y == 0;
-        fn += p == 0 && y == 1;
+        if (p == y) {
+          ++tp[p];
+        } else {
+          ++fp[p];
+          ++fn[y];
+        }
       }
     }
+    // F1 of each class (0 when it was never predicted nor present), and their mean
+    // (macro-F1): every class counts alike however rare.
     const std::string p = to_string(s);
-    const double f1 = tp == 0 ? 0.0 : 2.0 * tp / static_cast<double>(2 * tp + fp + fn);
-    return {{p + "_accuracy", static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, n))}, {p + "_f1", f1}};
+    Metrics out = {{p + "_accuracy", static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, n))}};
+    double macro = 0;
+    for (size_t c = 0; c < classes; ++c) {
+      const double f1 = tp[c] == 0 ? 0.0 : 2.0 * tp[c] / static_cast<double>(2 * tp[c] + fp[c] + fn[c]);
+      out[p + "_f1_" + keys_[c]] = f1;
+      macro += f1;
+    }
+    out[p + "_f1"] = macro / static_cast<double>(classes);
+    return out;
   }
   Batch example_batch(int64_t batch) const override {
     Example e{std::vector<int64_t>(static_cast<size_t>(len_), 'a' + 1), 0};
@@ -338,6 +362,8 @@ class ClassifyTask : public TextTask {
   ModelDims dims_;
   std::vector<Example> data_[3];
   std::string input_bytes_;
+  std::vector<std::string> labels_, keys_;
+  std::string summary_;
 };
 
 }  // namespace
@@ -368,6 +394,11 @@ int64_t edit_distance(const std::vector<int64_t>& a, const std::vector<int64_t>&
     }
   }
   return row[b.size()];
+}
+
+std::string TextTask::data_summary() const {
+  return "  data: train " + std::to_string(size(Split::train)) + ", validation " + std::to_string(size(Split::val)) +
+         ", test " + std::to_string(size(Split::test)) + " examples\n";
 }
 
 torch::Tensor TextTask::infer(SeqModel& m, const Batch& b) const {

@@ -2,7 +2,8 @@
 // The three text tasks: batches, loss and the task metric of a model.
 //   lm        KJV Bible, byte-level next-character model; metric bits per character
 //   g2p       CMU dict, grapheme -> phoneme; phoneme error rate, word accuracy (greedy)
-//   classify  SpamAssassin, spam vs ham from subject + body bytes; accuracy, F1
+//   classify  labelled texts (the user's files, or SpamAssassin spam vs ham from subject
+//             + body) from their bytes; accuracy, macro-F1 and each class's F1
 #include <torch/torch.h>
 
 #include <memory>
@@ -35,6 +36,10 @@ class TextTask {
   virtual std::string input_bytes() const { return {}; }
   virtual bool minimize() const = 0;
   virtual size_t size(Split s) const = 0;
+  // classify: the label of each output, in order; empty for the other tasks.
+  virtual std::vector<std::string> labels() const { return {}; }
+  // What `validate` prints about the data: split sizes (classify: each label's count).
+  virtual std::string data_summary() const;
 
   virtual Batch sample_train(int64_t batch, Rng& rng) const = 0;
   virtual torch::Tensor loss(SeqModel& model, const Batch& b) const = 0;

@@ -38,6 +38,7 @@ class TorchEvaluator : public Evaluator {
   TrialResult evaluate_spec(const ModelSpec& spec, uint64_t trial_seed, const TrialBudget& budget,
                             const StopToken& stop, ProgressSink* progress);
 
+  std::string data_summary() const override { return task_->data_summary(); }
   const TextTask& task() const { return *task_; }
   // The objective metric's name, e.g. "val_per".
   const std::string& metric() const { return metric_; }
