@@ -66,6 +66,7 @@ ExportJob plan_export(const ExportOptions& o) {
   std::error_code ec;
   fs::create_directories(job.dir, ec);
   if (ec) throw Error("cannot create " + job.dir.string() + ": " + ec.message());
+  fs::remove_all(job.dir / "compressed", ec);   // variants of the model this export replaces
   return job;
 }
 
@@ -174,7 +175,7 @@ ExportOutcome run_export(const ExportOptions& o, std::ostream& out) {
   return res;
 }
 
-fs::path exported_model_dir(const fs::path& run_dir) {
+fs::path exported_model_dir(const fs::path& run_dir, const std::string& variant) {
   read_run(run_dir, ReadRunOptions{.trials = false});   // Error when it is not a run directory
   const RunOptions config = load_run_config(run_dir);
   if (!is_torch_task(config.task.kind))
@@ -184,7 +185,18 @@ fs::path exported_model_dir(const fs::path& run_dir) {
   if (!fs::exists(best / "model.json") || !fs::exists(best / "weights.pt"))
     throw Error((best / "model.json").string() + ": missing: export the model first (mctsnas export " +
                 run_dir.string() + ")");
-  return best;
+  if (variant == "fp32") return best;
+  const fs::path dir = best / "compressed" / variant;
+  if (variant.empty() || variant.find('/') != std::string::npos || !fs::exists(dir / "model.json")) {
+    std::string have;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(best / "compressed", ec))
+      if (fs::exists(e.path() / "model.json")) have += (have.empty() ? "" : ", ") + e.path().filename().string();
+    throw Error("--variant '" + variant + "': no such compressed model in " + (best / "compressed").string() +
+                " (it has: fp32" + (have.empty() ? "" : ", " + have) + "; make int8 with mctsnas compress " +
+                run_dir.string() + ")");
+  }
+  return dir;
 }
 
 void add_export_command(CLI::App& app, int& code) {

@@ -40,9 +40,10 @@ const TrialRecord& ranked_trial(const RunData& run, bool minimize, int rank);
 // Throws Error on bad input; progress lines go to `out`.
 ExportOutcome run_export(const ExportOptions& options, std::ostream& out);
 
-// RUN_DIR/best (checked to hold an exported model) for generate/predict; Error for a
-// table run or a run not exported yet.
-std::filesystem::path exported_model_dir(const std::filesystem::path& run_dir);
+// RUN_DIR/best (checked to hold an exported model) for generate/predict, or with a
+// `variant` other than fp32 its compressed copy RUN_DIR/best/compressed/<variant>;
+// Error for a table run, a run not exported yet, or a variant not made.
+std::filesystem::path exported_model_dir(const std::filesystem::path& run_dir, const std::string& variant = "fp32");
 
 void add_export_command(CLI::App& app, int& code);
 

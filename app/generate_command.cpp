@@ -17,7 +17,7 @@ namespace mctsnas {
 void run_generate(const GenerateCommandOptions& o, std::ostream& out) {
   if (o.tokens < 0) throw Error("--tokens must be >= 0, got " + std::to_string(o.tokens));
   if (o.temperature < 0) throw Error("--temperature must be >= 0, got " + std::to_string(o.temperature));
-  [[maybe_unused]] const auto dir = exported_model_dir(o.run_dir);
+  [[maybe_unused]] const auto dir = exported_model_dir(o.run_dir, o.variant);
 #ifdef MCTSNAS_HAVE_TORCH
   auto model = torchnas::load_exported_model(dir);
   torchnas::GenerateOptions g;
@@ -40,6 +40,8 @@ void add_generate_command(CLI::App& app, int& code) {
   cmd->add_option("--tokens", o->tokens, "Bytes to generate")->default_val(200);
   cmd->add_option("--temperature", o->temperature, "Sampling temperature (0: greedy)")->default_val(1.0);
   cmd->add_option("--seed", o->seed, "Sampling seed")->default_val(0);
+  cmd->add_option("--variant", o->variant, "fp32 (the export) or a compressed variant (mctsnas compress): int8")
+      ->default_val("fp32");
   cmd->callback([=, &code] {
     code = guarded("generate", [&] {
       o->run_dir = *dir;

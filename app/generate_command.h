@@ -1,5 +1,5 @@
 #pragma once
-// `mctsnas generate RUN_DIR --prompt TEXT [--tokens N] [--temperature T] [--seed S]`:
+// `mctsnas generate RUN_DIR --prompt TEXT [--tokens N] [--temperature T] [--seed S] [--variant V]`:
 // samples text from the language model `mctsnas export` wrote into RUN_DIR/best/.
 #include <cstdint>
 #include <filesystem>
@@ -18,6 +18,7 @@ struct GenerateCommandOptions {
   int64_t tokens = 200;
   double temperature = 1.0;   // 0: greedy
   uint64_t seed = 0;
+  std::string variant = "fp32";   // or a compressed one (mctsnas compress): int8
 };
 
 // Writes the prompt and its continuation to `out`; throws Error on bad input (a table

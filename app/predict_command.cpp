@@ -52,8 +52,8 @@ void warn_unseen(const torchnas::LoadedModel& model, const std::string& input, s
 }  // namespace
 
 void run_predict(const std::filesystem::path& run_dir, const std::vector<std::string>& inputs, std::ostream& out,
-                 std::ostream& err) {
-  [[maybe_unused]] const auto dir = exported_model_dir(run_dir);
+                 std::ostream& err, const std::string& variant) {
+  [[maybe_unused]] const auto dir = exported_model_dir(run_dir, variant);
 #ifdef MCTSNAS_HAVE_TORCH
   auto model = torchnas::load_exported_model(dir);
   if (model.info.task == "lm")
@@ -85,11 +85,14 @@ void add_predict_command(CLI::App& app, int& code) {
   auto* cmd = app.add_subcommand("predict", "Run a run's exported G2P or classification model on words or texts");
   auto dir = std::make_shared<std::string>();
   auto inputs = std::make_shared<std::vector<std::string>>();
+  auto variant = std::make_shared<std::string>("fp32");
   cmd->add_option("RUN_DIR", *dir, "Run directory of a g2p or classify run, exported with `mctsnas export`")->required();
   cmd->add_option("INPUT", *inputs, "Words (g2p) or texts (classify)")->required();
+  cmd->add_option("--variant", *variant, "fp32 (the export) or a compressed variant (mctsnas compress): int8")
+      ->default_val("fp32");
   cmd->callback([=, &code] {
     code = guarded("predict", [&] {
-      run_predict(*dir, *inputs, std::cout, std::cerr);
+      run_predict(*dir, *inputs, std::cout, std::cerr, *variant);
       return 0;
     });
   });

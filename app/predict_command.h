@@ -16,8 +16,9 @@ namespace mctsnas {
 // Throws Error on bad input (a table run, a run not exported, a language model).
 // An input with characters the model never saw in training still gets its output
 // line, and a warning on `err` naming them.
+// `variant`: fp32 (the export) or a compressed one (mctsnas compress).
 void run_predict(const std::filesystem::path& run_dir, const std::vector<std::string>& inputs, std::ostream& out,
-                 std::ostream& err);
+                 std::ostream& err, const std::string& variant = "fp32");
 
 // The characters of `text` (whole UTF-8 sequences) with a byte outside `known`
 // (sorted bytes), each once, in order of appearance. Exposed for tests.

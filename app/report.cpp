@@ -570,6 +570,41 @@ std::vector<std::optional<double>> best_so_far(const std::vector<TrialRecord>& t
   return out;
 }
 
+// best/compressed/compress.json (mctsnas compress), when the run has one.
+void compressed_section(Page& p, const ReportData& d) {
+  const fs::path file = d.run.dir / "best" / "compressed" / "compress.json";
+  const std::string text = read_file_or_empty(file);
+  if (text.empty()) return;
+  p.add("<section id=\"compressed\"><h2>Compressed variants of the exported model</h2>\n");
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.contains("variants") || !j.contains("metric")) {
+    p.add(missing("compressed-bad", file.string() + " is not compress.json's format; run mctsnas compress again.") +
+          "</section>\n");
+    return;
+  }
+  const std::string metric = j.value("metric", "");
+  const std::string test = "test_" + metric.substr(metric.find('_') + 1);
+  p.add("<table id=\"compressed-table\"><tr>" + th("variant") + th(metric, true) + th(test, true) +
+        th("loss", true) + th("weights KB", true) + th("batch-1 ms", true) + th("batch-32 ms", true) +
+        th("load ms", true) + "</tr>\n");
+  auto num = [](const nlohmann::json& m, const std::string& k, double scale = 1) {
+    return score_text(m.contains(k) && m[k].is_number() ? std::optional<double>(m[k].get<double>() / scale)
+                                                        : std::nullopt);
+  };
+  for (const auto& v : j["variants"]) {
+    const auto& m = v.value("metrics", nlohmann::json::object());
+    const bool rec = v.value("recommended", false);
+    p.add(std::string(rec ? "<tr class=\"best\">" : "<tr>") + td(v.value("name", "?") + (rec ? " (recommended)" : "")) +
+          td(num(m, metric), true) + td(num(m, test), true) + td(num(v, "metric_loss"), true) +
+          td(num(m, "weights_bytes", 1024), true) + td(num(m, "latency_ms_b1"), true) +
+          td(num(m, "latency_ms_b32"), true) + td(num(m, "load_ms"), true) + "</tr>\n");
+  }
+  p.add("</table>\n<p class=\"sub\">CPU, " + std::to_string(j.value("threads", 0)) + " threads, LibTorch " +
+        esc(j.value("libtorch", "?")) + ", int8 engine " + esc(j.value("engine", "?")) +
+        ". Recommended: the fastest at batch 1 whose " + esc(metric) + " loss is at most " +
+        score_text(j.value("max_metric_loss", 0.0)) + ".</p>\n</section>\n");
+}
+
 std::string render_report(const RunData& run, const ReportOptions& options) {
   const ReportData d = analyse(run, options);
   Page p;
@@ -582,6 +617,7 @@ std::string render_report(const RunData& run, const ReportOptions& options) {
   status_section(p, d);
   top_trials_section(p, d);
   best_cells_section(p, d);
+  compressed_section(p, d);
   tree_section(p, d);
   p.add("<footer><p class=\"sub\">mctsnas " + esc(run.summary.version) + " &#183; " + esc(run.dir.string()) +
         "</p></footer>\n</body>\n</html>\n");

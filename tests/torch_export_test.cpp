@@ -306,11 +306,12 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
     REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("model.json") && Catch::Contains("missing"));
     std::ofstream(d.path() / "model.json") << "{not json";
     REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("manifest.txt: missing"));
+    write_manifest(d.path());   // listed as it is: the JSON itself is the fault now
+    REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("not valid JSON"));
+    write_model_files(build_model(lm_spec(), {0, 257, 0, 16}), lm_spec(), {0, 257, 0, 16}, "lm", d.path());
+    fs::remove(d.path() / "weights.pt");
     write_manifest(d.path());
     REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("does not list weights.pt"));
-    std::ofstream(d.path() / "weights.pt") << "not weights";
-    write_manifest(d.path());   // listed as they are: the JSON itself is the fault now
-    REQUIRE_THROWS_WITH(load_exported_model(d.path()), Catch::Contains("not valid JSON"));
   }
 }
 

@@ -51,7 +51,7 @@ CellLayerImpl::CellLayerImpl(const Cell& cell, int64_t d_model, bool in_decoder,
   for (int k = 0; k < n; ++k)
     if (!consumed[static_cast<size_t>(2 + k)]) outputs_.push_back(2 + k);
   if (concat_ && outputs_.size() > 1)
-    combine_ = register_module("combine", torch::nn::Linear(d_model * static_cast<int64_t>(outputs_.size()), d_model));
+    combine_ = register_module("combine", Dense(d_model * static_cast<int64_t>(outputs_.size()), d_model));
 }
 
 torch::Tensor CellLayerImpl::forward(const torch::Tensor& h0, const torch::Tensor& h1, const OpContext& ctx) {

@@ -31,7 +31,7 @@ class CellLayerImpl : public torch::nn::Module {
   std::vector<int> outputs_;            // node indices (2 + k) the combine reads
   bool concat_;
   torch::nn::LayerNorm norm0_{nullptr}, norm1_{nullptr};
-  torch::nn::Linear combine_{nullptr};  // concat only
+  Dense combine_{nullptr};  // concat only
 };
 TORCH_MODULE(CellLayer);
 

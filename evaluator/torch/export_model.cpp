@@ -4,6 +4,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/file_manifest.h"
 #include "evaluator/torch/compat.h"
@@ -157,6 +158,13 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
   const auto expected = task_vocabulary(info.task, labels);   // also checks the task kind
   if (info.vocab != expected)
     throw Error(where + ": vocab: does not match this mctsnas's " + info.task + " vocabulary");
+  if (j.contains("variant")) {
+    info.variant = get<std::string>(j, "variant", "", where);
+    info.weights = get<std::string>(j, "weights", "", where);
+    if (info.variant != "int8" || info.weights != "weights_int8.pt")
+      throw Error(where + ": variant '" + info.variant + "' with weights '" + info.weights +
+                  "': this mctsnas reads variant int8 with weights_int8.pt");
+  }
   if (j.contains("input_bytes"))
     for (int b : get<std::vector<int>>(j, "input_bytes", "", where)) {
       if (b < 0 || b > 255) throw Error(where + ": input_bytes: " + std::to_string(b) + " is not a byte (0..255)");
@@ -191,6 +199,20 @@ std::vector<fs::path> write_model_files(const SeqModel& model, const ModelSpec& 
   write(files[2], pytorch_module_source(desc));
   write_manifest(dir);   // load_exported_model checks it
   return files;
+}
+
+void write_variant_description(const fs::path& best_dir, const fs::path& variant_dir, const std::string& variant,
+                               const std::string& weights_file) {
+  const auto from = best_dir / "model.json";
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(from));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(from.string() + ": not valid JSON (" + e.what() + ")");
+  }
+  j["variant"] = variant;
+  j["weights"] = weights_file;
+  write_file_atomically(variant_dir / "model.json", j.dump(2) + "\n");
 }
 
 ExportResult train_and_export(const CellArchitecture& arch, const ExportTraining& how, const fs::path& dir,

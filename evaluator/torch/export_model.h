@@ -40,6 +40,8 @@ struct ExportedModelInfo {
   std::string task;           // lm | g2p | classify
   nlohmann::json vocab;
   std::string input_bytes;    // sorted; empty: not recorded (any byte)
+  std::string variant = "fp32";        // fp32 | int8 (compress.h)
+  std::string weights = "weights.pt";  // the weights file, next to model.json
 };
 // Reads model.json's content back; Error naming `where` and the key at fault.
 ExportedModelInfo read_model_description(const nlohmann::json& j, const std::string& where);
@@ -50,6 +52,11 @@ std::vector<std::filesystem::path> write_model_files(const SeqModel& model, cons
                                                      const std::filesystem::path& dir,
                                                      const std::string& input_bytes = {},
                                                      const std::vector<std::string>& labels = {});
+
+// A compressed variant's model.json in `variant_dir`: the export's (in `best_dir`)
+// with "variant" and "weights" (its weights file) added.
+void write_variant_description(const std::filesystem::path& best_dir, const std::filesystem::path& variant_dir,
+                               const std::string& variant, const std::string& weights_file);
 
 struct ExportTraining {
   TaskOptions task;

@@ -6,8 +6,10 @@
 #include <limits>
 
 #include "common/error.h"
+#include "common/atomic_file.h"
 #include "common/file_manifest.h"
 #include "common/rng.h"
+#include "evaluator/torch/quantize.h"
 
 namespace mctsnas::torchnas {
 namespace fs = std::filesystem;
@@ -33,21 +35,21 @@ void require_task(const LoadedModel& m, const std::string& task, const char* wha
 
 LoadedModel load_exported_model(const fs::path& dir) {
   const auto json_path = dir / "model.json";
-  const auto weights_path = dir / "weights.pt";
-  std::ifstream in(json_path);
-  if (!in) throw Error(json_path.string() + ": missing (export the run first: mctsnas export RUN_DIR)");
-  verify_manifest(dir, {"model.json", "weights.pt"});   // a damaged file is an error, not "? ? ?"
+  if (!fs::exists(json_path)) throw Error(json_path.string() + ": missing (export the run first: mctsnas export RUN_DIR)");
+  verify_manifest(dir, {"model.json"});   // a damaged file is an error, not "? ? ?"
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(read_file(json_path));
   } catch (const nlohmann::json::exception& e) {
     throw Error(json_path.string() + ": not valid JSON (" + e.what() + ")");
   }
   LoadedModel m;
   m.info = read_model_description(j, json_path.string());
-  if (!fs::exists(weights_path)) throw Error(weights_path.string() + ": missing (export the run again)");
+  verify_manifest(dir, {"model.json", m.info.weights});
+  const auto weights_path = dir / m.info.weights;
   m.model = build_model(m.info.spec, m.info.shape);
-  load_weights(m.model, weights_path.string());
+  if (m.info.variant == "int8") load_int8_weights(m.model, weights_path.string());
+  else load_weights(m.model, weights_path.string());
   m.model->eval();
   return m;
 }

@@ -25,7 +25,7 @@ ConvOpImpl::ConvOpImpl(int64_t d_model, int kernel, int dilation, bool separable
   auto opts = torch::nn::Conv1dOptions(d_model, d_model, kernel).dilation(dilation);
   if (separable) opts = opts.groups(d_model);
   conv_ = register_module("conv", torch::nn::Conv1d(opts));
-  if (separable) pointwise_ = register_module("pointwise", torch::nn::Linear(d_model, d_model));
+  if (separable) pointwise_ = register_module("pointwise", Dense(d_model, d_model));
 }
 
 torch::Tensor ConvOpImpl::forward(const torch::Tensor& x, const OpContext& ctx) {
@@ -71,9 +71,9 @@ AttentionOpImpl::AttentionOpImpl(int64_t d_model, int heads, int window, bool ca
   if (heads <= 0 || d_model % heads != 0)
     throw Error("attention op: d_model " + std::to_string(d_model) + " is not a multiple of its " +
                 std::to_string(heads) + " heads");
-  q_ = register_module("q", torch::nn::Linear(d_model, d_model));
-  kv_ = register_module("kv", torch::nn::Linear(d_model, 2 * d_model));
-  out_ = register_module("out", torch::nn::Linear(d_model, d_model));
+  q_ = register_module("q", Dense(d_model, d_model));
+  kv_ = register_module("kv", Dense(d_model, 2 * d_model));
+  out_ = register_module("out", Dense(d_model, d_model));
 }
 
 torch::Tensor AttentionOpImpl::blocked(int64_t t, int64_t s, const torch::Device& device) {
@@ -159,7 +159,7 @@ constexpr std::string_view kAttentionOpPy = R"PY(class AttentionOp(nn.Module):
 }  // namespace
 
 GluOpImpl::GluOpImpl(int64_t d_model) {
-  proj_ = register_module("proj", torch::nn::Linear(d_model, 2 * d_model));
+  proj_ = register_module("proj", Dense(d_model, 2 * d_model));
 }
 
 torch::Tensor GluOpImpl::forward(const torch::Tensor& x, const OpContext&) {
@@ -182,8 +182,8 @@ constexpr std::string_view kGluOpPy = R"PY(class GluOp(nn.Module):
 }  // namespace
 
 FfnOpImpl::FfnOpImpl(int64_t d_model, int64_t expansion) {
-  up_ = register_module("up", torch::nn::Linear(d_model, expansion * d_model));
-  down_ = register_module("down", torch::nn::Linear(expansion * d_model, d_model));
+  up_ = register_module("up", Dense(d_model, expansion * d_model));
+  down_ = register_module("down", Dense(expansion * d_model, d_model));
 }
 
 torch::Tensor FfnOpImpl::forward(const torch::Tensor& x, const OpContext&) {

@@ -11,6 +11,7 @@
 #include <span>
 #include <string_view>
 
+#include "evaluator/torch/dense.h"
 #include "space/ops.h"
 
 namespace mctsnas::torchnas {
@@ -37,7 +38,7 @@ class ConvOpImpl : public OpModuleImpl {
  private:
   int64_t left_, right_;
   torch::nn::Conv1d conv_{nullptr};
-  torch::nn::Linear pointwise_{nullptr};   // separable only
+  Dense pointwise_{nullptr};   // separable only
 };
 TORCH_MODULE(ConvOp);
 
@@ -58,7 +59,7 @@ class AttentionOpImpl : public OpModuleImpl {
   int64_t d_model_, heads_;
   int window_;
   bool causal_, cross_;
-  torch::nn::Linear q_{nullptr}, kv_{nullptr}, out_{nullptr};
+  Dense q_{nullptr}, kv_{nullptr}, out_{nullptr};
   torch::Tensor blocked_cache_;   // not a buffer: derived, never saved or trained
 };
 TORCH_MODULE(AttentionOp);
@@ -69,7 +70,7 @@ class GluOpImpl : public OpModuleImpl {
   torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) override;
 
  private:
-  torch::nn::Linear proj_{nullptr};
+  Dense proj_{nullptr};
 };
 TORCH_MODULE(GluOp);
 
@@ -79,7 +80,7 @@ class FfnOpImpl : public OpModuleImpl {
   torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) override;
 
  private:
-  torch::nn::Linear up_{nullptr}, down_{nullptr};
+  Dense up_{nullptr}, down_{nullptr};
 };
 TORCH_MODULE(FfnOp);
 

@@ -37,10 +37,10 @@ SeqModelImpl::SeqModelImpl(const ModelSpec& spec, const ModelShape& shape)
       else dec_->push_back(CellLayer(a.decoder, a.d_model, true, has_enc));
     }
     dec_norm_ = register_module("dec_norm", ln());
-    head_ = register_module("head", torch::nn::Linear(a.d_model, shape.tgt_vocab));
+    head_ = register_module("head", Dense(a.d_model, shape.tgt_vocab));
   } else {
     if (shape.num_classes < 2) throw Error("model: a classifier needs >= 2 classes");
-    head_ = register_module("head", torch::nn::Linear(a.d_model, shape.num_classes));
+    head_ = register_module("head", Dense(a.d_model, shape.num_classes));
   }
 }
 

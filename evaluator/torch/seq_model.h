@@ -54,7 +54,7 @@ class SeqModelImpl : public torch::nn::Module {
   torch::nn::Embedding src_tok_{nullptr}, src_pos_{nullptr}, tgt_tok_{nullptr}, tgt_pos_{nullptr};
   torch::nn::ModuleList enc_{nullptr}, dec_{nullptr};
   torch::nn::LayerNorm enc_norm_{nullptr}, dec_norm_{nullptr};
-  torch::nn::Linear head_{nullptr};
+  Dense head_{nullptr};
 };
 TORCH_MODULE(SeqModel);
 

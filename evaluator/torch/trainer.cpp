@@ -128,7 +128,7 @@ TrainOutcome train_model(SeqModel& model, const TextTask& task, const TrainSetti
     auto batch = task.sample_train(o.batch_size, rng).to(s.device);
     {
       torchc::AutocastGuard autocast(s.bf16);
-      loss = task.loss(model, batch);
+      loss = s.loss ? s.loss(model, batch) : task.loss(model, batch);
     }
     opt.zero_grad();
     loss.backward();

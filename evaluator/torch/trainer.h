@@ -4,6 +4,7 @@
 // eval_every steps reported to the engine's ProgressSink (which may stop the trial).
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,8 @@ struct TrainSettings {
   bool bf16 = false;
   uint64_t seed = 0;
   double wall_seconds = 0;   // 0: no limit
+  // Replaces the task's loss (distillation adds the teacher's soft targets); empty: task.loss.
+  std::function<torch::Tensor(SeqModel&, const Batch&)> loss;
 };
 
 struct TrainOutcome {

@@ -1,0 +1,123 @@
+#include "evaluator/torch/compress.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ostream>
+
+#include "common/error.h"
+#include "common/file_manifest.h"
+#include "evaluator/torch/dense.h"
+#include "evaluator/torch/export_use.h"
+#include "evaluator/torch/quantize.h"
+#include "evaluator/torch/text_tasks.h"
+
+namespace mctsnas::torchnas {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+// Median of 25 timed runs after 3 warm-ups (more than a trial's 7: these figures
+// decide which variant is recommended, and int8 and fp32 differ by tens of percent).
+double median_latency_ms(SeqModel& model, const TextTask& task, int64_t batch) {
+  torch::NoGradGuard no_grad;
+  const auto b = task.example_batch(batch);
+  for (int i = 0; i < 3; ++i) task.infer(model, b);
+  std::vector<double> ms;
+  for (int i = 0; i < 25; ++i) {
+    const auto t0 = Clock::now();
+    task.infer(model, b);
+    ms.push_back(ms_since(t0));
+  }
+  std::nth_element(ms.begin(), ms.begin() + 12, ms.end());
+  return ms[12];
+}
+
+// Bytes of the fully connected layers' weight matrices as stored (int8: one byte per
+// weight plus a float scale per row), the part int8 compresses.
+double dense_weight_bytes(const SeqModel& model) {
+  double bytes = 0;
+  for (const auto& m : model->modules())
+    if (const auto* d = m->as<DenseImpl>())
+      bytes += d->is_int8() ? static_cast<double>(d->weight.numel() + 4 * d->weight.size(0))
+                            : static_cast<double>(4 * d->weight.numel());
+  return bytes;
+}
+
+VariantReport measure(const std::string& name, const fs::path& dir, const std::string& weights_file,
+                      const TextTask& task, std::ostream* log) {
+  if (log) *log << "measuring " << name << " (" << dir.string() << ") ..." << std::endl;
+  VariantReport r{name, dir, {}};
+  const auto t0 = Clock::now();
+  auto m = load_exported_model(dir);
+  r.metrics["load_ms"] = ms_since(t0);
+  r.metrics["params"] = static_cast<double>(m.model->num_parameters());
+  r.metrics["weights_bytes"] = static_cast<double>(fs::file_size(dir / weights_file));
+  r.metrics["dense_weight_bytes"] = dense_weight_bytes(m.model);
+  {
+    torch::NoGradGuard no_grad;
+    // The cap a trial's final evaluation uses, so these figures compare with the trial's.
+    for (auto split : {Split::val, Split::test})
+      for (const auto& [k, v] : task.evaluate(m.model, split, 64, 4096, torch::kCPU)) r.metrics[k] = v;
+  }
+  r.metrics["latency_ms_b1"] = median_latency_ms(m.model, task, 1);
+  r.metrics["latency_ms_b32"] = median_latency_ms(m.model, task, 32);
+  return r;
+}
+
+fs::path write_int8(const fs::path& best_dir, std::ostream* log) {
+  auto m = load_exported_model(best_dir);
+  const int layers = quantize_int8(m.model);
+  const fs::path dir = best_dir / "compressed" / "int8";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
+  write_variant_description(best_dir, dir, "int8", "weights_int8.pt");
+  save_int8_weights(m.model, (dir / "weights_int8.pt").string());
+  write_manifest(dir);
+  if (log) *log << "int8: " << layers << " fully connected layers quantized (engine " << use_int8_engine() << ")\n";
+  return dir;
+}
+
+fs::path write_distilled(const fs::path& best_dir, const TextTask& task, const CompressOptions& o, std::ostream* log) {
+  auto teacher = load_exported_model(best_dir);
+  const ModelSpec spec = student_spec(teacher.info.spec, o.distill.width);
+  if (log)
+    *log << "distill: training a student at d_model " << spec.arch.d_model << " (the teacher's "
+         << teacher.info.spec.arch.d_model << ") for " << o.train.steps << " steps ..." << std::endl;
+  auto student = train_student(teacher.model, teacher.info.spec, task, o.train, o.distill, o.seed);
+  const fs::path dir = best_dir / "compressed" / "distill";
+  write_model_files(student, spec, teacher.info.shape, teacher.info.task, dir, teacher.info.input_bytes);
+  return dir;
+}
+
+}  // namespace
+
+const std::vector<std::string>& compress_variants() {
+  static const std::vector<std::string> names = {"int8", "distill"};
+  return names;
+}
+
+std::vector<VariantReport> compress_export(const fs::path& best_dir, const CompressOptions& o, std::ostream* log) {
+  for (const auto& v : o.variants)
+    if (std::find(compress_variants().begin(), compress_variants().end(), v) == compress_variants().end())
+      throw Error("compress: unknown variant '" + v + "' (known: int8, distill)");
+  if (o.threads < 1) throw Error("compress: --threads must be >= 1, got " + std::to_string(o.threads));
+  struct ThreadsGuard {
+    int old = torch::get_num_threads();
+    ~ThreadsGuard() { torch::set_num_threads(old); }
+  } restore;
+  torch::set_num_threads(o.threads);
+  auto task = make_text_task(o.task);
+  std::vector<VariantReport> out;
+  out.push_back(measure("fp32", best_dir, "weights.pt", *task, log));
+  for (const auto& v : o.variants) {
+    if (v == "int8") out.push_back(measure(v, write_int8(best_dir, log), "weights_int8.pt", *task, log));
+    if (v == "distill") out.push_back(measure(v, write_distilled(best_dir, *task, o, log), "weights.pt", *task, log));
+  }
+  return out;
+}
+
+}  // namespace mctsnas::torchnas
