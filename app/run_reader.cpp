@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/strings.h"
 #include "evaluator/trial_json.h"
 
 namespace fs = std::filesystem;
@@ -130,7 +131,7 @@ void summary_from_config(const fs::path& file, RunSummary& s) {
     if (c["objective"] && c["objective"]["goal"])
       s.minimize = c["objective"]["goal"].as<std::string>() == "minimize";
   } catch (const YAML::Exception& e) {
-    throw Error(file.string() + ": cannot read the resolved config: " + e.what());
+    throw Error(file.string() + ": cannot read the resolved config: " + one_line(e.what()));
   }
 }
 
@@ -161,7 +162,7 @@ RunSummary read_summary(const fs::path& file) {
   json j;
   try {
     j = json::parse(read_file(file));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {   // parse_error, or out_of_range for a number past double
     throw Error(where + ": not valid JSON: " + e.what());
   }
   if (!j.is_object()) throw Error(where + ": expected a JSON object");
@@ -232,7 +233,7 @@ std::vector<TrialRecord> parse_trials(std::string_view text, const std::string& 
     json j;
     try {
       j = json::parse(lines[i].second);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {   // parse_error, or out_of_range for a number past double
       if (i + 1 == lines.size()) {
         if (warnings)
           warnings->push_back(where + ": last line is not complete JSON (the run was probably "
@@ -262,7 +263,7 @@ RunSearchStats read_search_stats(const fs::path& file) {
   json j;
   try {
     j = json::parse(read_file(file));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {   // parse_error, or out_of_range for a number past double
     throw Error(where + ": not valid JSON: " + e.what());
   }
   if (!j.is_object()) throw Error(where + ": expected a JSON object");

@@ -75,7 +75,7 @@ TrialOutcome parse_trial_line(const std::string& line, const SearchSpace& space,
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {   // parse_error, or out_of_range for a number past double
     throw Error(where + ": not valid JSON: " + e.what());
   }
   TrialOutcome o;

@@ -152,21 +152,6 @@ const Context::OverrideOrigin* Context::override_for(const std::string& path) co
   return best;
 }
 
-std::string one_line(std::string_view text) {
-  std::string out;
-  for (unsigned char ch : text) {
-    if (ch < 0x20 || ch == 0x7f) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    } else {
-      out += static_cast<char>(ch);
-    }
-  }
-  return out;
-}
-
 void Context::fail(const std::string& path, const YAML::Mark& mark, const std::string& msg) const {
   throw ConfigError(one_line(location(*this, path, mark) + ": " +
                              (path.empty() ? "(top level)" : path) + ": " + msg));

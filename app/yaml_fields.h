@@ -19,6 +19,7 @@
 
 #include "app/config_loader.h"
 #include "common/option_schema.h"
+#include "common/strings.h"
 
 namespace mctsnas::config {
 
@@ -52,8 +53,7 @@ class Context {
 
 // 'text' quoted for a message: one line, at most ~40 characters.
 std::string quote(std::string_view text);
-// Control characters escaped: a message stays on one line.
-std::string one_line(std::string_view text);
+using mctsnas::one_line;   // common/strings.h
 std::string child_path(const std::string& parent, std::string_view key);
 
 // Collects the keys a section allows.

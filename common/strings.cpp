@@ -66,6 +66,21 @@ std::string closest_match(std::string_view word, std::span<const std::string> ca
   return best_d <= limit ? best : std::string();
 }
 
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (unsigned char ch : text) {
+    if (ch < 0x20 || ch == 0x7f) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[ch >> 4];
+      out += hex[ch & 15];
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  return out;
+}
+
 std::string format_duration(double seconds) {
   char buf[64];
   if (!std::isfinite(seconds) || seconds < 0) return "?";

@@ -15,6 +15,9 @@ int edit_distance(std::string_view a, std::string_view b);
 // The closest candidate if it is close enough to be a plausible typo, else "".
 std::string closest_match(std::string_view word, std::span<const std::string> candidates);
 
+// Control characters escaped as \xNN: user text quoted in a message keeps it on one line.
+std::string one_line(std::string_view text);
+
 // "1h02m", "3m05s", "4.2s".
 std::string format_duration(double seconds);
 

@@ -39,7 +39,7 @@ int csv_column(const std::vector<std::string>& header, const std::string& column
                     join(header, ", ") + ")";
   std::vector<std::string> near = near_columns(header, column, taken);
   if (!near.empty()) msg += "; did you mean '" + join(near, "' or '") + "'?";
-  throw Error(msg);
+  throw Error(one_line(msg));   // header fields may hold newlines (quoted)
 }
 
 void check_row_width(const CsvRecord& row, size_t width, const std::string& file) {

@@ -30,7 +30,7 @@ const char* name_of(MpiTag tag) {
 nlohmann::json MpiMessage::json() const {
   try {
     return nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {   // parse_error, or out_of_range for a number past double
     throw Error(std::string("MPI message '") + name_of(tag) + "' from rank " + std::to_string(source) +
                 ": not valid JSON: " + e.what());
   }

@@ -205,6 +205,37 @@ void PrefixTree::load(ByteReader& in) {
   if (!in.get_vector<uint8_t>().empty()) in.fail("MCTS choice table has the wrong size");
   if (core_.nodes().empty()) in.fail("MCTS prefix tree has no root");
   if (!in.get_vector<uint64_t>().empty()) in.fail("MCTS open list of a prefix tree is not empty");
+  check_children(in);
+}
+
+// Every expanded node's children are what expand() makes of its prefix: the legal
+// choices in order, one level deeper. A crafted file with another choice would
+// otherwise reach the surrogate's feature map out of range.
+void PrefixTree::check_children(ByteReader& in) const {
+  const std::vector<Node>& nodes = core_.nodes();
+  std::vector<std::pair<uint32_t, std::vector<Choice>>> stack = {{0, {}}};
+  std::vector<Choice> legal;
+  std::vector<bool> seen(nodes.size(), false);   // a node with two parents would be walked twice
+  while (!stack.empty()) {
+    auto [i, prefix] = std::move(stack.back());
+    stack.pop_back();
+    const Node& n = nodes[i];
+    if (!n.num_children) continue;
+    if (static_cast<int>(prefix.size()) >= core_.space().num_decisions())
+      in.fail("MCTS node " + std::to_string(i) + " is a complete architecture with children");
+    core_.space().legal_choices(prefix, legal);
+    if (n.num_children != legal.size()) in.fail("MCTS node " + std::to_string(i) + " has the wrong number of children");
+    for (uint32_t k = 0; k < n.num_children; ++k) {
+      const Node& c = nodes[n.first_child + k];
+      if (seen[n.first_child + k]) in.fail("MCTS node " + std::to_string(n.first_child + k) + " has two parents");
+      seen[n.first_child + k] = true;
+      if (c.choice != legal[k] || c.depth != prefix.size() + 1)
+        in.fail("MCTS node " + std::to_string(n.first_child + k) + " is not a legal choice of its parent's prefix");
+      auto child_prefix = prefix;
+      child_prefix.push_back(c.choice);
+      stack.emplace_back(n.first_child + k, std::move(child_prefix));
+    }
+  }
 }
 
 }  // namespace mctsnas

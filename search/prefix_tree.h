@@ -22,6 +22,7 @@ class PrefixTree final : public Tree {
   void load(ByteReader& in) override;
 
  private:
+  void check_children(ByteReader& in) const;
   // The node's children with their scores; prefix: the node's choices.
   void scored_children(uint32_t node, const std::vector<Choice>& prefix, std::vector<ScoredChild>& out) const;
   // The next node of a descent from `node`, or kNone where none is open.

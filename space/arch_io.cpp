@@ -295,7 +295,7 @@ Architecture arch_from_yaml(const SearchSpace& space, std::string_view yaml, con
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
     throw Error(where + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                ": not valid YAML: " + e.msg);
+                ": not valid YAML: " + one_line(e.msg));
   }
   return read_root(r, root, space);
 }
@@ -308,7 +308,7 @@ Architecture arch_from_json_text(const SearchSpace& space, std::string_view text
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {   // parse_error, or out_of_range for a number past double
     throw Error(where + ": not valid JSON: " + e.what());
   }
   return arch_from_json(space, j, where);

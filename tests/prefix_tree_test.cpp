@@ -3,6 +3,8 @@
 #include <cmath>
 #include <set>
 
+#include "common/binary_io.h"
+#include "common/error.h"
 #include "search/mcts.h"
 #include "search/search_options.h"
 #include "search_test_util.h"
@@ -92,4 +94,30 @@ TEST_CASE("prefix tree: a known result updates the tree without a proposal", "[p
   auto all = drive_to_exhaustion(m, 1, nullptr);
   // The root saw every proposal once plus every transposition reached later.
   CHECK(m.nodes()[0].visits > all.size());
+}
+
+// Found by fuzz/checkpoint_fuzz.cpp: a checkpoint whose node holds a choice its
+// parent's prefix does not allow reached the surrogate's feature map out of range.
+TEST_CASE("prefix tree: a saved tree whose children are not the legal choices is refused", "[prefix_tree]") {
+  TinySpace space({3, 3});
+  auto opts = prefix_uniform();
+  Mcts m(space, opts, TranspositionKey::exact, 1);
+  for (int i = 0; i < 3; ++i)
+    for (auto& p : m.propose(1)) m.observe(p, static_cast<double>(i));
+  ByteWriter w;
+  m.save(w);
+  const std::string good = w.bytes();
+  int refused = 0;
+  for (size_t at = 0; at < good.size(); ++at) {
+    std::string bad = good;
+    bad[at] = 7;   // no decision of this space has a choice 7
+    Mcts other(space, opts, TranspositionKey::exact, 1);
+    ByteReader r(bad, "state");
+    try {
+      other.load(r);
+    } catch (const Error& e) {
+      refused += std::string(e.what()).find("not a legal choice of its parent's prefix") != std::string::npos;
+    }
+  }
+  CHECK(refused >= 1);
 }

@@ -134,6 +134,7 @@ TEST_CASE("task_metrics: defaults and the metrics each task offers", "[validate]
   CHECK(objective_metric_problem(t, "anything").empty());
 }
 
+#ifdef MCTSNAS_HAVE_TORCH   // the quickstart is a g2p (LibTorch) config
 TEST_CASE("validate and search refuse a max_params below the smallest architecture, in one line", "[validate][constraints]") {
   test::TempDir d("validate-bound");
   const std::string cfg = (test::source_dir() / "configs" / "quickstart.yaml").string();
@@ -170,6 +171,7 @@ TEST_CASE("validate prints the size within the constraints next to the full size
   CHECK_THAT(c.out, Catch::Contains("within objective.constraints (max_params 500000): about ") &&
                         Catch::Contains("(estimated from 2000 random walks) architectures"));
 }
+#endif
 
 TEST_CASE("validate reads a classify config's own files: sizes and label counts, bad data as file:line",
           "[validate][classify]") {
