@@ -89,7 +89,8 @@ fs::path write_distilled(const fs::path& best_dir, const TextTask& task, const C
          << teacher.info.spec.arch.d_model << ") for " << o.train.steps << " steps ..." << std::endl;
   auto student = train_student(teacher.model, teacher.info.spec, task, o.train, o.distill, o.seed);
   const fs::path dir = best_dir / "compressed" / "distill";
-  write_model_files(student, spec, teacher.info.shape, teacher.info.task, dir, teacher.info.input_bytes);
+  write_model_files(student, spec, teacher.info.shape, teacher.info.task, dir, teacher.info.input_bytes,
+                    task.labels());
   return dir;
 }
 
