@@ -25,6 +25,7 @@
 #include "common/crc32.h"
 #include "common/error.h"
 #include "common/strings.h"
+#include "evaluator/trial_json.h"
 #include "runtime/inline_pool.h"
 #include "runtime/stop_signals.h"
 #include "search/searcher.h"
@@ -461,7 +462,7 @@ void SearchLoop::load_baseline() {
   if (!fs::exists(p)) return;
   try {
     baseline_ = nlohmann::json::parse(read_file(p));
-    (void)baseline_->at("like").get<std::vector<Choice>>();
+    (void)choices_from_json(baseline_->at("like"), p.string());
     (void)baseline_->at("summary").at("score");
   } catch (const std::exception& e) {
     warn(p.string() + ": unreadable (" + e.what() + "); the baseline will be trained again");

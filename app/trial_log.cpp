@@ -82,7 +82,7 @@ TrialOutcome parse_trial_line(const std::string& line, const SearchSpace& space,
   o.result = trial_result_from_json(j, where);
   try {
     o.id = j.at("id").get<uint64_t>();
-    o.arch.choices = j.at("choices").get<std::vector<Choice>>();
+    o.arch.choices = choices_from_json(j.at("choices"), where);
     o.budget = trial_budget_from_json(j.at("budget"), where);
     o.device = j.at("device").get<std::string>();
     if (j.contains("rank")) {

@@ -87,6 +87,17 @@ nlohmann::json to_json(const TrialBudget& b) {
   return j;
 }
 
+std::vector<Choice> choices_from_json(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_array()) throw Error(where + ": choices: expected an array of integers");
+  std::vector<Choice> out;
+  for (const auto& c : j) {
+    if (!c.is_number_unsigned() || c.get<uint64_t>() > 65535)
+      throw Error(where + ": choices: expected integers 0..65535, got " + c.dump().substr(0, 40));
+    out.push_back(static_cast<Choice>(c.get<uint64_t>()));
+  }
+  return out;
+}
+
 TrialBudget trial_budget_from_json(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) throw Error(where + ": a trial budget must be a JSON object");
   try {

@@ -18,6 +18,10 @@ TrialResult trial_result_from_json(const nlohmann::json& j, const std::string& w
 nlohmann::json to_json(const LearningCurve& c);
 LearningCurve learning_curve_from_json(const nlohmann::json& j, const std::string& where);
 
+// An architecture's "choices": Error naming `where` unless every element is an integer
+// 0..65535 (nlohmann's own conversion of 1e91 to uint16 is undefined behaviour).
+std::vector<Choice> choices_from_json(const nlohmann::json& j, const std::string& where);
+
 nlohmann::json to_json(const TrialBudget& b);
 TrialBudget trial_budget_from_json(const nlohmann::json& j, const std::string& where);
 

@@ -107,7 +107,7 @@ TrialRequest request_from_json(const nlohmann::json& j, const std::string& where
   try {
     TrialRequest r;
     r.id = j.at("id").get<uint64_t>();
-    r.arch.choices = j.at("choices").get<std::vector<Choice>>();
+    r.arch.choices = choices_from_json(j.at("choices"), where);
     r.baseline = j.at("baseline").get<bool>();
     return r;
   } catch (const nlohmann::json::exception& e) {
@@ -131,7 +131,7 @@ TrialOutcome outcome_from_json(const nlohmann::json& j, double now, const std::s
   try {
     TrialOutcome o;
     o.id = j.at("id").get<uint64_t>();
-    o.arch.choices = j.at("choices").get<std::vector<Choice>>();
+    o.arch.choices = choices_from_json(j.at("choices"), where);
     o.result = trial_result_from_json(j.at("result"), where);
     o.budget = trial_budget_from_json(j.at("budget"), where);
     o.device = j.at("device").get<std::string>();

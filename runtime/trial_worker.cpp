@@ -25,7 +25,7 @@ WorkerRequest worker_request_from_json(const nlohmann::json& j, const std::strin
   WorkerRequest r;
   try {
     r.id = j.at("id").get<uint64_t>();
-    r.arch.choices = j.at("choices").get<std::vector<Choice>>();
+    r.arch.choices = choices_from_json(j.at("choices"), where);
     r.baseline = j.value("baseline", false);
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": bad trial request: " + e.what());
