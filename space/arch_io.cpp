@@ -23,10 +23,10 @@ class Reader {
   [[noreturn]] void fail(const YAML::Node& at, const std::string& path, const std::string& what) const {
     std::string loc = where_;
     if (at.IsDefined() && at.Mark().line >= 0) loc += ":" + std::to_string(at.Mark().line + 1);
-    throw Error(loc + ": " + (path.empty() ? "" : path + ": ") + what);
+    throw Error(one_line(loc + ": " + (path.empty() ? "" : path + ": ") + what));   // `what` may quote the file
   }
   [[noreturn]] void fail(const std::string& path, const std::string& what) const {
-    throw Error(where_ + ": " + (path.empty() ? "" : path + ": ") + what);
+    throw Error(one_line(where_ + ": " + (path.empty() ? "" : path + ": ") + what));
   }
 
   // Checks that `map` is a mapping whose keys are all in `allowed`.
@@ -309,7 +309,7 @@ Architecture arch_from_json_text(const SearchSpace& space, std::string_view text
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {   // parse_error, or out_of_range for a number past double
-    throw Error(where + ": not valid JSON: " + e.what());
+    throw Error(where + ": not valid JSON: " + one_line(e.what()));
   }
   return arch_from_json(space, j, where);
 }

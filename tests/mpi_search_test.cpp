@@ -33,9 +33,9 @@ std::vector<std::string> mpirun(int ranks, std::vector<std::string> args) {
   return out;
 }
 
-std::vector<std::string> nb201_search(const fs::path& dir, int parallel) {
+std::vector<std::string> nb201_search(const fs::path& dir, int parallel, int trials = 300) {
   return {"search", (test::source_dir() / "configs" / "nb201_mcts.yaml").string(), "--run-dir", dir.string(),
-          "--set", "search.trials=300", "--set", "search.deterministic=true",
+          "--set", "search.trials=" + std::to_string(trials), "--set", "search.deterministic=true",
           "--set", "search.parallel=" + std::to_string(parallel)};
 }
 
@@ -121,17 +121,20 @@ size_t lines_in(const fs::path& p) {
 TEST_CASE("mpirun: kill a worker, rank 0 or mpirun, resume: nothing lost or doubled",
           "[mpi][crash]") {
   test::TempDir tmp;
-  std::vector<std::string> single = nb201_search(tmp / "single", 3);
+  // 1,500 table trials take seconds: a stop sent after the first 20 lands mid-run even
+  // on a loaded machine (with 300, all could finish in the stop's grace period).
+  constexpr int kTrials = 1500;
+  std::vector<std::string> single = nb201_search(tmp / "single", 3, kTrials);
   single.insert(single.begin(), test::mctsnas_binary());
   REQUIRE(run_to_end(single, tmp / "single.log") == 0);
   const auto expected = comparable_lines(tmp / "single" / "trials.jsonl");
-  REQUIRE(expected.size() == 300);
+  REQUIRE(expected.size() == kTrials);
   // -1: SIGTERM to mpirun, which passes it to every rank: rank 0 stops the workers
   // (stop, stopped), keeps what finished and exits 1 with the resume command.
   for (int victim : {1, 0, -1}) {
     INFO("victim (rank, or -1 for mpirun) " << victim);
     const fs::path dir = tmp / ("killed" + std::to_string(victim));
-    const pid_t mpirun_pid = test::spawn_logged(mpirun(3, nb201_search(dir, 3)), tmp / "killed.log");
+    const pid_t mpirun_pid = test::spawn_logged(mpirun(3, nb201_search(dir, 3, kTrials)), tmp / "killed.log");
     // Mid-run: once some trials are in, long before all 300 are.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (lines_in(dir / "trials.jsonl") < 20 && std::chrono::steady_clock::now() < give_up)
@@ -150,7 +153,7 @@ TEST_CASE("mpirun: kill a worker, rank 0 or mpirun, resume: nothing lost or doub
     } else {
       CHECK(WEXITSTATUS(status) != 0);   // Open MPI ends the job
     }
-    CHECK(lines_in(dir / "trials.jsonl") < 300);
+    CHECK(lines_in(dir / "trials.jsonl") < kTrials);
     REQUIRE(run_to_end(mpirun(3, {"resume", dir.string()}), tmp / "resume.log") == 0);
     CHECK(comparable_lines(dir / "trials.jsonl") == expected);
   }
