@@ -118,23 +118,7 @@ bool is_devices(const std::string& s) {
 }  // namespace
 
 std::string quote(std::string_view text) {
-  std::string out = "'";
-  size_t n = 0;
-  for (unsigned char ch : text) {
-    if (++n > 40) {
-      out += "...";
-      break;
-    }
-    if (ch < 0x20 || ch == 0x7f) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    } else {
-      out += static_cast<char>(ch);
-    }
-  }
-  return out + "'";
+  return "'" + one_line(text.substr(0, 40)) + (text.size() > 40 ? "..." : "") + "'";
 }
 
 std::string child_path(const std::string& parent, std::string_view key) {
