@@ -81,13 +81,13 @@ TrialOutcome parse_trial_line(const std::string& line, const SearchSpace& space,
   TrialOutcome o;
   o.result = trial_result_from_json(j, where);
   try {
-    o.id = j.at("id").get<uint64_t>();
+    o.id = json_integer<uint64_t>(j.at("id"), where, "id");
     o.arch.choices = choices_from_json(j.at("choices"), where);
     o.budget = trial_budget_from_json(j.at("budget"), where);
     o.device = j.at("device").get<std::string>();
     if (j.contains("rank")) {
       o.host = j.at("host").get<std::string>();
-      o.rank = j.at("rank").get<int>();
+      o.rank = json_integer<int>(j.at("rank"), where, "rank");
     }
     // Runs from before the ISO times kept seconds in started_at/finished_at.
     o.started_at = j.contains("started_s") ? j.at("started_s").get<double>() : j.at("started_at").get<double>();

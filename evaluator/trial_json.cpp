@@ -53,7 +53,7 @@ LearningCurve learning_curve_from_json(const nlohmann::json& j, const std::strin
     const auto& s = j["steps"][i];
     const auto& v = j["values"][i];
     if (!s.is_number_integer() || !(v.is_number() || v.is_null())) throw Error(what);
-    c.points.emplace_back(s.get<int64_t>(), v.is_null() ? std::nan("") : v.get<double>());
+    c.points.emplace_back(json_integer<int64_t>(s, where, "steps"), v.is_null() ? std::nan("") : v.get<double>());
   }
   return c;
 }
@@ -90,11 +90,7 @@ nlohmann::json to_json(const TrialBudget& b) {
 std::vector<Choice> choices_from_json(const nlohmann::json& j, const std::string& where) {
   if (!j.is_array()) throw Error(where + ": choices: expected an array of integers");
   std::vector<Choice> out;
-  for (const auto& c : j) {
-    if (!c.is_number_unsigned() || c.get<uint64_t>() > 65535)
-      throw Error(where + ": choices: expected integers 0..65535, got " + c.dump().substr(0, 40));
-    out.push_back(static_cast<Choice>(c.get<uint64_t>()));
-  }
+  for (const auto& c : j) out.push_back(json_integer<Choice>(c, where, "choices"));
   return out;
 }
 
@@ -102,11 +98,11 @@ TrialBudget trial_budget_from_json(const nlohmann::json& j, const std::string& w
   if (!j.is_object()) throw Error(where + ": a trial budget must be a JSON object");
   try {
     TrialBudget b;
-    b.cpu_threads = j.at("cpu_threads").get<int>();
-    b.cpu_set = j.at("cpu_set").get<std::vector<int>>();
-    if (!j.at("gpu").is_null()) b.gpu = j.at("gpu").get<int>();
-    b.gpu_mem_bytes = j.at("gpu_mem_bytes").get<int64_t>();
-    b.host_mem_bytes = j.at("host_mem_bytes").get<int64_t>();
+    b.cpu_threads = json_integer<int>(j.at("cpu_threads"), where, "cpu_threads");
+    for (const auto& c : j.at("cpu_set")) b.cpu_set.push_back(json_integer<int>(c, where, "cpu_set"));
+    if (!j.at("gpu").is_null()) b.gpu = json_integer<int>(j.at("gpu"), where, "gpu");
+    b.gpu_mem_bytes = json_integer<int64_t>(j.at("gpu_mem_bytes"), where, "gpu_mem_bytes");
+    b.host_mem_bytes = json_integer<int64_t>(j.at("host_mem_bytes"), where, "host_mem_bytes");
     b.wall_seconds = j.at("wall_seconds").get<double>();
     return b;
   } catch (const nlohmann::json::exception& e) {

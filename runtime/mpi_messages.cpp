@@ -106,7 +106,7 @@ nlohmann::json request_to_json(const TrialRequest& r) {
 TrialRequest request_from_json(const nlohmann::json& j, const std::string& where) {
   try {
     TrialRequest r;
-    r.id = j.at("id").get<uint64_t>();
+    r.id = json_integer<uint64_t>(j.at("id"), where, "id");
     r.arch.choices = choices_from_json(j.at("choices"), where);
     r.baseline = j.at("baseline").get<bool>();
     return r;
@@ -130,13 +130,13 @@ nlohmann::json outcome_to_json(const TrialOutcome& o, double now) {
 TrialOutcome outcome_from_json(const nlohmann::json& j, double now, const std::string& where) {
   try {
     TrialOutcome o;
-    o.id = j.at("id").get<uint64_t>();
+    o.id = json_integer<uint64_t>(j.at("id"), where, "id");
     o.arch.choices = choices_from_json(j.at("choices"), where);
     o.result = trial_result_from_json(j.at("result"), where);
     o.budget = trial_budget_from_json(j.at("budget"), where);
     o.device = j.at("device").get<std::string>();
     o.host = j.at("host").get<std::string>();
-    o.rank = j.at("rank").get<int>();
+    o.rank = json_integer<int>(j.at("rank"), where, "rank");
     o.started_at = now - j.at("started_ago").get<double>();
     o.finished_at = now - j.at("finished_ago").get<double>();
     return o;

@@ -24,7 +24,7 @@ WorkerRequest worker_request_from_json(const nlohmann::json& j, const std::strin
   if (!j.is_object()) throw Error(where + ": a trial request must be a JSON object");
   WorkerRequest r;
   try {
-    r.id = j.at("id").get<uint64_t>();
+    r.id = json_integer<uint64_t>(j.at("id"), where, "id");
     r.arch.choices = choices_from_json(j.at("choices"), where);
     r.baseline = j.value("baseline", false);
   } catch (const nlohmann::json::exception& e) {
