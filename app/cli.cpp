@@ -9,6 +9,7 @@
 #include "app/cli_hints.h"
 #include "app/commands.h"
 #include "app/compress_command.h"
+#include "app/serve_plan_command.h"
 #include "app/doctor_command.h"
 #include "app/export_command.h"
 #include "app/generate_command.h"
@@ -118,6 +119,7 @@ int run_cli(int argc, char** argv) {
   add_ls_command(app, code);
   add_export_command(app, code);
   add_compress_command(app, code);
+  add_serve_plan_command(app, code);
   add_generate_command(app, code);
   add_predict_command(app, code);
   add_doctor_command(app, code);

@@ -605,6 +605,70 @@ void compressed_section(Page& p, const ReportData& d) {
         score_text(j.value("max_metric_loss", 0.0)) + ".</p>\n</section>\n");
 }
 
+// Throughput against p99 latency, one line per serve-plan setting through its batch sizes.
+std::vector<PlotSeries> serving_series(const nlohmann::json& settings) {
+  std::vector<PlotSeries> series;
+  bool labelled[2] = {false, false};
+  for (const auto& s : settings) {
+    const bool ref = s.value("model", "") == "reference";
+    PlotSeries line{PlotSeries::Kind::line, "", ref ? "baseline" : "curve", 3, {}, ""};
+    if (!labelled[ref]) line.label = ref ? "reference Transformer" : "winner";
+    const std::string name = s.value("model", "?") + " " + s.value("device", "?") + ", " +
+                             std::to_string(s.value("threads_per_instance", 0)) + " threads x " +
+                             std::to_string(s.value("instances", 0)) + " instances";
+    line.tooltip = name;
+    for (const auto& pt : s.value("points", nlohmann::json::array()))
+      line.points.push_back({pt.value("p99_ms", 0.0), pt.value("throughput_per_s", 0.0),
+                             name + ", batch " + std::to_string(pt.value("batch", 0))});
+    if (line.points.empty()) continue;
+    labelled[ref] = true;
+    PlotSeries dots = line;
+    dots.label.clear();
+    dots.kind = PlotSeries::Kind::points;
+    dots.css_class = ref ? "pt-baseline" : "pt-ok";
+    series.push_back(std::move(line));
+    series.push_back(std::move(dots));
+  }
+  return series;
+}
+
+// best/serving/serve_plan.json (mctsnas serve-plan), when the run has one.
+void serving_section(Page& p, const ReportData& d) {
+  const fs::path file = d.run.dir / "best" / "serving" / "serve_plan.json";
+  const std::string text = read_file_or_empty(file);
+  if (text.empty()) return;
+  p.add("<section id=\"serving\"><h2>Serving plan</h2>\n");
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.contains("recommended") || !j.contains("settings") || !j["settings"].is_array()) {
+    p.add(missing("serving-bad", file.string() + " is not serve_plan.json's format; run mctsnas serve-plan again.") +
+          "</section>\n");
+    return;
+  }
+  p.add("<table id=\"serving-table\"><tr>" + th("model") + th("device") + th("threads", true) + th("instances", true) +
+        th("batch", true) + th("p50 ms", true) + th("p99 ms", true) + th("seq/s", true) + "</tr>\n");
+  for (const auto& [model, devices] : j["recommended"].items())
+    for (const auto& [device, r] : devices.items())
+      p.add("<tr>" + td(model) + td(device) + td(std::to_string(r.value("threads_per_instance", 0)), true) +
+            td(std::to_string(r.value("instances_per_numa_node", r.value("instances_per_gpu", 0))), true) + td(std::to_string(r.value("batch_size", 0)), true) +
+            td(score_text(r.value("p50_ms", 0.0)), true) + td(score_text(r.value("p99_ms", 0.0)), true) +
+            td(format_value(r.value("throughput_per_s", 0.0)), true) + "</tr>\n");
+  p.add("</table>\n");
+  PlotOptions po{"serving-plot", "p99 latency per request (ms)", "sequences per second", TickFormat::number,
+                 TickFormat::si};
+  const auto series = serving_series(j["settings"]);
+  std::vector<double> xs;
+  for (const auto& s : series)
+    for (const auto& pt : s.points) xs.push_back(pt.x);
+  po.x_log = wants_log_axis(xs);
+  if (!series.empty())
+    p.add(figure(render_plot(po, series), "Each line is one setting (threads per instance x instances) through its "
+                                          "batch sizes; up and left is better."));
+  const auto& m = j.value("machine", nlohmann::json::object());
+  p.add("<p class=\"sub\">Measured " + esc(m.value("measured_at", "?")) + " with LibTorch " +
+        esc(m.value("libtorch", "?")) + ", p99 target " + score_text(j["sweep"].value("p99_target_ms", 0.0)) +
+        " ms; the recommendation is in best/serving.yaml.</p>\n</section>\n");
+}
+
 std::string render_report(const RunData& run, const ReportOptions& options) {
   const ReportData d = analyse(run, options);
   Page p;
@@ -618,6 +682,7 @@ std::string render_report(const RunData& run, const ReportOptions& options) {
   top_trials_section(p, d);
   best_cells_section(p, d);
   compressed_section(p, d);
+  serving_section(p, d);
   tree_section(p, d);
   p.add("<footer><p class=\"sub\">mctsnas " + esc(run.summary.version) + " &#183; " + esc(run.dir.string()) +
         "</p></footer>\n</body>\n</html>\n");

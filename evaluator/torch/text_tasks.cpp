@@ -228,23 +228,8 @@ class G2pTask : public TextTask {
   }
 
  private:
-  // Greedy decoding from BOS; the decoder is re-run on the whole prefix (sequences
-  // are short). stop_early: end once every row has emitted EOS.
   static torch::Tensor greedy_decode(SeqModel& m, const Batch& b, int64_t steps, bool stop_early) {
-    auto memory = m->encode(b.src, b.src_pad);
-    const int64_t rows = b.src.size(0);
-    const auto dev = b.src.device();
-    auto ys = torch::full({rows, 1}, kBos, torch::TensorOptions().dtype(torch::kLong).device(dev));
-    auto done = torch::zeros({rows}, torch::TensorOptions().dtype(torch::kBool).device(dev));
-    for (int64_t step = 0; step < steps; ++step) {
-      auto logits = m->decode(ys, torch::zeros_like(ys, torch::kBool), memory, b.src_pad);
-      auto next = logits.select(1, logits.size(1) - 1).argmax(-1);
-      next = next.masked_fill(done, kEos);
-      ys = torch::cat({ys, next.unsqueeze(1)}, 1);
-      done = done | next.eq(kEos);
-      if (stop_early && done.all().item<bool>()) break;
-    }
-    return ys;
+    return torchnas::greedy_decode(m, b.src, b.src_pad, steps, {kBos, kEos}, stop_early);
   }
 
   int64_t len_;
@@ -399,6 +384,24 @@ int64_t edit_distance(const std::vector<int64_t>& a, const std::vector<int64_t>&
 std::string TextTask::data_summary() const {
   return "  data: train " + std::to_string(size(Split::train)) + ", validation " + std::to_string(size(Split::val)) +
          ", test " + std::to_string(size(Split::test)) + " examples\n";
+}
+
+torch::Tensor greedy_decode(SeqModel& m, const torch::Tensor& src, const torch::Tensor& src_pad, int64_t steps,
+                            DecodeTokens tokens, bool stop_early) {
+  auto memory = m->encode(src, src_pad);
+  const int64_t rows = src.size(0);
+  const auto dev = src.device();
+  auto ys = torch::full({rows, 1}, tokens.bos, torch::TensorOptions().dtype(torch::kLong).device(dev));
+  auto done = torch::zeros({rows}, torch::TensorOptions().dtype(torch::kBool).device(dev));
+  for (int64_t step = 0; step < steps; ++step) {
+    auto logits = m->decode(ys, torch::zeros_like(ys, torch::kBool), memory, src_pad);
+    auto next = logits.select(1, logits.size(1) - 1).argmax(-1);
+    next = next.masked_fill(done, tokens.eos);
+    ys = torch::cat({ys, next.unsqueeze(1)}, 1);
+    done = done | next.eq(tokens.eos);
+    if (stop_early && done.all().item<bool>()) break;
+  }
+  return ys;
 }
 
 torch::Tensor TextTask::infer(SeqModel& m, const Batch& b) const {

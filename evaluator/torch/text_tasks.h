@@ -58,6 +58,15 @@ class TextTask {
 
 std::unique_ptr<TextTask> make_text_task(const TaskOptions& opts);
 
+// Greedy decoding from BOS for `steps` steps, the decoder re-run on the whole prefix
+// (sequences are short); a row that has emitted EOS keeps emitting it. stop_early:
+// end once every row has. Returns [B, 1 + steps taken], BOS first.
+struct DecodeTokens {
+  int64_t bos = 1, eos = 2;
+};
+torch::Tensor greedy_decode(SeqModel& m, const torch::Tensor& src, const torch::Tensor& src_pad, int64_t steps,
+                            DecodeTokens tokens, bool stop_early);
+
 // Levenshtein distance (phoneme error rate).
 int64_t edit_distance(const std::vector<int64_t>& a, const std::vector<int64_t>& b);
 
