@@ -173,7 +173,9 @@ nlohmann::json run_serve_plan(const ServePlanOptions& o, std::ostream& out) {
   std::vector<SettingResult> results;
   for (size_t i = 0; i < settings.size(); ++i) {
     if (elapsed() + per_setting > o.budget_seconds) {
-      results.push_back({settings[i], {}, 0, 0, 0, "", true});
+      results.emplace_back();
+      results.back().setting = settings[i];
+      results.back().skipped = true;
     } else {
       const double start = elapsed();
       results.push_back(run_setting(settings[i], ro));

@@ -39,6 +39,7 @@ nlohmann::json choice_json(const ServeChoice& c, double p99_target_ms) {
   if (s.setting.gpu >= 0) j["gpu_memory_per_instance_bytes"] = p.gpu_peak_bytes;
   j["params"] = s.params;
   j["load_ms"] = {{"first_in_process", s.first_load_ms}, {"again", s.second_load_ms}};
+  if (s.setting.gpu >= 0) j["to_gpu_ms"] = s.to_device_ms;
   return j;
 }
 
@@ -123,8 +124,8 @@ std::string serving_yaml(const nlohmann::json& plan) {
   // Top-level keys in reading order (nlohmann sorts an object's keys).
   std::vector<std::pair<std::string, nlohmann::json>> y = {{"model", plan["model"]},
                                                            {"p99_target_ms", plan["sweep"]["p99_target_ms"]}};
-  for (const auto& [model, devices] : plan["recommended"].items())
-    y.emplace_back(model == "winner" ? "serve" : "reference_transformer", devices);
+  for (const auto& [model, key] : {std::pair{"winner", "serve"}, {"reference", "reference_transformer"}})
+    if (plan["recommended"].contains(model)) y.emplace_back(key, plan["recommended"][model]);
   y.emplace_back("measured_on", plan["machine"]);
   YAML::Emitter e;
   e << YAML::BeginMap;

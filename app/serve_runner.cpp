@@ -113,14 +113,16 @@ double median(std::vector<double> v) {
 }
 
 void record_loads(SettingResult& r, const std::vector<nlohmann::json>& loaded) {
-  std::vector<double> first, second;
+  std::vector<double> first, second, to_device;
   for (const auto& l : loaded) {
     first.push_back(l.at("first_load_ms").get<double>());
     second.push_back(l.at("second_load_ms").get<double>());
+    to_device.push_back(l.at("to_device_ms").get<double>());
     r.params = l.at("params").get<int64_t>();
   }
   r.first_load_ms = median(first);
   r.second_load_ms = median(second);
+  r.to_device_ms = median(to_device);
 }
 
 // One batch size: every instance ready, then go together, then their figures pooled.

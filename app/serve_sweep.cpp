@@ -102,6 +102,7 @@ nlohmann::json to_json(const SettingResult& r) {
   j["params"] = r.params;
   j["first_load_ms"] = r.first_load_ms;
   j["second_load_ms"] = r.second_load_ms;
+  if (r.setting.gpu >= 0) j["to_gpu_ms"] = r.to_device_ms;
   j["points"] = nlohmann::json::array();
   for (const auto& p : r.points)
     j["points"].push_back({{"batch", p.batch}, {"requests", p.requests}, {"p50_ms", p.p50_ms},

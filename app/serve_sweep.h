@@ -34,6 +34,7 @@ struct SettingResult {
   std::vector<ServePoint> points;  // one per batch size, in order
   double first_load_ms = 0;        // median over instances: the first load in a new process
   double second_load_ms = 0;       // the same files loaded again in that process
+  double to_device_ms = 0;         // median: moving it to the GPU (a new process: CUDA's start too)
   int64_t params = 0;
   std::string error;               // the setting failed (the sweep goes on)
   bool skipped = false;            // not run: the time budget was spent

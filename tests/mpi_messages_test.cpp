@@ -58,5 +58,7 @@ TEST_CASE("MPI messages: a malformed body is one error naming the message and th
   CHECK_THROWS_WITH(outcome_from_json(nlohmann::json{{"id", 1}}, 0, "MPI result from rank 2"),
                     Catch::StartsWith("MPI result from rank 2: bad trial result"));
   CHECK_THROWS_WITH(request_from_json(nlohmann::json{{"id", "x"}}, "MPI trial from rank 0"),
+                    Catch::StartsWith("MPI trial from rank 0: id: expected an integer"));
+  CHECK_THROWS_WITH(request_from_json(nlohmann::json{{"id", 1}}, "MPI trial from rank 0"),
                     Catch::StartsWith("MPI trial from rank 0: bad trial request"));
 }

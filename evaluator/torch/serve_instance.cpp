@@ -28,7 +28,7 @@ int64_t peak_rss_bytes() {
 
 // The model to serve: the export itself (loaded twice, both timed: the first load in
 // a process pays LibTorch's first-use costs), or its reference Transformer.
-LoadedModel load(const InstanceSpec& s, InstanceChannel& ch) {
+LoadedModel load(const InstanceSpec& s, const torch::Device& dev, InstanceChannel& ch) {
   auto t0 = Clock::now();
   LoadedModel m = load_exported_model(s.model_dir);
   const double first = ms_since(t0);
@@ -40,7 +40,10 @@ LoadedModel load(const InstanceSpec& s, InstanceChannel& ch) {
     m.model = build_model(param_matched_baseline(m.info.spec.arch, m.info.shape).spec, m.info.shape);
     m.model->eval();
   }
-  ch.send({{"loaded", {{"first_load_ms", first}, {"second_load_ms", second},
+  t0 = Clock::now();
+  m.model->to(dev);
+  const double to_device = dev.is_cuda() ? ms_since(t0) : 0;
+  ch.send({{"loaded", {{"first_load_ms", first}, {"second_load_ms", second}, {"to_device_ms", to_device},
                         {"params", m.model->num_parameters()}}}});
   return m;
 }
@@ -78,8 +81,7 @@ int run_serve_instance(const InstanceSpec& s, InstanceChannel& ch) {
     torch::NoGradGuard no_grad;
     const torch::Device dev = s.gpu >= 0 ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(s.gpu))
                                          : torch::Device(torch::kCPU);
-    LoadedModel m = load(s, ch);
-    m.model->to(dev);
+    LoadedModel m = load(s, dev, ch);
     torchc::AutocastGuard autocast(s.gpu >= 0);
     for (int64_t b : s.batches) ch.send(run_batch(m, s, b, dev, ch));
     return 0;

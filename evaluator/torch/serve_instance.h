@@ -37,7 +37,8 @@ class InstanceChannel {
 };
 
 // One JSON object per message:
-//   -> {"loaded": {"first_load_ms", "second_load_ms", "params"}}   (both loads in this process)
+//   -> {"loaded": {"first_load_ms", "second_load_ms", "to_device_ms", "params"}}   (both loads in
+//      this process; to_device_ms: moving the model to the GPU, with CUDA's start in a new process)
 //   per batch size b: -> {"ready": b}, then wait_go(),
 //                     -> {"batch": b, "ms": [...], "elapsed_s", "gpu_peak_bytes", "rss_bytes"}
 //   -> {"error": "..."} instead, on any failure.
