@@ -27,12 +27,17 @@ void check_options(const CompressCommandOptions& o) {
     throw Error("--max-metric-loss must be >= 0 (in the objective metric's units), got " +
                 std::to_string(o.max_metric_loss));
   if (o.threads < 0) throw Error("--threads must be >= 0 (0: every core), got " + std::to_string(o.threads));
-  if (o.variants.empty()) throw Error("--variants: name at least one variant (int8, distill)");
+  if (o.variants.empty()) throw Error("--variants: name at least one variant (int8, distill, prune)");
   if (!(o.distill_width > 0 && o.distill_width < 1))
     throw Error("--distill-width must be in (0, 1) (the student's width / the winner's), got " +
                 std::to_string(o.distill_width));
   if (o.distill_steps < 0) throw Error("--distill-steps must be >= 0 (0: the run's train.steps), got " +
                                        std::to_string(o.distill_steps));
+  if (!(o.prune_fraction > 0 && o.prune_fraction < 1))
+    throw Error("--prune-fraction must be in (0, 1) (the share of each op's units removed), got " +
+                std::to_string(o.prune_fraction));
+  if (o.prune_steps < 0) throw Error("--prune-steps must be >= 0 (0: no fine-tuning), got " +
+                                     std::to_string(o.prune_steps));
 }
 
 void print_table(const nlohmann::json& report, std::ostream& out) {
@@ -82,6 +87,8 @@ nlohmann::json run_compress(const CompressCommandOptions& o, std::ostream& out) 
   if (o.distill_steps > 0) c.train.steps = o.distill_steps;
   c.seed = hash_combine(config.seed, 0xd157);
   c.distill.width = o.distill_width;
+  c.prune_fraction = o.prune_fraction;
+  c.prune_steps = o.prune_steps;
   c.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const auto reports = torchnas::compress_export(best, c, &out);
   nlohmann::json report = {{"metric", metric},      {"goal", minimize ? "minimize" : "maximize"},
@@ -112,18 +119,22 @@ nlohmann::json run_compress(const CompressCommandOptions& o, std::ostream& out) 
 }
 
 void add_compress_command(CLI::App& app, int& code) {
-  auto* cmd = app.add_subcommand("compress", "Make and measure smaller variants (int8, distilled) of a run's exported model");
+  auto* cmd = app.add_subcommand("compress", "Make and measure smaller variants (int8, distilled, pruned) of a run's exported model");
   auto o = std::make_shared<CompressCommandOptions>();
   auto dir = std::make_shared<std::string>();
   cmd->add_option("RUN_DIR", *dir, "Run directory of an lm, g2p or classify run, exported with `mctsnas export`")
       ->required();
-  cmd->add_option("--variants", o->variants, "Variants to make: int8, distill")
+  cmd->add_option("--variants", o->variants, "Variants to make: int8, distill, prune")
       ->delimiter(',')
-      ->default_str("int8,distill");
+      ->default_str("int8,distill,prune");
   cmd->add_option("--distill-width", o->distill_width, "The distilled student's d_model / the winner's")
       ->default_val(0.5);
   cmd->add_option("--distill-steps", o->distill_steps, "The student's training steps (0: the run's train.steps)")
       ->default_val(0);
+  cmd->add_option("--prune-fraction", o->prune_fraction, "The share of each ffn/attention op's units pruned")
+      ->default_val(0.5);
+  cmd->add_option("--prune-steps", o->prune_steps, "The pruned model's fine-tuning steps (0: none)")
+      ->default_val(100);
   cmd->add_option("--threads", o->threads, "Intra-op threads for every latency figure (0: every core)")
       ->default_val(0);
   cmd->add_option("--max-metric-loss", o->max_metric_loss,

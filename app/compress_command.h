@@ -1,5 +1,5 @@
 #pragma once
-// `mctsnas compress RUN_DIR [--variants int8,distill] [--threads N] [--max-metric-loss X]`:
+// `mctsnas compress RUN_DIR [--variants int8,distill,prune] [--threads N] [--max-metric-loss X]`:
 // makes smaller variants of the exported winner (RUN_DIR/best, from `mctsnas export`)
 // in RUN_DIR/best/compressed/<variant>/, measures each like a trial next to the fp32
 // export (evaluator/torch/compress.h), and writes RUN_DIR/best/compressed/compress.json:
@@ -21,10 +21,12 @@ namespace mctsnas {
 
 struct CompressCommandOptions {
   std::filesystem::path run_dir;
-  std::vector<std::string> variants = {"int8", "distill"};
+  std::vector<std::string> variants = {"int8", "distill", "prune"};
   int threads = 0;                 // 0: every core this process may use
   double distill_width = 0.5;      // the student's d_model / the winner's
   int64_t distill_steps = 0;       // 0: the run's train.steps
+  double prune_fraction = 0.5;     // the share of each ffn/attention op's units pruned
+  int64_t prune_steps = 100;       // the pruned model's fine-tuning steps; 0: none
   double max_metric_loss = 0.01;   // in the objective metric's own units (0.01: one point of PER or accuracy)
 };
 

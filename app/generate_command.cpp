@@ -40,7 +40,7 @@ void add_generate_command(CLI::App& app, int& code) {
   cmd->add_option("--tokens", o->tokens, "Bytes to generate")->default_val(200);
   cmd->add_option("--temperature", o->temperature, "Sampling temperature (0: greedy)")->default_val(1.0);
   cmd->add_option("--seed", o->seed, "Sampling seed")->default_val(0);
-  cmd->add_option("--variant", o->variant, "fp32 (the export) or a compressed variant (mctsnas compress): int8")
+  cmd->add_option("--variant", o->variant, "fp32 (the export) or a compressed variant (mctsnas compress): int8, distill, prune")
       ->default_val("fp32");
   cmd->callback([=, &code] {
     code = guarded("generate", [&] {

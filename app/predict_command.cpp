@@ -88,7 +88,7 @@ void add_predict_command(CLI::App& app, int& code) {
   auto variant = std::make_shared<std::string>("fp32");
   cmd->add_option("RUN_DIR", *dir, "Run directory of a g2p or classify run, exported with `mctsnas export`")->required();
   cmd->add_option("INPUT", *inputs, "Words (g2p) or texts (classify)")->required();
-  cmd->add_option("--variant", *variant, "fp32 (the export) or a compressed variant (mctsnas compress): int8")
+  cmd->add_option("--variant", *variant, "fp32 (the export) or a compressed variant (mctsnas compress): int8, distill, prune")
       ->default_val("fp32");
   cmd->callback([=, &code] {
     code = guarded("predict", [&] {

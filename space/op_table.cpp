@@ -103,21 +103,23 @@ double sep_conv_flops(const OpSpec& op, int64_t d_model, int64_t t, int64_t) {
 }
 // Projections of queries, keys/values and output, plus scores and mixing over the
 // keys each query reads: its window (an efficient kernel computes only those).
+// Pruned heads shrink every term to the kept heads' width.
 double attention_flops(const OpSpec& op, int64_t d_model, int64_t t, int64_t key_len, bool cross) {
   const double d = static_cast<double>(d_model), tq = static_cast<double>(t);
+  const double inner = static_cast<double>(attention_inner(op, d_model));
   const double keys = static_cast<double>(key_len);
   double per_query = keys;
   if (op.window > 0) per_query = std::min(keys, double(op.causal && !cross ? op.window : op.window + 1));
   else if (op.causal && !cross) per_query = (keys + 1) / 2;
-  return 2.0 * tq * d * d * 2 + 2.0 * keys * d * d * 2 + 2.0 * tq * per_query * d * 2;
+  return 2.0 * tq * d * inner * 2 + 2.0 * keys * d * inner * 2 + 2.0 * tq * per_query * inner * 2;
 }
 double glu_flops(const OpSpec&, int64_t d_model, int64_t t, int64_t) {
   const double d = static_cast<double>(d_model), tq = static_cast<double>(t);
   return 2.0 * tq * d * 2 * d;
 }
-double ffn_flops(const OpSpec&, int64_t d_model, int64_t t, int64_t) {
+double ffn_flops(const OpSpec& op, int64_t d_model, int64_t t, int64_t) {
   const double d = static_cast<double>(d_model), tq = static_cast<double>(t);
-  return 2.0 * tq * d * kFfnExpansion * d * 2;
+  return 2.0 * tq * d * static_cast<double>(ffn_hidden(op, d_model)) * 2;
 }
 double no_flops(const OpSpec&, int64_t, int64_t, int64_t) { return 0; }
 
@@ -126,11 +128,15 @@ double no_flops(const OpSpec&, int64_t, int64_t, int64_t) { return 0; }
 // Conv1d (one k-tap filter per channel) and a pointwise Linear d -> d.
 int64_t conv_params(const OpSpec& op, int64_t d) { return op.kernel * d * d + d; }
 int64_t sep_conv_params(const OpSpec& op, int64_t d) { return (op.kernel * d + d) + (d * d + d); }
-// Linear q (d -> d), kv (d -> 2d) and out (d -> d), whatever the window and heads.
-int64_t attention_params(const OpSpec&, int64_t d) { return (d * d + d) + (2 * d * d + 2 * d) + (d * d + d); }
+// Linear q (d -> i), kv (d -> 2i) and out (i -> d), whatever the window and heads;
+// i = d unless heads were pruned (attention_inner).
+int64_t attention_params(const OpSpec& op, int64_t d) {
+  const int64_t i = attention_inner(op, d);
+  return (d * i + i) + (2 * d * i + 2 * i) + (i * d + d);
+}
 int64_t glu_params(const OpSpec&, int64_t d) { return 2 * d * d + 2 * d; }   // Linear d -> 2d
-int64_t ffn_params(const OpSpec&, int64_t d) {
-  const int64_t h = kFfnExpansion * d;
+int64_t ffn_params(const OpSpec& op, int64_t d) {
+  const int64_t h = ffn_hidden(op, d);
   return (d * h + h) + (h * d + d);   // up d -> h, down h -> d
 }
 int64_t no_weights(const OpSpec&, int64_t) { return 0; }

@@ -50,6 +50,11 @@ struct OpSpec {
   int window = 0;        // attention: window size (0 = full, cross-attention only)
   int heads = 0;         // attention heads (0: not an attention op)
   bool causal = false;   // only looks at positions <= t (decoder ops)
+  // The units structured pruning (compress's prune variant) kept: an ffn's hidden
+  // units, an attention op's heads (each still d_model / heads wide). 0: all of them.
+  // Not part of the name: a pruned model's widths differ from layer to layer, so they
+  // travel per op instance (ModelSpec::op_units, model.json "op_units").
+  int units = 0;
 
   bool is_sequence_op() const { return kind->sequence; }
 };
@@ -61,6 +66,17 @@ inline constexpr std::string_view kZeroOp = "zero";
 
 // The position-wise feed-forward op's hidden width, in multiples of d_model.
 inline constexpr int64_t kFfnExpansion = 4;
+
+// An ffn's hidden width: kFfnExpansion * d_model, or the units pruning kept.
+inline int64_t ffn_hidden(const OpSpec& op, int64_t d_model) {
+  return op.units > 0 ? op.units : kFfnExpansion * d_model;
+}
+// The heads an attention op computes: all of them, or those pruning kept.
+inline int attention_kept_heads(const OpSpec& op) { return op.units > 0 ? op.units : op.heads; }
+// An attention op's query/key/value width: d_model, or the kept heads' share of it.
+inline int64_t attention_inner(const OpSpec& op, int64_t d_model) {
+  return op.units > 0 ? op.units * (d_model / op.heads) : d_model;
+}
 
 // Every op kind, in the order op names are listed (space/op_table.cpp).
 std::span<const OpKind> op_kinds();

@@ -1,8 +1,8 @@
 // The mctsnas binary as a user runs it: exit codes, help, validate on every shipped config.
 #include <catch2/catch.hpp>
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <sys/wait.h>
@@ -62,6 +62,16 @@ TEST_CASE("exit codes: bad flags and bad input are 2", "[cli]") {
   Run resume = run("resume /nonexistent/run");
   CHECK(resume.code == 2);
   CHECK_THAT(resume.out, Catch::Contains("no such run directory"));
+}
+
+TEST_CASE("compress's bad pruning flags are one-line errors, exit 2, before the run is read", "[cli]") {
+  for (const std::string flag : {"--prune-fraction 0", "--prune-fraction 1.5", "--prune-steps -3"}) {
+    Run r = run("compress /nonexistent/run " + flag);
+    INFO(r.out);
+    CHECK(r.code == 2);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    CHECK_THAT(r.out, Catch::Contains(flag.substr(0, flag.find(' ')) + " must be"));
+  }
 }
 
 TEST_CASE("validate accepts every shipped config and prints the space size", "[cli]") {

@@ -1,6 +1,7 @@
-// `mctsnas compress` end to end on a tiny classify run: export, compress, predict and
-// generate with --variant, the report's table, the recommendation rule, and bad input
-// (a run without export, a negative tolerance, an unknown variant) as one-line errors.
+// `mctsnas compress` end to end on a tiny classify run: export, compress (int8,
+// distill, prune), predict and generate with --variant, the report's table, the
+// recommendation rule, and bad input (a run without export, a negative tolerance, an
+// unknown variant, bad pruning flags) as one-line errors.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -44,6 +45,14 @@ TEST_CASE("compress refuses bad options before it reads the run", "[compress]") 
   o.distill_width = 1.5;
   CHECK_THROWS_WITH(run_compress(o, out), Catch::Contains("--distill-width must be in (0, 1)"));
   o.distill_width = 0.5;
+  for (double f : {0.0, 1.0, 1.5, -0.2}) {
+    o.prune_fraction = f;
+    CHECK_THROWS_WITH(run_compress(o, out), Catch::Contains("--prune-fraction must be in (0, 1)"));
+  }
+  o.prune_fraction = 0.5;
+  o.prune_steps = -1;
+  CHECK_THROWS_WITH(run_compress(o, out), Catch::Contains("--prune-steps must be >= 0"));
+  o.prune_steps = 0;
   CHECK_THROWS_WITH(run_compress(o, out), Catch::Contains("nope"));
 }
 
@@ -77,6 +86,7 @@ TEST_CASE("compress makes an int8 variant of an exported classifier that predict
   CompressCommandOptions o;
   o.run_dir = run;
   o.threads = 1;
+  o.prune_steps = 2;
   CHECK_THROWS_WITH(run_compress(o, out), Catch::Contains("export the model first"));
   CHECK_THROWS_WITH(run_predict(run, {"hi"}, out, out, "int8"), Catch::Contains("export the model first"));
 
@@ -85,17 +95,20 @@ TEST_CASE("compress makes an int8 variant of an exported classifier that predict
                     Catch::Contains("--variant 'int8'") && Catch::Contains("mctsnas compress"));
   const auto report = run_compress(o, out);
   CHECK(report["metric"] == "val_accuracy");
-  REQUIRE(report["variants"].size() == 3);
+  REQUIRE(report["variants"].size() == 4);
   CHECK(report["variants"][2]["name"] == "distill");
   CHECK(report["variants"][2]["metrics"]["params"] < report["variants"][0]["metrics"]["params"]);
+  CHECK(report["variants"][3]["name"] == "prune");   // the winner has an ffn
+  CHECK(report["variants"][3]["metrics"]["params"] < report["variants"][0]["metrics"]["params"]);
   CHECK(report["variants"][0]["metric_loss"] == 0.0);
   CHECK(fs::exists(run / "best" / "compressed" / "compress.json"));
   CHECK(fs::exists(run / "best" / "compressed" / "int8" / "weights_int8.pt"));
   std::ostringstream pred;
   run_predict(run, {"Buy cheap watches now!!!"}, pred, out, "int8");
   run_predict(run, {"Buy cheap watches now!!!"}, pred, out, "distill");
+  run_predict(run, {"Buy cheap watches now!!!"}, pred, out, "prune");
   const std::string lines = pred.str();
-  CHECK(std::count(lines.begin(), lines.end(), '\n') == 2);
+  CHECK(std::count(lines.begin(), lines.end(), '\n') == 3);
   CHECK_THROWS_WITH(run_predict(run, {"hi"}, out, out, "int4"), Catch::Contains("it has: fp32, ") &&
                                                                   Catch::Contains("int8") && Catch::Contains("distill"));
   CHECK_THROWS_WITH(run_predict(run, {"hi"}, out, out, "../int8"), Catch::Contains("--variant '../int8'"));

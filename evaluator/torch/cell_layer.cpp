@@ -19,7 +19,8 @@ OpSpec op_spec(std::string_view kind, int heads, bool causal) {
 
 }  // namespace
 
-CellLayerImpl::CellLayerImpl(const Cell& cell, int64_t d_model, bool in_decoder, bool has_memory)
+CellLayerImpl::CellLayerImpl(const Cell& cell, int64_t d_model, bool in_decoder, bool has_memory,
+                             const std::map<std::string, int>& units)
     : d_model_(d_model), concat_(cell.combine == "concat") {
   const char* where = in_decoder ? "decoder" : "encoder";
   if (cell.nodes.empty()) throw Error(std::string(where) + " cell has no nodes");
@@ -29,6 +30,7 @@ CellLayerImpl::CellLayerImpl(const Cell& cell, int64_t d_model, bool in_decoder,
   norm1_ = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
   const int n = static_cast<int>(cell.nodes.size());
   std::vector<bool> consumed(static_cast<size_t>(n + 2), false);
+  size_t used = 0;   // entries of `units` that name an edge
   for (int k = 0; k < n; ++k) {
     const auto& node = cell.nodes[static_cast<size_t>(k)];
     if (node.inputs.empty())
@@ -41,13 +43,21 @@ CellLayerImpl::CellLayerImpl(const Cell& cell, int64_t d_model, bool in_decoder,
                     std::to_string(e.from) + ": a node reads only nodes 0.." + std::to_string(1 + k));
       auto spec = parse_op(e.op);
       if (!spec) throw Error(std::string(where) + " cell: unknown op '" + e.op + "'");
+      const std::string name = "node" + std::to_string(k) + "_in" + std::to_string(i);
+      if (auto u = units.find(name); u != units.end()) {
+        spec->units = u->second;
+        ++used;
+      }
       Edge edge{e.from, *spec, make_op(*spec, d_model, in_decoder, has_memory)};
-      if (edge.op) register_module("node" + std::to_string(k) + "_in" + std::to_string(i), edge.op);
+      if (edge.op) register_module(name, edge.op);
       consumed[static_cast<size_t>(e.from)] = true;
       edges.push_back(std::move(edge));
     }
     nodes_.push_back(std::move(edges));
   }
+  if (used != units.size())
+    throw Error(std::string(where) +
+                " cell: a pruned width names an op the cell does not have (ops are node<k>_in<i>)");
   for (int k = 0; k < n; ++k)
     if (!consumed[static_cast<size_t>(2 + k)]) outputs_.push_back(2 + k);
   if (concat_ && outputs_.size() > 1)
@@ -101,7 +111,7 @@ TransformerLayerImpl::TransformerLayerImpl(int64_t d_model, int heads, bool in_d
     cross_ = register_module("cross", AttentionOp(d_model, heads, 0, false, true));
   }
   ln_ffn_ = register_module("ln_ffn", ln());
-  ffn_ = register_module("ffn", FfnOp(d_model, kFfnExpansion));
+  ffn_ = register_module("ffn", FfnOp(d_model, ffn_hidden(ffn_spec_, d_model)));
 }
 
 torch::Tensor TransformerLayerImpl::forward(const torch::Tensor& x, const OpContext& ctx) {

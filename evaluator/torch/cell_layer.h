@@ -3,6 +3,8 @@
 // op modules, and the reference Transformer layer it is compared against.
 #include <torch/torch.h>
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "evaluator/torch/op_modules.h"
@@ -15,7 +17,10 @@ namespace mctsnas::torchnas {
 // edges' ops, and combine merges the nodes no other node consumes.
 class CellLayerImpl : public torch::nn::Module {
  public:
-  CellLayerImpl(const Cell& cell, int64_t d_model, bool in_decoder, bool has_memory);
+  // units: the pruned widths of this layer's ops, keyed by "node<k>_in<i>" (the
+  // module's name); Error when one names no op that can take it.
+  CellLayerImpl(const Cell& cell, int64_t d_model, bool in_decoder, bool has_memory,
+                const std::map<std::string, int>& units = {});
   torch::Tensor forward(const torch::Tensor& h0, const torch::Tensor& h1, const OpContext& ctx);
   // Forward FLOPs for query length t and memory length s.
   double flops(int64_t t, int64_t s) const;

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <ostream>
 
 #include "common/error.h"
 #include "common/file_manifest.h"
+#include "common/rng.h"
 #include "evaluator/torch/dense.h"
 #include "evaluator/torch/export_use.h"
+#include "evaluator/torch/prune.h"
 #include "evaluator/torch/quantize.h"
 #include "evaluator/torch/text_tasks.h"
 
@@ -81,6 +84,15 @@ fs::path write_int8(const fs::path& best_dir, std::ostream* log) {
   return dir;
 }
 
+// An fp32 variant made from the export: the same files as the export, so model.py
+// and every tool read it as they read the export.
+fs::path write_fp32_variant(const std::string& name, const SeqModel& model, const ModelSpec& spec,
+                            const LoadedModel& from, const TextTask& task, const fs::path& best_dir) {
+  const fs::path dir = best_dir / "compressed" / name;
+  write_model_files(model, spec, from.info.shape, from.info.task, dir, from.info.input_bytes, task.labels());
+  return dir;
+}
+
 fs::path write_distilled(const fs::path& best_dir, const TextTask& task, const CompressOptions& o, std::ostream* log) {
   auto teacher = load_exported_model(best_dir);
   const ModelSpec spec = student_spec(teacher.info.spec, o.distill.width);
@@ -88,24 +100,45 @@ fs::path write_distilled(const fs::path& best_dir, const TextTask& task, const C
     *log << "distill: training a student at d_model " << spec.arch.d_model << " (the teacher's "
          << teacher.info.spec.arch.d_model << ") for " << o.train.steps << " steps ..." << std::endl;
   auto student = train_student(teacher.model, teacher.info.spec, task, o.train, o.distill, o.seed);
-  const fs::path dir = best_dir / "compressed" / "distill";
-  write_model_files(student, spec, teacher.info.shape, teacher.info.task, dir, teacher.info.input_bytes,
-                    task.labels());
-  return dir;
+  return write_fp32_variant("distill", student, spec, teacher, task, best_dir);
+}
+
+// Empty when the model has no op that can lose units (prune.h): no variant then.
+std::optional<fs::path> write_pruned(const fs::path& best_dir, const TextTask& task, const CompressOptions& o,
+                                     std::ostream* log) {
+  auto original = load_exported_model(best_dir);
+  auto pruned = prune_model(original.model, original.info.spec, original.info.shape, o.prune_fraction);
+  if (pruned.ops == 0) {
+    if (log) *log << "prune: the model has no ffn or attention op with units to remove; no prune variant\n";
+    return std::nullopt;
+  }
+  if (log)
+    *log << "prune: " << pruned.ops << " ffn/attention ops lose " << o.prune_fraction << " of their units (params "
+         << original.model->num_parameters() << " -> " << pruned.model->num_parameters() << "); fine-tuning "
+         << o.prune_steps << " steps ..." << std::endl;
+  if (o.prune_steps > 0) {
+    TrainOptions t = o.train;
+    t.steps = o.prune_steps;
+    train_from_teacher(pruned.model, original.model, task, t, o.distill, hash_combine(o.seed, 0x9e));
+  }
+  return write_fp32_variant("prune", pruned.model, pruned.spec, original, task, best_dir);
 }
 
 }  // namespace
 
 const std::vector<std::string>& compress_variants() {
-  static const std::vector<std::string> names = {"int8", "distill"};
+  static const std::vector<std::string> names = {"int8", "distill", "prune"};
   return names;
 }
 
 std::vector<VariantReport> compress_export(const fs::path& best_dir, const CompressOptions& o, std::ostream* log) {
   for (const auto& v : o.variants)
     if (std::find(compress_variants().begin(), compress_variants().end(), v) == compress_variants().end())
-      throw Error("compress: unknown variant '" + v + "' (known: int8, distill)");
+      throw Error("compress: unknown variant '" + v + "' (known: int8, distill, prune)");
   if (o.threads < 1) throw Error("compress: --threads must be >= 1, got " + std::to_string(o.threads));
+  if (!(o.prune_fraction > 0 && o.prune_fraction < 1))
+    throw Error("compress: prune fraction must be in (0, 1), got " + std::to_string(o.prune_fraction));
+  if (o.prune_steps < 0) throw Error("compress: prune steps must be >= 0, got " + std::to_string(o.prune_steps));
   struct ThreadsGuard {
     int old = torch::get_num_threads();
     ~ThreadsGuard() { torch::set_num_threads(old); }
@@ -117,6 +150,9 @@ std::vector<VariantReport> compress_export(const fs::path& best_dir, const Compr
   for (const auto& v : o.variants) {
     if (v == "int8") out.push_back(measure(v, write_int8(best_dir, log), "weights_int8.pt", *task, log));
     if (v == "distill") out.push_back(measure(v, write_distilled(best_dir, *task, o, log), "weights.pt", *task, log));
+    if (v == "prune")
+      if (const auto dir = write_pruned(best_dir, *task, o, log))
+        out.push_back(measure(v, *dir, "weights.pt", *task, log));
   }
   return out;
 }

@@ -44,12 +44,10 @@ torch::Tensor distill_loss(SeqModel& student, SeqModel& teacher, const TextTask&
   return o.alpha * o.temperature * o.temperature * kl + (1 - o.alpha) * task.loss(student, b);
 }
 
-SeqModel train_student(SeqModel& teacher, const ModelSpec& teacher_spec, const TextTask& task,
-                       const TrainOptions& train, const DistillOptions& o, uint64_t seed) {
+void train_from_teacher(SeqModel& student, SeqModel& teacher, const TextTask& task, const TrainOptions& train,
+                        const DistillOptions& o, uint64_t seed) {
   if (!(o.temperature > 0)) throw Error("distill temperature must be > 0, got " + std::to_string(o.temperature));
   if (!(o.alpha >= 0 && o.alpha <= 1)) throw Error("distill alpha must be in [0, 1], got " + std::to_string(o.alpha));
-  torch::manual_seed(seed);
-  auto student = build_model(student_spec(teacher_spec, o.width), task.shape());
   teacher->eval();
   TrainSettings ts;
   ts.train = train;
@@ -58,9 +56,16 @@ SeqModel train_student(SeqModel& teacher, const ModelSpec& teacher_spec, const T
   torch::manual_seed(hash_combine(seed, 1));
   const auto out = train_model(student, task, ts, StopToken{}, nullptr);
   if (out.status != TrialStatus::ok)
-    throw Error(std::string("training the distilled student ended with status ") + to_string(out.status) +
+    throw Error(std::string("training from the teacher ended with status ") + to_string(out.status) +
                 (out.error.empty() ? "" : ": " + out.error));
   student->eval();
+}
+
+SeqModel train_student(SeqModel& teacher, const ModelSpec& teacher_spec, const TextTask& task,
+                       const TrainOptions& train, const DistillOptions& o, uint64_t seed) {
+  torch::manual_seed(seed);
+  auto student = build_model(student_spec(teacher_spec, o.width), task.shape());
+  train_from_teacher(student, teacher, task, train, o, seed);
   return student;
 }
 

@@ -26,8 +26,14 @@ torch::Tensor model_logits(SeqModel& model, const Batch& b);
 torch::Tensor distill_loss(SeqModel& student, SeqModel& teacher, const TextTask& task, const Batch& b,
                            const DistillOptions& o);
 
-// Builds the student (seeded by `seed`) and trains it on the CPU as a trial trains,
-// with distill_loss. Error when training does not end ok.
+// Trains `student` on the CPU as a trial trains (the run's trainer and schedule,
+// batches seeded by `seed`) with distill_loss against `teacher`: the distilled
+// student's training and the pruned model's fine-tuning (prune.h). Error when
+// training does not end ok.
+void train_from_teacher(SeqModel& student, SeqModel& teacher, const TextTask& task, const TrainOptions& train,
+                        const DistillOptions& o, uint64_t seed);
+
+// Builds the student (seeded by `seed`) and trains it with train_from_teacher.
 SeqModel train_student(SeqModel& teacher, const ModelSpec& teacher_spec, const TextTask& task,
                        const TrainOptions& train, const DistillOptions& o, uint64_t seed);
 

@@ -107,6 +107,7 @@ nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape,
     arch["decoder_layers"] = a.decoder_layers;
     arch["decoder"] = cell_json(a.decoder);
   }
+  if (!spec.op_units.empty()) arch["op_units"] = spec.op_units;   // absent: unpruned, as before pruning existed
   nlohmann::json j = {{"format", kModelFormat},
           {"task", task_kind},
           {"architecture", arch},
@@ -141,6 +142,12 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
   if (a.model != "encoder_only") {
     a.decoder_layers = get<int>(arch, "decoder_layers", "architecture.", where);
     a.decoder = read_cell(get<nlohmann::json>(arch, "decoder", "architecture.", where), "architecture.decoder.", where);
+  }
+  if (arch.contains("op_units")) {
+    info.spec.op_units = get<OpUnits>(arch, "op_units", "architecture.", where);
+    for (const auto& [path, units] : info.spec.op_units)
+      if (units < 1)
+        throw Error(where + ": architecture.op_units." + path + ": " + std::to_string(units) + " (expected >= 1)");
   }
   const auto shape = get<nlohmann::json>(j, "shape", "", where);
   info.shape.src_vocab = get<int64_t>(shape, "src_vocab", "shape.", where);

@@ -1,7 +1,9 @@
 #pragma once
 // An exported model of the `cells` space, as files a user takes home:
 //   model.json  what rebuilds the model without the run: architecture (with each op's
-//               parameters spelled out), shapes, the task and its vocabulary
+//               parameters spelled out, and for a pruned model "op_units": module
+//               path -> units kept, ModelSpec::op_units; absent means unpruned),
+//               shapes, the task and its vocabulary
 //   weights.pt  the parameters, a LibTorch archive (save_weights); its names are the
 //               module paths ("decoder.1.node0_in1.conv.weight"), fixed by the
 //               architecture alone, so model.py and load_weights find them

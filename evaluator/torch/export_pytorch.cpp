@@ -46,11 +46,12 @@ class Context:
 const char* kMakeOp = R"PY(}
 
 
-def make_op(spec, d_model):
+def make_op(spec, d_model, units=0):
+    """units: the op's pruned width (ffn hidden units, attention heads kept); 0: all."""
     kind = spec["kind"]
     if kind not in OPS:
         raise ValueError("unknown op kind " + kind)
-    return OPS[kind](spec, d_model)
+    return OPS[kind](spec, d_model, units)
 )PY";
 
 // After the ops: the cell, the model, loading and the task helpers.
@@ -60,8 +61,9 @@ class CellLayer(nn.Module):
     """Pre-norm residual cell: node 0 = norm(h0), node 1 = norm(h1), node 2+k = sum of
     its input edges' ops; out = h0 + combine(nodes no other node consumes)."""
 
-    def __init__(self, cell, d_model):
+    def __init__(self, cell, d_model, units=None):
         super().__init__()
+        units = units or {}   # pruned widths by op name (node<k>_in<i>)
         self.norm0 = nn.LayerNorm(d_model)
         self.norm1 = nn.LayerNorm(d_model)
         n = len(cell["nodes"])
@@ -70,10 +72,11 @@ class CellLayer(nn.Module):
         for k, node in enumerate(cell["nodes"]):
             edges = []
             for i, e in enumerate(node["inputs"]):
-                name = None
-                op = make_op(e["spec"], d_model)
-                if op is not None:   # None: the edge adds nothing (zero)
-                    name = "node%d_in%d" % (k, i)
+                name = "node%d_in%d" % (k, i)
+                op = make_op(e["spec"], d_model, units.get(name, 0))
+                if op is None:   # the edge adds nothing (zero)
+                    name = None
+                else:
                     self.add_module(name, op)
                 consumed[e["from"]] = True
                 edges.append((e["from"], name))
@@ -102,6 +105,12 @@ class CellLayer(nn.Module):
         return h0 + out
 
 
+def _layer_units(arch, stack, i):
+    """Layer i's pruned widths (architecture.op_units, keyed by module path) by op name."""
+    prefix = "%s.%d." % (stack, i)
+    return {p[len(prefix):]: u for p, u in arch.get("op_units", {}).items() if p.startswith(prefix)}
+
+
 class Model(nn.Module):
     """encoder_decoder: encode(src) -> memory, decode(tgt_in, memory) -> logits;
     decoder_only: decode(tokens) -> next-token logits; encoder_only: classify(src)."""
@@ -118,12 +127,14 @@ class Model(nn.Module):
         if has_enc:
             self.src_tok = nn.Embedding(shape["src_vocab"], d)
             self.src_pos = nn.Embedding(shape["max_len"], d)
-            self.encoder = nn.ModuleList([CellLayer(arch["encoder"], d) for _ in range(arch["encoder_layers"])])
+            self.encoder = nn.ModuleList([CellLayer(arch["encoder"], d, _layer_units(arch, "encoder", i))
+                                          for i in range(arch["encoder_layers"])])
             self.enc_norm = nn.LayerNorm(d)
         if has_dec:
             self.tgt_tok = nn.Embedding(shape["tgt_vocab"], d)
             self.tgt_pos = nn.Embedding(shape["max_len"], d)
-            self.decoder = nn.ModuleList([CellLayer(arch["decoder"], d) for _ in range(arch["decoder_layers"])])
+            self.decoder = nn.ModuleList([CellLayer(arch["decoder"], d, _layer_units(arch, "decoder", i))
+                                          for i in range(arch["decoder_layers"])])
             self.dec_norm = nn.LayerNorm(d)
             self.head = nn.Linear(d, shape["tgt_vocab"])
         else:
@@ -249,7 +260,7 @@ std::string op_source() {
   for (const OpBuilder& b : op_builders()) {
     if (!b.python_class.empty() && emitted.insert(b.python_class).second)
       classes += "\n\n" + std::string(b.python_class);
-    table += "    \"" + std::string(b.kind) + "\": lambda spec, d_model: " + std::string(b.python_make) + ",\n";
+    table += "    \"" + std::string(b.kind) + "\": lambda spec, d_model, units: " + std::string(b.python_make) + ",\n";
   }
   return classes + "\n\n# op kind -> its module (None: the edge adds nothing), from mctsnas's op table.\nOPS = {\n" +
          table + kMakeOp;

@@ -15,6 +15,24 @@ torch::Tensor zero_pad(const torch::Tensor& x, const OpContext& ctx) {
   return x.masked_fill(ctx.pad.unsqueeze(-1), 0.0);
 }
 
+// Structured pruning's importance of a weight matrix's rows (dim 1 summed: each row
+// is one output) or columns (dim 0): the L1 norm of each, plus its bias entry.
+torch::Tensor l1_of_rows(const Dense& d) { return d->weight.abs().sum(1) + d->bias.abs(); }
+torch::Tensor l1_of_columns(const Dense& d) { return d->weight.abs().sum(0); }
+
+// dst = src's entries `index` along `dim` (the kept units' weights).
+void copy_selected(const torch::Tensor& src, int64_t dim, const torch::Tensor& index, torch::Tensor& dst) {
+  torch::NoGradGuard no_grad;
+  const auto part = src.index_select(dim, index);
+  MCTSNAS_CHECK(part.sizes() == dst.sizes(), "pruning: the smaller op's tensor does not fit the kept units");
+  dst.copy_(part);
+}
+
+// The indices of the `width` consecutive entries of each unit in `units`.
+torch::Tensor unit_entries(const torch::Tensor& units, int64_t width) {
+  return (units.to(torch::kLong).unsqueeze(1) * width + torch::arange(width, torch::kLong).unsqueeze(0)).flatten();
+}
+
 }  // namespace
 
 ConvOpImpl::ConvOpImpl(int64_t d_model, int kernel, int dilation, bool separable, bool causal) {
@@ -66,14 +84,42 @@ class ConvOp(nn.Module):
 
 }  // namespace
 
-AttentionOpImpl::AttentionOpImpl(int64_t d_model, int heads, int window, bool causal, bool cross)
-    : d_model_(d_model), heads_(heads), window_(window), causal_(causal), cross_(cross) {
+AttentionOpImpl::AttentionOpImpl(int64_t d_model, int heads, int window, bool causal, bool cross, int kept)
+    : heads_(kept > 0 ? kept : heads), dh_(heads > 0 ? d_model / heads : 0), window_(window), causal_(causal),
+      cross_(cross) {
   if (heads <= 0 || d_model % heads != 0)
     throw Error("attention op: d_model " + std::to_string(d_model) + " is not a multiple of its " +
                 std::to_string(heads) + " heads");
-  q_ = register_module("q", Dense(d_model, d_model));
-  kv_ = register_module("kv", Dense(d_model, 2 * d_model));
-  out_ = register_module("out", Dense(d_model, d_model));
+  if (kept < 0 || kept > heads)
+    throw Error("attention op: keeps " + std::to_string(kept) + " of its " + std::to_string(heads) +
+                " heads (expected 1.." + std::to_string(heads) + ", or 0 for all)");
+  const int64_t inner = heads_ * dh_;
+  q_ = register_module("q", Dense(d_model, inner));
+  kv_ = register_module("kv", Dense(d_model, 2 * inner));
+  out_ = register_module("out", Dense(inner, d_model));
+}
+
+torch::Tensor AttentionOpImpl::unit_scores() const {
+  torch::NoGradGuard no_grad;
+  const auto q = l1_of_rows(q_).view({heads_, dh_}).sum(1);
+  // kv's rows: all k heads, then all v heads.
+  const auto kv = l1_of_rows(kv_).view({2, heads_, dh_}).sum(at::IntArrayRef{0, 2});
+  const auto out = l1_of_columns(out_).view({heads_, dh_}).sum(1);
+  return q + kv + out;
+}
+
+void AttentionOpImpl::copy_units(const torch::Tensor& keep, OpModuleImpl& to) const {
+  auto* t = dynamic_cast<AttentionOpImpl*>(&to);
+  MCTSNAS_CHECK(t && t->heads_ == keep.numel() && t->dh_ == dh_, "pruning: not this attention op with the kept heads");
+  const auto rows = unit_entries(keep, dh_);
+  copy_selected(q_->weight, 0, rows, t->q_->weight);
+  copy_selected(q_->bias, 0, rows, t->q_->bias);
+  const auto kv_rows = torch::cat({rows, rows + heads_ * dh_});
+  copy_selected(kv_->weight, 0, kv_rows, t->kv_->weight);
+  copy_selected(kv_->bias, 0, kv_rows, t->kv_->bias);
+  copy_selected(out_->weight, 1, rows, t->out_->weight);
+  torch::NoGradGuard no_grad;
+  t->out_->bias.copy_(out_->bias);
 }
 
 torch::Tensor AttentionOpImpl::blocked(int64_t t, int64_t s, const torch::Device& device) {
@@ -100,7 +146,7 @@ torch::Tensor AttentionOpImpl::forward(const torch::Tensor& x, const OpContext& 
   const auto& src = cross_ ? ctx.memory : x;
   const auto& src_pad = cross_ ? ctx.memory_pad : ctx.pad;
   MCTSNAS_CHECK(src.defined(), "cross-attention without an encoder output");
-  const int64_t b = x.size(0), t = x.size(1), s = src.size(1), dh = d_model_ / heads_;
+  const int64_t b = x.size(0), t = x.size(1), s = src.size(1), dh = dh_;
   auto q = q_(x).view({b, t, heads_, dh}).transpose(1, 2);                  // [B, H, T, dh]
   auto kv = kv_(src).view({b, s, 2, heads_, dh}).permute({2, 0, 3, 1, 4});  // [2, B, H, S, dh]
   auto k = kv[0], v = kv[1];
@@ -112,7 +158,7 @@ torch::Tensor AttentionOpImpl::forward(const torch::Tensor& x, const OpContext& 
   // average instead of NaN; its output is never used.
   scores = scores.masked_fill(mask, -1e9);
   auto attn = torch::softmax(scores, -1).to(v.scalar_type());
-  auto out = torch::matmul(attn, v).transpose(1, 2).reshape({b, t, d_model_});
+  auto out = torch::matmul(attn, v).transpose(1, 2).reshape({b, t, heads_ * dh});
   return out_(out);
 }
 
@@ -120,19 +166,21 @@ namespace {
 
 // model.py's twin of AttentionOpImpl (the mask built on every call).
 constexpr std::string_view kAttentionOpPy = R"PY(class AttentionOp(nn.Module):
-    def __init__(self, d_model, heads, window, causal, cross):
+    def __init__(self, d_model, heads, window, causal, cross, kept=0):
         super().__init__()
-        self.d_model, self.heads, self.window = d_model, heads, window
+        self.dh = d_model // heads
+        self.heads, self.window = kept or heads, window
         self.causal, self.cross = causal, cross
-        self.q = nn.Linear(d_model, d_model)
-        self.kv = nn.Linear(d_model, 2 * d_model)
-        self.out = nn.Linear(d_model, d_model)
+        inner = self.heads * self.dh
+        self.q = nn.Linear(d_model, inner)
+        self.kv = nn.Linear(d_model, 2 * inner)
+        self.out = nn.Linear(inner, d_model)
 
     def forward(self, x, ctx):
         src = ctx.memory if self.cross else x
         src_pad = ctx.memory_pad if self.cross else ctx.pad
         b, t, s = x.shape[0], x.shape[1], src.shape[1]
-        dh = self.d_model // self.heads
+        dh = self.dh
         q = self.q(x).view(b, t, self.heads, dh).transpose(1, 2)
         kv = self.kv(src).view(b, s, 2, self.heads, dh).permute(2, 0, 3, 1, 4)
         k, v = kv[0], kv[1]
@@ -152,7 +200,7 @@ constexpr std::string_view kAttentionOpPy = R"PY(class AttentionOp(nn.Module):
             mask = mask | src_pad.view(b, 1, 1, s)
         scores = scores.masked_fill(mask, -1e9)
         attn = torch.softmax(scores, -1).to(v.dtype)
-        out = torch.matmul(attn, v).transpose(1, 2).reshape(b, t, self.d_model)
+        out = torch.matmul(attn, v).transpose(1, 2).reshape(b, t, self.heads * dh)
         return self.out(out)
 )PY";
 
@@ -181,9 +229,25 @@ constexpr std::string_view kGluOpPy = R"PY(class GluOp(nn.Module):
 
 }  // namespace
 
-FfnOpImpl::FfnOpImpl(int64_t d_model, int64_t expansion) {
-  up_ = register_module("up", Dense(d_model, expansion * d_model));
-  down_ = register_module("down", Dense(expansion * d_model, d_model));
+FfnOpImpl::FfnOpImpl(int64_t d_model, int64_t hidden) {
+  if (hidden < 1) throw Error("ffn op: hidden width " + std::to_string(hidden) + " (expected >= 1)");
+  up_ = register_module("up", Dense(d_model, hidden));
+  down_ = register_module("down", Dense(hidden, d_model));
+}
+
+torch::Tensor FfnOpImpl::unit_scores() const {
+  torch::NoGradGuard no_grad;
+  return l1_of_rows(up_) + l1_of_columns(down_);
+}
+
+void FfnOpImpl::copy_units(const torch::Tensor& keep, OpModuleImpl& to) const {
+  auto* t = dynamic_cast<FfnOpImpl*>(&to);
+  MCTSNAS_CHECK(t && t->up_->weight.size(0) == keep.numel(), "pruning: not an ffn op with the kept units");
+  copy_selected(up_->weight, 0, keep, t->up_->weight);
+  copy_selected(up_->bias, 0, keep, t->up_->bias);
+  copy_selected(down_->weight, 1, keep, t->down_->weight);
+  torch::NoGradGuard no_grad;
+  t->down_->bias.copy_(down_->bias);
 }
 
 torch::Tensor FfnOpImpl::forward(const torch::Tensor& x, const OpContext&) {
@@ -193,10 +257,11 @@ torch::Tensor FfnOpImpl::forward(const torch::Tensor& x, const OpContext&) {
 namespace {
 
 constexpr std::string_view kFfnOpPy = R"PY(class FfnOp(nn.Module):
-    def __init__(self, d_model, expansion=4):
+    def __init__(self, d_model, hidden=0):
         super().__init__()
-        self.up = nn.Linear(d_model, expansion * d_model)
-        self.down = nn.Linear(expansion * d_model, d_model)
+        hidden = hidden or 4 * d_model
+        self.up = nn.Linear(d_model, hidden)
+        self.down = nn.Linear(hidden, d_model)
 
     def forward(self, x, ctx):
         return self.down(F.gelu(self.up(x)))
@@ -227,14 +292,18 @@ const OpBuilder kOpBuilders[] = {
      [](const OpSpec& s, int64_t d) { return make_module<ConvOpImpl>(d, s.kernel, s.dilation, false, s.causal); },
      kConvOpPy, "ConvOp(d_model, spec['kernel'], spec['dilation'], False, spec['causal'])"},
     {"local_attention",
-     [](const OpSpec& s, int64_t d) { return make_module<AttentionOpImpl>(d, s.heads, s.window, s.causal, false); },
-     kAttentionOpPy, "AttentionOp(d_model, spec['heads'], spec['window'], spec['causal'], False)"},
+     [](const OpSpec& s, int64_t d) {
+       return make_module<AttentionOpImpl>(d, s.heads, s.window, s.causal, false, s.units);
+     },
+     kAttentionOpPy, "AttentionOp(d_model, spec['heads'], spec['window'], spec['causal'], False, units)"},
     {"cross_attention",
-     [](const OpSpec& s, int64_t d) { return make_module<AttentionOpImpl>(d, s.heads, s.window, false, true); },
-     kAttentionOpPy, "AttentionOp(d_model, spec['heads'], spec['window'], False, True)"},
+     [](const OpSpec& s, int64_t d) {
+       return make_module<AttentionOpImpl>(d, s.heads, s.window, false, true, s.units);
+     },
+     kAttentionOpPy, "AttentionOp(d_model, spec['heads'], spec['window'], False, True, units)"},
     {"glu", [](const OpSpec&, int64_t d) { return make_module<GluOpImpl>(d); }, kGluOpPy, "GluOp(d_model)"},
-    {"ffn", [](const OpSpec&, int64_t d) { return make_module<FfnOpImpl>(d, kFfnExpansion); }, kFfnOpPy,
-     "FfnOp(d_model)"},
+    {"ffn", [](const OpSpec& s, int64_t d) { return make_module<FfnOpImpl>(d, ffn_hidden(s, d)); }, kFfnOpPy,
+     "FfnOp(d_model, units)"},
     {"identity", [](const OpSpec&, int64_t) { return make_module<IdentityOpImpl>(); }, kIdentityOpPy, "IdentityOp()"},
     {kZeroOp, [](const OpSpec&, int64_t) { return std::shared_ptr<OpModuleImpl>(); }, "", "None"},
 };
@@ -259,7 +328,13 @@ std::shared_ptr<OpModuleImpl> make_op(const OpSpec& spec, int64_t d_model, bool 
     throw Error("op '" + spec.name + "' needs an encoder: only encoder_decoder models have one");
   const OpBuilder* b = find_op_builder(spec.kind->name);
   if (!b) throw Error("op '" + spec.name + "' has no LibTorch builder");
-  return b->build(spec, d_model);
+  auto op = b->build(spec, d_model);
+  // A width the op would ignore means the model description does not fit the op.
+  if (spec.units < 0)
+    throw Error("op '" + spec.name + "': pruned width " + std::to_string(spec.units) + " (expected > 0)");
+  if (spec.units != 0 && !(op && op->unit_scores().defined()))
+    throw Error("op '" + spec.name + "' has no units to prune (pruned widths apply to ffn and attention ops)");
+  return op;
 }
 
 }  // namespace mctsnas::torchnas

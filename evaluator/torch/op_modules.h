@@ -24,9 +24,17 @@ struct OpContext {
 };
 
 // Common base so a cell can hold any op in one ModuleList.
+// An op whose inner units can be removed whole (structured pruning, prune.h) says so
+// here: the op kind's own module is the one place that knows its units' weights.
 class OpModuleImpl : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) = 0;
+  // The importance of each unit the op can drop (L1 norm of the weights that exist only
+  // for that unit, see each override); undefined when it has none.
+  virtual torch::Tensor unit_scores() const { return {}; }
+  // Copies the weights of units `keep` (sorted indices into unit_scores) into `to`,
+  // this op's kind built with keep.size() units.
+  virtual void copy_units(const torch::Tensor& /*keep*/, OpModuleImpl& /*to*/) const {}
 };
 
 // Convolution over time: standard (groups 1) or depthwise-separable, any dilation.
@@ -45,10 +53,15 @@ TORCH_MODULE(ConvOp);
 // Multi-head attention. Self-attention restricted to a window (causal: the w
 // positions ending at t; else the w+1 centred on t; window 0: full), or
 // cross-attention to ctx.memory (window > 0: keys within w/2 of the query's position).
+// `kept` heads of the `heads` (0: all): a pruned op keeps each head's width
+// d_model / heads, so a kept head computes exactly what it did before pruning.
 class AttentionOpImpl : public OpModuleImpl {
  public:
-  AttentionOpImpl(int64_t d_model, int heads, int window, bool causal, bool cross);
+  AttentionOpImpl(int64_t d_model, int heads, int window, bool causal, bool cross, int kept = 0);
   torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) override;
+  // Head h: its rows of q and of k and v in kv (weights and biases), its columns of out.
+  torch::Tensor unit_scores() const override;
+  void copy_units(const torch::Tensor& keep, OpModuleImpl& to) const override;
 
  private:
   // blocked[i, j]: query i may not read key j. It depends only on i - j, so the mask
@@ -56,7 +69,7 @@ class AttentionOpImpl : public OpModuleImpl {
   // sliced, instead of ~10 small kernels per forward.
   torch::Tensor blocked(int64_t t, int64_t s, const torch::Device& device);
 
-  int64_t d_model_, heads_;
+  int64_t heads_, dh_;   // heads_: those computed (the kept ones); dh_: each one's width
   int window_;
   bool causal_, cross_;
   Dense q_{nullptr}, kv_{nullptr}, out_{nullptr};
@@ -76,8 +89,11 @@ TORCH_MODULE(GluOp);
 
 class FfnOpImpl : public OpModuleImpl {
  public:
-  FfnOpImpl(int64_t d_model, int64_t expansion);
+  FfnOpImpl(int64_t d_model, int64_t hidden);
   torch::Tensor forward(const torch::Tensor& x, const OpContext& ctx) override;
+  // Hidden unit j: row j of up (weight and bias) and column j of down.
+  torch::Tensor unit_scores() const override;
+  void copy_units(const torch::Tensor& keep, OpModuleImpl& to) const override;
 
  private:
   Dense up_{nullptr}, down_{nullptr};
@@ -100,8 +116,8 @@ struct OpBuilder {
   // model.py: the PyTorch class(es) mirroring the module, same parameter names and
   // forward to float rounding. Kinds sharing a class share the text; it is emitted once.
   std::string_view python_class;
-  // model.py: a Python expression of `spec` (model.json's spec of the edge) and
-  // `d_model` that builds the module, or None.
+  // model.py: a Python expression of `spec` (model.json's spec of the edge),
+  // `d_model` and `units` (OpSpec::units, 0: unpruned) that builds the module, or None.
   std::string_view python_make;
 };
 

@@ -3,6 +3,32 @@
 #include "common/error.h"
 
 namespace mctsnas::torchnas {
+namespace {
+
+// The pruned widths of layer i of a stack ("encoder.1."), keyed by the op's name in it.
+std::map<std::string, int> layer_units(const OpUnits& all, const std::string& stack, int i) {
+  const std::string layer = stack + "." + std::to_string(i) + ".";
+  std::map<std::string, int> out;
+  for (const auto& [path, units] : all)
+    if (path.starts_with(layer)) out[path.substr(layer.size())] = units;
+  return out;
+}
+
+// Every pruned width names an op of a layer the model has (prefix "encoder.N." or
+// "decoder.N."), so a mistyped path is an error rather than an unpruned op.
+void check_unit_paths(const ModelSpec& spec) {
+  const auto& a = spec.arch;
+  for (const auto& [path, units] : spec.op_units) {
+    bool fits = false;
+    for (const auto& [stack, layers] : {std::pair{"encoder", a.encoder_layers}, std::pair{"decoder", a.decoder_layers}})
+      for (int i = 0; i < layers && !fits; ++i)
+        fits = path.starts_with(std::string(stack) + "." + std::to_string(i) + ".");
+    if (!fits || spec.transformer_baseline)
+      throw Error("architecture: pruned width of '" + path + "': not an op of this model's cells");
+  }
+}
+
+}  // namespace
 
 SeqModelImpl::SeqModelImpl(const ModelSpec& spec, const ModelShape& shape)
     : kind_(spec.arch.model), shape_(shape), d_model_(spec.arch.d_model), baseline_(spec.transformer_baseline) {
@@ -13,6 +39,7 @@ SeqModelImpl::SeqModelImpl(const ModelSpec& spec, const ModelShape& shape)
   const bool has_dec = kind_ == "encoder_decoder" || kind_ == "decoder_only";
   if (!has_enc && !has_dec)
     throw Error("architecture: model '" + kind_ + "': expected encoder_decoder, decoder_only or encoder_only");
+  check_unit_paths(spec);
   auto ln = [&] { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({a.d_model})); };
   if (has_enc) {
     if (a.encoder_layers <= 0) throw Error("architecture: " + kind_ + " needs encoder_layers > 0");
@@ -22,7 +49,7 @@ SeqModelImpl::SeqModelImpl(const ModelSpec& spec, const ModelShape& shape)
     enc_ = register_module("encoder", torch::nn::ModuleList());
     for (int i = 0; i < a.encoder_layers; ++i) {
       if (baseline_) enc_->push_back(TransformerLayer(a.d_model, spec.baseline_heads, false, false));
-      else enc_->push_back(CellLayer(a.encoder, a.d_model, false, false));
+      else enc_->push_back(CellLayer(a.encoder, a.d_model, false, false, layer_units(spec.op_units, "encoder", i)));
     }
     enc_norm_ = register_module("enc_norm", ln());
   }
@@ -34,7 +61,7 @@ SeqModelImpl::SeqModelImpl(const ModelSpec& spec, const ModelShape& shape)
     dec_ = register_module("decoder", torch::nn::ModuleList());
     for (int i = 0; i < a.decoder_layers; ++i) {
       if (baseline_) dec_->push_back(TransformerLayer(a.d_model, spec.baseline_heads, true, has_enc));
-      else dec_->push_back(CellLayer(a.decoder, a.d_model, true, has_enc));
+      else dec_->push_back(CellLayer(a.decoder, a.d_model, true, has_enc, layer_units(spec.op_units, "decoder", i)));
     }
     dec_norm_ = register_module("dec_norm", ln());
     head_ = register_module("head", Dense(a.d_model, shape.tgt_vocab));

@@ -7,6 +7,7 @@
 // Usable on its own (export, tests, bench): build_model() + save/load_weights().
 #include <torch/torch.h>
 
+#include <map>
 #include <string>
 
 #include "evaluator/torch/cell_layer.h"
@@ -14,10 +15,16 @@
 
 namespace mctsnas::torchnas {
 
+// Structured pruning's widths (prune.h): an op module's path ("encoder.1.node0_in1",
+// as in the weights' names) -> the units it keeps (OpSpec::units). Ops not listed
+// have their full width, so an empty map is the unpruned model.
+using OpUnits = std::map<std::string, int>;
+
 struct ModelSpec {
   CellArchitecture arch;              // model kind, d_model, layer counts, cells
   bool transformer_baseline = false;  // ignore the cells: standard Transformer layers
   int baseline_heads = 4;
+  OpUnits op_units;                   // cells only
 };
 
 // Vocabularies and lengths the task fixes.
