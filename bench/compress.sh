@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# int8 compression of a search's winner on this CPU (bench/results/compress.md):
-# exports RUN_DIR's best trial when it is not exported yet, runs `mctsnas compress` at
-# each thread count, prints every variant's figures (task metric on validation and
-# test, weights on disk, batch-1/32 latency, load time), then measures the documented
-# Python path for int8 (torch.ao.quantization.quantize_dynamic on model.py's fp32
-# model) against the C++ int8 and fp32 models' predictions (g2p and classify runs).
+# Compression of a search's winner on this CPU (bench/results/compress.md):
+# exports RUN_DIR's best trial when it is not exported yet, runs `mctsnas compress`
+# (int8, distill, prune) at each thread count, prints every variant's figures (task
+# metric on validation and test, weights on disk, batch-1/32 latency, load time), then
+# measures the documented Python path for int8 (torch.ao.quantization.quantize_dynamic
+# on model.py's fp32 model) against the C++ int8 and fp32 models' predictions (g2p and
+# classify runs).
 # Usage: bench/compress.sh BUILD/app/mctsnas RUN_DIR [THREADS...]   (default threads: 1 2)
 set -euo pipefail
 bin=$(realpath "$1"); run=$(realpath "$2"); shift 2
