@@ -60,6 +60,8 @@ void check_cost_constraints(const config::Context& ctx, const RunOptions& o) {
 // The user's classification files: all three splits, for classify only, not beside
 // task.data (the built-in dataset's directory).
 void check_classify_files(const config::Context& ctx, const TaskOptions& t) {
+  if (t.class_weights != "none" && t.kind != "classify")
+    ctx.fail_at("task.class_weights", "weighs the classes of task.kind classify only, this task is " + t.kind);
   const bool any = !t.train.empty() || !t.validation.empty() || !t.test.empty();
   if (!any) return;
   if (t.kind != "classify")

@@ -51,6 +51,9 @@ struct TaskOptions {
   std::string train, validation, test;
   std::string text_field = "text";
   std::string label_field = "label";
+  // classify: "balanced" weighs each class's training loss by n / (classes * n_class)
+  // (inverse frequency, mean weight 1 over the training examples); "none": unweighted.
+  std::string class_weights = "none";
   int64_t max_file_size = int64_t{1} << 30;   // bytes; a bigger data file is refused; 0 = no cap
   int max_len = 32;
   bool baseline = true;           // also train the reference Transformer once
@@ -108,6 +111,7 @@ template <class V> void bind_fields(V& v, TaskOptions& o) {
   v.field("test", o.test, path());
   v.field("text_field", o.text_field, non_empty());
   v.field("label_field", o.label_field, non_empty());
+  v.field("class_weights", o.class_weights, one_of({"none", "balanced"}));
   v.field("max_file_size", o.max_file_size, bytes());   // 0 = no cap
   v.field("max_len", o.max_len, min(1).max(1 << 20));
   v.field("baseline", o.baseline);

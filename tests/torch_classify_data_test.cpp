@@ -5,6 +5,7 @@
 // sub-corpus ("easy-ham-1", "easy-ham-2", "spam-1", "spam-2": 4 classes).
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -180,4 +181,62 @@ TEST_CASE("bad classify data is one error naming file:line", "[torch][classify]"
 TEST_CASE("per-class metric keys are sanitized and unique", "[torch][classify]") {
   CHECK(label_metric_keys({"Easy Ham", "spam-1", "ünï"}) == std::vector<std::string>{"easy_ham", "spam_1", "__n__"});
   CHECK(label_metric_keys({"a-b", "a b", "a_b"}) == std::vector<std::string>{"a_b", "a_b_1", "a_b_2"});
+}
+
+namespace {
+
+TaskOptions shipped(const std::string& dir) {
+  TaskOptions o;
+  o.kind = "classify";
+  const std::string base = std::string(MCTSNAS_SOURCE_DIR) + "/data/samples/" + dir + "/";
+  o.train = base + "train.jsonl";
+  o.validation = base + "validation.jsonl";
+  o.test = base + "test.jsonl";
+  return o;
+}
+
+// The "domain" field of each record of a shipped sentiment split.
+std::set<std::string> domains(const std::string& file) {
+  std::ifstream in(std::string(MCTSNAS_SOURCE_DIR) + "/data/samples/sentiment/" + file);
+  std::set<std::string> out;
+  for (std::string line; std::getline(in, line);) out.insert(nlohmann::json::parse(line).at("domain"));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the shipped sentiment splits: cross-domain tests on a site the search never sees", "[classify_data]") {
+  const auto cross = read_classify_data(shipped("sentiment/cross_domain"));
+  CHECK(cross.labels == std::vector<std::string>{"negative", "positive"});
+  CHECK(cross.splits[0].size() == 1800);
+  CHECK(cross.splits[1].size() == 200);
+  CHECK(cross.splits[2].size() == 1000);
+  CHECK(domains("cross_domain/train.jsonl") == std::set<std::string>{"amazon", "imdb"});
+  CHECK(domains("cross_domain/validation.jsonl") == std::set<std::string>{"amazon", "imdb"});
+  CHECK(domains("cross_domain/test.jsonl") == std::set<std::string>{"yelp"});
+  const auto in = read_classify_data(shipped("sentiment/in_domain"));
+  CHECK(in.splits[0].size() + in.splits[1].size() + in.splits[2].size() == 3000);
+  for (const char* f : {"in_domain/train.jsonl", "in_domain/validation.jsonl", "in_domain/test.jsonl"})
+    CHECK(domains(f) == std::set<std::string>{"amazon", "imdb", "yelp"});
+}
+
+TEST_CASE("the intent stand-in: 15 Brown genres, unevenly sized, the imbalance reported", "[classify_data]") {
+  const auto d = read_classify_data(shipped("brown_genres"));
+  REQUIRE(d.labels.size() == 15);
+  const auto summary = describe_classify_data(d);
+  CHECK_THAT(summary, Catch::Contains("    science_fiction: 40 / 4 / 4"));
+  CHECK_THAT(summary, Catch::Contains("imbalance: the largest class in train (learned) is 7.8x the smallest "
+                                      "(science_fiction); macro-F1"));
+  const auto w = balanced_class_weights(d);
+  // n / (classes * n_c): 2310 / (15 * 40) for science fiction, 2310 / (15 * 311) for learned.
+  CHECK(w[static_cast<size_t>(std::find(d.labels.begin(), d.labels.end(), "science_fiction") - d.labels.begin())] ==
+        Approx(2310.0 / 600));
+  CHECK(w[static_cast<size_t>(std::find(d.labels.begin(), d.labels.end(), "learned") - d.labels.begin())] ==
+        Approx(2310.0 / (15 * 311)));
+  double mean = 0;
+  for (const auto& t : d.splits[0]) mean += w[static_cast<size_t>(t.label)];
+  CHECK(mean / static_cast<double>(d.splits[0].size()) == Approx(1.0));
+  // Balanced classes: no advice.
+  CHECK_THAT(describe_classify_data(read_classify_data(shipped("sentiment/in_domain"))),
+             !Catch::Contains("macro-F1") && Catch::Contains("imbalance: the largest class in train"));
 }

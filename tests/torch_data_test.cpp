@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "evaluator/torch/classify_data.h"
 #include "evaluator/torch/seq_model.h"
 #include "evaluator/torch/text_data.h"
 #include "evaluator/torch/text_tasks.h"
@@ -128,6 +129,39 @@ TEST_CASE("each task makes batches of the right shapes from the sample", "[torch
   auto c = cls->sample_train(4, rng);
   CHECK(c.src.size(1) <= 64);
   CHECK(c.labels.sizes() == torch::IntArrayRef({4}));
+}
+
+TEST_CASE("task.class_weights: balanced weighs each example's loss by its class's inverse frequency",
+          "[torch][data]") {
+  TaskOptions o;
+  o.kind = "classify";
+  o.max_len = 48;
+  const std::string base = std::string(MCTSNAS_SOURCE_DIR) + "/data/samples/brown_genres/";
+  o.train = base + "train.jsonl";
+  o.validation = base + "validation.jsonl";
+  o.test = base + "test.jsonl";
+  auto plain = make_text_task(o);
+  o.class_weights = "balanced";
+  auto weighted = make_text_task(o);
+  torch::manual_seed(0);
+  ModelSpec spec;
+  spec.arch.model = "encoder_only";
+  spec.arch.d_model = 16;
+  spec.arch.encoder_layers = 1;
+  spec.arch.encoder.nodes.push_back({{{0, "ffn"}}});
+  auto model = build_model(spec, plain->shape());
+  Rng rng(3);
+  const auto b = plain->sample_train(64, rng);
+  const auto logits = model->classify(b.src, b.src_pad);
+  const auto each = torch::nn::functional::cross_entropy(
+      logits, b.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  const double unweighted = plain->loss(model, b).item<double>();
+  CHECK(unweighted == Approx(each.mean().item<double>()).epsilon(1e-5));
+  // The weighted mean sum_i w[y_i] ce_i / sum_i w[y_i], weights from the train split's counts.
+  const auto w = torch::tensor(balanced_class_weights(read_classify_data(o))).to(torch::kFloat).index({b.labels});
+  const double expected = ((w * each).sum() / w.sum()).item<double>();
+  CHECK(weighted->loss(model, b).item<double>() == Approx(expected).epsilon(1e-5));
+  CHECK(expected != Approx(unweighted).epsilon(1e-3));
 }
 
 TEST_CASE("serving a G2P model is a whole greedy decode, a classifier one forward", "[torch][data]") {

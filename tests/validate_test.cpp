@@ -194,4 +194,8 @@ TEST_CASE("validate reads a classify config's own files: sizes and label counts,
   check_refused(run("validate " + example + " --set task.test=", d.path()), "task.test");
   check_refused(run("validate " + example + " --set task.data=/tmp", d.path()), "task.data");
   check_refused(run("validate " + example + " --set task.kind=lm", d.path()), "task.train");
+  check_refused(run("validate " + example + " --set task.class_weights=inverse", d.path()), "task.class_weights");
+  check_refused(run("validate " + (test::source_dir() / "configs" / "quickstart.yaml").string() +
+                        " --set task.class_weights=balanced", d.path()),
+                "task.class_weights");
 }

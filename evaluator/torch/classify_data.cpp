@@ -1,6 +1,8 @@
 #include "evaluator/torch/classify_data.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -194,19 +196,37 @@ std::vector<std::string> label_metric_keys(const std::vector<std::string>& label
   return keys;
 }
 
+std::vector<double> balanced_class_weights(const ClassifyData& d) {
+  std::vector<double> n(d.labels.size(), 0.0);
+  for (const auto& t : d.splits[0]) n[static_cast<size_t>(t.label)] += 1;
+  const double total = static_cast<double>(d.splits[0].size()), classes = static_cast<double>(n.size());
+  std::vector<double> w;
+  // A class absent from train (labels come from train, so only by construction) gets 1.
+  for (double c : n) w.push_back(c > 0 ? total / (classes * c) : 1.0);
+  return w;
+}
+
 std::string describe_classify_data(const ClassifyData& d) {
   std::ostringstream out;
   out << "  data: train " << d.splits[0].size() << ", validation " << d.splits[1].size() << ", test "
       << d.splits[2].size() << " examples; " << d.labels.size() << " labels (train / validation / test):\n";
-  for (size_t c = 0; c < d.labels.size(); ++c) {
-    out << "    " << d.labels[c] << ":";
-    for (int k = 0; k < 3; ++k) {
-      const auto n = std::count_if(d.splits[k].begin(), d.splits[k].end(),
-                                   [&](const LabelledText& t) { return t.label == static_cast<int>(c); });
-      out << (k == 0 ? " " : " / ") << n;
-    }
-    out << "\n";
-  }
+  std::vector<std::array<int64_t, 3>> counts(d.labels.size(), {0, 0, 0});
+  for (int k = 0; k < 3; ++k)
+    for (const auto& t : d.splits[k]) ++counts[static_cast<size_t>(t.label)][static_cast<size_t>(k)];
+  for (size_t c = 0; c < d.labels.size(); ++c)
+    out << "    " << d.labels[c] << ": " << counts[c][0] << " / " << counts[c][1] << " / " << counts[c][2] << "\n";
+  const auto [lo, hi] = std::minmax_element(counts.begin(), counts.end(),
+                                            [](const auto& a, const auto& b) { return a[0] < b[0]; });
+  const double ratio = static_cast<double>((*hi)[0]) / static_cast<double>(std::max<int64_t>(1, (*lo)[0]));
+  char line[96];
+  std::snprintf(line, sizeof line, "%.1fx", ratio);
+  out << "  imbalance: the largest class in train (" << d.labels[static_cast<size_t>(hi - counts.begin())] << ") is "
+      << line << " the smallest (" << d.labels[static_cast<size_t>(lo - counts.begin())] << ")";
+  // Past 3x, accuracy mostly measures the large classes.
+  if (ratio >= 3)
+    out << "; macro-F1 (objective.metric: val_f1) weighs every class alike, and task.class_weights: balanced"
+           " weighs the training loss by inverse class frequency";
+  out << "\n";
   return out.str();
 }
 

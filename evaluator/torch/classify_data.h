@@ -24,6 +24,10 @@ ClassifyData read_classify_data(const TaskOptions& task);
 // digits and '_' (every other byte becomes '_'), made unique by appending "_<index>".
 std::vector<std::string> label_metric_keys(const std::vector<std::string>& labels);
 
+// task.class_weights: balanced: class c's weight n / (classes * n_c) over the n
+// training examples (scikit-learn's "balanced"), so the weights average 1 per example.
+std::vector<double> balanced_class_weights(const ClassifyData& data);
+
 // `validate`'s lines on the data: the size of each split, and each label's count.
 std::string describe_classify_data(const ClassifyData& data);
 

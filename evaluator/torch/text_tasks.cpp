@@ -254,6 +254,7 @@ class ClassifyTask : public TextTask {
     for (auto& d : data_)
       if (d.empty()) throw Error("classify: a split is empty");
     summary_ = describe_classify_data(data);
+    if (o.class_weights == "balanced") class_weights_ = torch::tensor(balanced_class_weights(data)).to(torch::kFloat);
     // One output per label of the data. The up-front cost model (evaluator/task_dims)
     // counts 2, the built-in data's: its params bound is low by (labels - 2) * (d_model + 1).
     dims_.num_classes = static_cast<int64_t>(data.labels.size());
@@ -296,7 +297,10 @@ class ClassifyTask : public TextTask {
     return make_batch(ex);
   }
   torch::Tensor loss(SeqModel& m, const Batch& b) const override {
-    return torch::nn::functional::cross_entropy(m->classify(b.src, b.src_pad).to(torch::kFloat), b.labels);
+    auto logits = m->classify(b.src, b.src_pad).to(torch::kFloat);
+    if (!class_weights_.defined()) return torch::nn::functional::cross_entropy(logits, b.labels);
+    return torch::nn::functional::cross_entropy(
+        logits, b.labels, torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights_.to(logits.device())));
   }
   Metrics evaluate(SeqModel& m, Split s, int64_t batch, int64_t max_examples, const torch::Device& dev) const override {
     const auto& d = data_[static_cast<int>(s)];
@@ -349,6 +353,7 @@ class ClassifyTask : public TextTask {
   std::string input_bytes_;
   std::vector<std::string> labels_, keys_;
   std::string summary_;
+  torch::Tensor class_weights_;   // [classes]; undefined: unweighted
 };
 
 }  // namespace
