@@ -111,12 +111,14 @@ nlohmann::json export_model(const ExportJob& job, const ExportOptions& o, std::o
   if (r.metrics.count(job.metric))
     out << "retrained: " << job.metric << " " << r.metrics[job.metric] << " (the trial scored " << *job.trial->score
         << ")\n";
-  return {{"steps", how.train.steps},
-          {"retrained", true},
-          {"steps_from", o.retrain_steps ? "--retrain-steps" : "train.steps"},
-          {"seed", how.seed},
-          {"device", r.device},
-          {"metrics", r.metrics}};
+  nlohmann::json entry = {{"steps", how.train.steps},
+                          {"retrained", true},
+                          {"steps_from", o.retrain_steps ? "--retrain-steps" : "train.steps"},
+                          {"seed", how.seed},
+                          {"device", r.device},
+                          {"metrics", r.metrics}};
+  if (!r.confusion.is_null()) entry["confusion"] = r.confusion;
+  return entry;
 #else
   (void)o;
   (void)out;

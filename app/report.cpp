@@ -605,6 +605,31 @@ void compressed_section(Page& p, const ReportData& d) {
         score_text(j.value("max_metric_loss", 0.0)) + ".</p>\n</section>\n");
 }
 
+// The exported classifier's confusion matrix on the test split (best/metrics.json,
+// written by mctsnas export), when the run has one.
+void confusion_section(Page& p, const ReportData& d) {
+  const auto j = nlohmann::json::parse(read_file_or_empty(d.run.dir / "best" / "metrics.json"), nullptr, false);
+  if (!j.is_object() || !j.contains("export") || !j["export"].contains("confusion")) return;
+  const auto& c = j["export"]["confusion"];
+  if (!c.contains("labels") || !c.contains("test") || !c["test"].is_array()) return;
+  const auto labels = c["labels"];
+  p.add("<section id=\"confusion\"><h2>Exported model: confusion matrix (test)</h2>\n"
+        "<table id=\"confusion-table\"><tr>" + th("true \\ predicted"));
+  for (const auto& l : labels) p.add(th(l.is_string() ? l.get<std::string>() : "?", true));
+  p.add("</tr>\n");
+  for (size_t r = 0; r < c["test"].size() && r < labels.size(); ++r) {
+    p.add("<tr>" + th(labels[r].is_string() ? labels[r].get<std::string>() : "?"));
+    for (const auto& v : c["test"][r]) {
+      const std::string n = v.is_number_integer() ? std::to_string(v.get<int64_t>()) : "?";
+      p.add(n == "0" ? td("", true) : td(n, true));
+    }
+    p.add("</tr>\n");
+  }
+  p.add("</table>\n<p class=\"sub\">Rows: the true label; columns: the model's; on the test split as the export "
+        "scored it (the first " + std::to_string(c.value("examples", 0)) + " examples). The validation matrix is in "
+        "best/metrics.json.</p>\n</section>\n");
+}
+
 // Throughput against p99 latency, one line per serve-plan setting through its batch sizes.
 std::vector<PlotSeries> serving_series(const nlohmann::json& settings) {
   std::vector<PlotSeries> series;
@@ -681,6 +706,7 @@ std::string render_report(const RunData& run, const ReportOptions& options) {
   status_section(p, d);
   top_trials_section(p, d);
   best_cells_section(p, d);
+  confusion_section(p, d);
   compressed_section(p, d);
   serving_section(p, d);
   tree_section(p, d);

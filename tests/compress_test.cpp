@@ -115,6 +115,7 @@ TEST_CASE("compress makes an int8 variant of an exported classifier that predict
 
   const std::string html = render_report(read_run(run), ReportOptions{});
   CHECK(html.find("id=\"compressed-table\"") != std::string::npos);
+  CHECK(html.find("id=\"confusion-table\"") != std::string::npos);   // export's matrix (best/metrics.json)
   CHECK(html.find(">int8") != std::string::npos);
 
   o.variants = {"int4"};

@@ -281,6 +281,21 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
     auto r = train_and_export(classify_spec().arch, how, d.path() / "model", nullptr);
     for (const char* k : {"val_f1", "val_f1_easy_ham_1", "val_f1_easy_ham_2", "val_f1_spam_1", "val_f1_spam_2"})
       CHECK(r.metrics.count(k) == 1);
+    // The confusion matrix agrees with the metrics: its diagonal is the accuracy, its
+    // rows hold each true label's examples.
+    REQUIRE(r.confusion["labels"].size() == 4);
+    for (const char* split : {"val", "test"}) {
+      const auto cm = r.confusion[split].get<std::vector<std::vector<int64_t>>>();
+      int64_t n = 0, diag = 0;
+      for (size_t i = 0; i < cm.size(); ++i) {
+        REQUIRE(cm[i].size() == 4);
+        for (int64_t v : cm[i]) n += v;
+        diag += cm[i][i];
+      }
+      CHECK(n == 8);   // validation and test hold 8 messages each
+      CHECK(static_cast<double>(diag) / static_cast<double>(n) ==
+            Approx(r.metrics.at(std::string(split) + "_accuracy")));
+    }
     auto m = load_exported_model(d.path() / "model");
     const std::vector<std::string> labels = {"easy-ham-1", "easy-ham-2", "spam-1", "spam-2"};
     CHECK(m.info.shape.num_classes == 4);

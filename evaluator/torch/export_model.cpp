@@ -267,6 +267,11 @@ ExportResult train_and_export(const CellArchitecture& arch, const ExportTraining
     // The same capped evaluation as a trial's, so the figures compare.
     for (auto split : {Split::val, Split::test})
       for (const auto& [k, v] : task->evaluate(model, split, eb, 4096, device)) res.metrics[k] = v;
+    if (task->kind() == "classify") {
+      res.confusion = {{"labels", task->labels()}, {"examples", 4096}};
+      for (auto split : {Split::val, Split::test})
+        res.confusion[to_string(split)] = classify_confusion(*task, model, split, eb, 4096, device);
+    }
   }
   res.metrics["latency_ms_b1"] = measure_latency_ms(model, *task, 1, device, bf16);
   model->eval();

@@ -69,6 +69,7 @@ struct ExportTraining {
 
 struct ExportResult {
   Metrics metrics;             // params, flops, latency_ms_b1, steps, train_loss, val_*, test_*
+  nlohmann::json confusion;    // classify: {"labels", "examples", "val", "test"} (rows: true label); else null
   std::string device;
   std::vector<std::filesystem::path> files;
 };

@@ -302,40 +302,47 @@ class ClassifyTask : public TextTask {
     return torch::nn::functional::cross_entropy(
         logits, b.labels, torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights_.to(logits.device())));
   }
-  Metrics evaluate(SeqModel& m, Split s, int64_t batch, int64_t max_examples, const torch::Device& dev) const override {
+  // [true][predicted] counts over the first max_examples of split s (0: all).
+  std::vector<std::vector<int64_t>> confusion(SeqModel& m, Split s, int64_t batch, int64_t max_examples,
+                                              const torch::Device& dev) const {
     const auto& d = data_[static_cast<int>(s)];
     int64_t n = static_cast<int64_t>(d.size());
     if (max_examples > 0) n = std::min(n, max_examples);
-    const size_t classes = labels_.size();
-    std::vector<int64_t> tp(classes), fp(classes), fn(classes);
-    int64_t correct = 0;
+    std::vector<std::vector<int64_t>> cm(labels_.size(), std::vector<int64_t>(labels_.size(), 0));
     for (int64_t i = 0; i < n; i += batch) {
       std::vector<const Example*> ex;
       for (int64_t j = i; j < std::min(n, i + batch); ++j) ex.push_back(&d[static_cast<size_t>(j)]);
       auto b = make_batch(ex).to(dev);
-      auto pred = m->classify(b.src, b.src_pad).argmax(-1).to(torch::kCPU);
-      auto lab = b.labels.to(torch::kCPU);
-      for (int64_t r = 0; r < pred.size(0); ++r) {
-        const auto p = static_cast<size_t>(pred[r].item<int64_t>()), y = static_cast<size_t>(lab[r].item<int64_t>());
-        correct += p == y;
-        if (p == y) {
-          ++tp[p];
-        } else {
-          ++fp[p];
-          ++fn[y];
-        }
-      }
+      auto pred = m->classify(b.src, b.src_pad).argmax(-1).to(torch::kCPU).contiguous();
+      auto lab = b.labels.to(torch::kCPU).contiguous();
+      for (int64_t r = 0; r < pred.size(0); ++r)
+        ++cm[static_cast<size_t>(lab[r].item<int64_t>())][static_cast<size_t>(pred[r].item<int64_t>())];
     }
+    return cm;
+  }
+  Metrics evaluate(SeqModel& m, Split s, int64_t batch, int64_t max_examples, const torch::Device& dev) const override {
+    const auto cm = confusion(m, s, batch, max_examples, dev);
+    const size_t classes = labels_.size();
+    int64_t n = 0, correct = 0;
     // F1 of each class (0 when it was never predicted nor present), and their mean
     // (macro-F1): every class counts alike however rare.
     const std::string p = to_string(s);
-    Metrics out = {{p + "_accuracy", static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, n))}};
+    Metrics out;
     double macro = 0;
     for (size_t c = 0; c < classes; ++c) {
-      const double f1 = tp[c] == 0 ? 0.0 : 2.0 * tp[c] / static_cast<double>(2 * tp[c] + fp[c] + fn[c]);
+      int64_t predicted = 0, actual = 0;
+      for (size_t k = 0; k < classes; ++k) {
+        predicted += cm[k][c];
+        actual += cm[c][k];
+      }
+      n += actual;
+      correct += cm[c][c];
+      const int64_t tp = cm[c][c], fp = predicted - tp, fn = actual - tp;
+      const double f1 = tp == 0 ? 0.0 : 2.0 * static_cast<double>(tp) / static_cast<double>(2 * tp + fp + fn);
       out[p + "_f1_" + keys_[c]] = f1;
       macro += f1;
     }
+    out[p + "_accuracy"] = static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, n));
     out[p + "_f1"] = macro / static_cast<double>(classes);
     return out;
   }
@@ -389,6 +396,13 @@ int64_t edit_distance(const std::vector<int64_t>& a, const std::vector<int64_t>&
 std::string TextTask::data_summary() const {
   return "  data: train " + std::to_string(size(Split::train)) + ", validation " + std::to_string(size(Split::val)) +
          ", test " + std::to_string(size(Split::test)) + " examples\n";
+}
+
+std::vector<std::vector<int64_t>> classify_confusion(const TextTask& task, SeqModel& model, Split s, int64_t batch,
+                                                     int64_t max_examples, const torch::Device& device) {
+  const auto* c = dynamic_cast<const ClassifyTask*>(&task);
+  if (!c) throw Error("a confusion matrix needs a classify task, this one is " + task.kind());
+  return c->confusion(model, s, batch, max_examples, device);
 }
 
 torch::Tensor greedy_decode(SeqModel& m, const torch::Tensor& src, const torch::Tensor& src_pad, int64_t steps,

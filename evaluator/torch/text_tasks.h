@@ -67,6 +67,12 @@ struct DecodeTokens {
 torch::Tensor greedy_decode(SeqModel& m, const torch::Tensor& src, const torch::Tensor& src_pad, int64_t steps,
                             DecodeTokens tokens, bool stop_early);
 
+// A classify task's confusion matrix over the first max_examples of a split (0: all):
+// [true label][predicted label] counts, labels in TextTask::labels() order. Error for
+// another task kind.
+std::vector<std::vector<int64_t>> classify_confusion(const TextTask& task, SeqModel& model, Split s, int64_t batch,
+                                                     int64_t max_examples, const torch::Device& device);
+
 // Levenshtein distance (phoneme error rate).
 int64_t edit_distance(const std::vector<int64_t>& a, const std::vector<int64_t>& b);
 
