@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,6 +10,7 @@
 #include "app/commands.h"
 #include "app/graphviz.h"
 #include "app/run_config.h"
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/file_manifest.h"
 #include "common/rng.h"
@@ -27,12 +27,8 @@ namespace {
 
 bool is_torch_task(const std::string& kind) { return kind == "lm" || kind == "g2p" || kind == "classify"; }
 
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  out.flush();
-  if (!out) throw Error("cannot write " + p.string());
-}
+// Whole or not at all, never through a symbolic link.
+void write_file(const fs::path& p, const std::string& text) { write_file_atomically(p, text); }
 
 nlohmann::json optional_number(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 

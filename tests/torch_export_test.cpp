@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/file_manifest.h"
 #include "evaluator/torch/export_model.h"
@@ -332,6 +333,22 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
 
 // Issue 13, defect 5: 20 flipped bytes in weights.pt loaded without complaint and
 // `predict` printed "? ? ?". The manifest written with the files catches it.
+TEST_CASE("model files are never written through a symbolic link", "[torch][export]") {
+  test::TempDir d("export");
+  const auto outside = d.write("outside.txt", "not yours");
+  std::filesystem::create_directories(d / "model");
+  for (const char* f : {"model.json", "weights.pt", "model.py"})
+    std::filesystem::create_symlink(outside, d / "model" / f);
+  auto model = build_model(classify_spec(), {257, 0, 2, 16});
+  write_model_files(model, classify_spec(), {257, 0, 2, 16}, "classify", d / "model", {}, {"ham", "spam"});
+  CHECK(read_file(outside) == "not yours");
+  for (const char* f : {"model.json", "weights.pt", "model.py"}) {
+    INFO(f);
+    CHECK_FALSE(std::filesystem::is_symlink(d / "model" / f));
+  }
+  CHECK(load_exported_model(d / "model").info.task == "classify");
+}
+
 TEST_CASE("flipped bytes in an exported weights.pt are refused on load", "[torch][export]") {
   test::TempDir d("export");
   torch::manual_seed(3);

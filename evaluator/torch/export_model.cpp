@@ -1,7 +1,6 @@
 #include "evaluator/torch/export_model.h"
 
 #include <chrono>
-#include <fstream>
 #include <ostream>
 
 #include "common/atomic_file.h"
@@ -187,12 +186,7 @@ std::vector<fs::path> write_model_files(const SeqModel& model, const ModelSpec& 
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
   const auto desc = model_description(spec, shape, task_kind, input_bytes, labels);
-  auto write = [](const fs::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) throw Error("cannot write " + p.string());
-  };
+  auto write = [](const fs::path& p, const std::string& text) { write_file_atomically(p, text); };
   std::vector<fs::path> files = {dir / "model.json", dir / "weights.pt", dir / "model.py"};
   write(files[0], desc.dump(2) + "\n");
   // Saved from the CPU in fp32: what model.py and load_weights read anywhere.

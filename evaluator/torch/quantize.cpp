@@ -60,8 +60,8 @@ int quantize_int8(SeqModel& model) {
 
 void save_int8_weights(const SeqModel& model, const std::string& path) {
   const auto layers = dense_layers(model);
+  torch::serialize::OutputArchive a;
   try {
-    torch::serialize::OutputArchive a;
     for (const auto& p : model->named_parameters())
       if (!is_dense_weight(layers, p.key())) a.write(p.key(), p.value().detach().to(torch::kCPU, torch::kFloat));
     for (const auto& [name, d] : layers) {
@@ -69,10 +69,10 @@ void save_int8_weights(const SeqModel& model, const std::string& path) {
       a.write(name + ".weight_int8", d->int8_weight());
       a.write(name + ".weight_scale", d->int8_scales());
     }
-    a.save_to(path);
   } catch (const c10::Error& e) {
     throw Error("cannot write int8 weights to " + path + ": " + e.what_without_backtrace());
   }
+  save_archive(a, path);
 }
 
 void load_int8_weights(SeqModel& model, const std::string& path) {

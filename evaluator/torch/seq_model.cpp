@@ -1,5 +1,8 @@
 #include "evaluator/torch/seq_model.h"
 
+#include <sstream>
+
+#include "common/atomic_file.h"
 #include "common/error.h"
 
 namespace mctsnas::torchnas {
@@ -140,14 +143,20 @@ double SeqModelImpl::flops(int64_t s, int64_t t) const {
 
 SeqModel build_model(const ModelSpec& spec, const ModelShape& shape) { return SeqModel(spec, shape); }
 
-void save_weights(const SeqModel& model, const std::string& path) {
+void save_archive(torch::serialize::OutputArchive& archive, const std::string& path) {
+  std::ostringstream bytes;
   try {
-    torch::serialize::OutputArchive archive;
-    model->save(archive);
-    archive.save_to(path);
+    archive.save_to(bytes);
   } catch (const c10::Error& e) {
     throw Error("cannot write weights to " + path + ": " + e.what_without_backtrace());
   }
+  write_file_atomically(path, bytes.str());
+}
+
+void save_weights(const SeqModel& model, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  model->save(archive);
+  save_archive(archive, path);
 }
 
 void load_weights(SeqModel& model, const std::string& path) {

@@ -69,6 +69,9 @@ TORCH_MODULE(SeqModel);
 // non-causal op in a decoder, cross-attention without encoder, bad shape).
 SeqModel build_model(const ModelSpec& spec, const ModelShape& shape);
 
+// Writes an archive to `path` as the project writes every file: whole or not at all,
+// never through a symbolic link (common/atomic_file.h). Error naming the file.
+void save_archive(torch::serialize::OutputArchive& archive, const std::string& path);
 void save_weights(const SeqModel& model, const std::string& path);
 // Loads weights saved by save_weights into a model built from the same spec/shape;
 // Error naming the file when it does not fit.
