@@ -27,9 +27,6 @@ namespace {
 
 bool is_torch_task(const std::string& kind) { return kind == "lm" || kind == "g2p" || kind == "classify"; }
 
-// Whole or not at all, never through a symbolic link.
-void write_file(const fs::path& p, const std::string& text) { write_file_atomically(p, text); }
-
 nlohmann::json optional_number(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 // What one export works from: the run, its config and space, the chosen trial.
@@ -68,12 +65,12 @@ ExportJob plan_export(const ExportOptions& o) {
 
 // architecture.yaml, cells.dot and, when Graphviz can draw it, cells.svg.
 void write_architecture_files(const ExportJob& job, std::ostream& out) {
-  write_file(job.dir / "architecture.yaml", arch_to_yaml(*job.space, job.arch));
+  write_file_atomically(job.dir / "architecture.yaml", arch_to_yaml(*job.space, job.arch));
   const std::string dot = to_dot(*job.space, job.arch);
-  write_file(job.dir / "cells.dot", dot);
+  write_file_atomically(job.dir / "cells.dot", dot);
   const SvgDrawing svg = render_dot_svg(dot);
   if (svg.problem.empty()) {
-    write_file(job.dir / "cells.svg", svg.svg);
+    write_file_atomically(job.dir / "cells.svg", svg.svg);
   } else {
     std::error_code ec;
     fs::remove(job.dir / "cells.svg", ec);   // not an older drawing of another trial
@@ -167,7 +164,7 @@ ExportOutcome run_export(const ExportOptions& o, std::ostream& out) {
   nlohmann::json metrics;
   metrics["trial"] = trial_json(job, o.rank);
   metrics["export"] = res.has_model ? export_model(job, o, out) : table_note(job, out);
-  write_file(job.dir / "metrics.json", metrics.dump(2) + "\n");
+  write_file_atomically(job.dir / "metrics.json", metrics.dump(2) + "\n");
   write_manifest(job.dir);   // sizes and CRC-32 of every file, checked when they are read back
   list_written(job.dir, out);
   return res;

@@ -16,7 +16,7 @@
 #include "common/error.h"
 #include "runtime/inventory.h"
 #ifdef MCTSNAS_HAVE_TORCH
-#include "evaluator/torch/export_model.h"
+#include "evaluator/torch/export_use.h"
 #endif
 
 namespace mctsnas {
@@ -77,10 +77,7 @@ NodeCpus node_cpus(const Inventory& inv, int want) {
 // Only JSON: this process forks the instances, so it must not start LibTorch's threads.
 std::string model_task(const fs::path& model_dir) {
 #ifdef MCTSNAS_HAVE_TORCH
-  const fs::path file = model_dir / "model.json";
-  const auto j = nlohmann::json::parse(read_file(file), nullptr, false);
-  if (j.is_discarded()) throw Error(file.string() + ": not valid JSON");
-  return torchnas::read_model_description(j, file.string()).task;
+  return torchnas::read_exported_model_info(model_dir).task;
 #else
   (void)model_dir;
   throw Error("serve-plan runs LibTorch models, and this mctsnas was built without it (rebuild with -DMCTSNAS_WITH_TORCH=ON)");

@@ -3,24 +3,17 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
-#include <ctime>
 #include <ostream>
 #include <set>
+
+#include "app/trial_log.h"
+#include "runtime/inline_pool.h"
 #ifdef MCTSNAS_HAVE_TORCH
 #include <torch/version.h>
 #endif
 
 namespace mctsnas {
 namespace {
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 nlohmann::json choice_json(const ServeChoice& c, double p99_target_ms) {
   const auto& s = *c.setting;
@@ -78,7 +71,7 @@ void emit(YAML::Emitter& e, const nlohmann::json& j) {
 
 nlohmann::json machine_json(const Inventory& inv) {
   const auto all = to_json(inv);
-  nlohmann::json m = {{"measured_at", utc_now()}, {"cpu", all["cpu"]}, {"numa_nodes", all["numa_nodes"]},
+  nlohmann::json m = {{"measured_at", utc_time_of_clock(run_clock_seconds())}, {"cpu", all["cpu"]}, {"numa_nodes", all["numa_nodes"]},
                       {"gpus", all["gpus"]}, {"nvidia_driver", inv.nvidia_driver},
                       {"driver_cuda_version", inv.driver_cuda_version},
                       {"cuda_runtime", inv.cuda_runtime ? inv.cuda_runtime->version : ""},

@@ -82,8 +82,10 @@ nlohmann::json receive(Instance& in, double timeout_s) {
   pollfd p{in.fd, POLLIN, 0};
   const int r = ::poll(&p, 1, static_cast<int>(timeout_s * 1000));
   if (r == 0) throw Error("an instance did not answer within " + std::to_string(static_cast<int>(timeout_s)) + " s");
+  // The instance may still run: stop_all kills and reaps it.
+  if (r < 0) throw Error(std::string("serve-plan: poll: ") + std::strerror(errno));
   std::string msg;
-  if (r < 0 || recv_control(in.fd, msg, nullptr) <= 0) {
+  if (recv_control(in.fd, msg, nullptr) <= 0) {
     int status = 0;
     ::waitpid(in.pid, &status, 0);
     in.pid = -1;
@@ -106,12 +108,6 @@ void stop_all(std::vector<Instance>& group) {
   group.clear();
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
-
 void record_loads(SettingResult& r, const std::vector<nlohmann::json>& loaded) {
   std::vector<double> first, second, to_device;
   for (const auto& l : loaded) {
@@ -120,9 +116,9 @@ void record_loads(SettingResult& r, const std::vector<nlohmann::json>& loaded) {
     to_device.push_back(l.at("to_device_ms").get<double>());
     r.params = l.at("params").get<int64_t>();
   }
-  r.first_load_ms = median(first);
-  r.second_load_ms = median(second);
-  r.to_device_ms = median(to_device);
+  r.first_load_ms = percentile(first, 0.5);
+  r.second_load_ms = percentile(second, 0.5);
+  r.to_device_ms = percentile(to_device, 0.5);
 }
 
 // One batch size: every instance ready, then go together, then their figures pooled.

@@ -78,15 +78,27 @@ std::vector<ManifestEntry> parse_manifest(std::string_view text, const std::stri
   return out;
 }
 
-void verify_manifest(const fs::path& dir, const std::vector<std::string>& required) {
+namespace {
+
+std::vector<ManifestEntry> listed_entries(const fs::path& dir, const std::vector<std::string>& required) {
   const fs::path file = dir / kManifestFile;
   if (!fs::exists(file))
     throw Error(file.string() + ": missing, so the exported files cannot be checked; export the run again");
-  const auto entries = parse_manifest(read_file(file), file.string());
+  auto entries = parse_manifest(read_file(file), file.string());
   for (const auto& r : required)
     if (std::none_of(entries.begin(), entries.end(), [&](const ManifestEntry& e) { return e.name == r; }))
       throw Error(file.string() + ": does not list " + r + "; export the run again");
-  for (const auto& e : entries) {
+  return entries;
+}
+
+}  // namespace
+
+void require_in_manifest(const fs::path& dir, const std::vector<std::string>& required) {
+  (void)listed_entries(dir, required);
+}
+
+void verify_manifest(const fs::path& dir, const std::vector<std::string>& required) {
+  for (const auto& e : listed_entries(dir, required)) {
     const fs::path p = dir / e.name;
     if (!fs::is_regular_file(p)) throw Error(p.string() + ": missing (listed in " + kManifestFile + "); export again");
     ManifestEntry now = describe(p);

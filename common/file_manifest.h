@@ -30,4 +30,8 @@ std::vector<ManifestEntry> parse_manifest(std::string_view text, const std::stri
 // its size and CRC-32. Error naming the file that differs (or the missing manifest).
 void verify_manifest(const std::filesystem::path& dir, const std::vector<std::string>& required);
 
+// Only the first half: the manifest lists each of `required` (for a file learnt after
+// verify_manifest checked every listed one).
+void require_in_manifest(const std::filesystem::path& dir, const std::vector<std::string>& required);
+
 }  // namespace mctsnas

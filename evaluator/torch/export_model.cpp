@@ -186,9 +186,8 @@ std::vector<fs::path> write_model_files(const SeqModel& model, const ModelSpec& 
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
   const auto desc = model_description(spec, shape, task_kind, input_bytes, labels);
-  auto write = [](const fs::path& p, const std::string& text) { write_file_atomically(p, text); };
   std::vector<fs::path> files = {dir / "model.json", dir / "weights.pt", dir / "model.py"};
-  write(files[0], desc.dump(2) + "\n");
+  write_file_atomically(files[0], desc.dump(2) + "\n");
   // Saved from the CPU in fp32: what model.py and load_weights read anywhere.
   auto cpu = build_model(spec, shape);
   {
@@ -197,7 +196,7 @@ std::vector<fs::path> write_model_files(const SeqModel& model, const ModelSpec& 
     for (auto& p : cpu->named_parameters()) p.value().copy_(src[p.key()].to(torch::kCPU, torch::kFloat));
   }
   save_weights(cpu, files[1].string());
-  write(files[2], pytorch_module_source(desc));
+  write_file_atomically(files[2], pytorch_module_source(desc));
   write_manifest(dir);   // load_exported_model checks it
   return files;
 }

@@ -33,7 +33,7 @@ void require_task(const LoadedModel& m, const std::string& task, const char* wha
 
 }  // namespace
 
-LoadedModel load_exported_model(const fs::path& dir) {
+ExportedModelInfo read_exported_model_info(const fs::path& dir) {
   const auto json_path = dir / "model.json";
   if (!fs::exists(json_path)) throw Error(json_path.string() + ": missing (export the run first: mctsnas export RUN_DIR)");
   verify_manifest(dir, {"model.json"});   // a damaged file is an error, not "? ? ?"
@@ -43,9 +43,14 @@ LoadedModel load_exported_model(const fs::path& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(json_path.string() + ": not valid JSON (" + e.what() + ")");
   }
+  return read_model_description(j, json_path.string());
+}
+
+LoadedModel load_exported_model(const fs::path& dir) {
   LoadedModel m;
-  m.info = read_model_description(j, json_path.string());
-  verify_manifest(dir, {"model.json", m.info.weights});
+  m.info = read_exported_model_info(dir);
+  // verify_manifest checked every listed file; the weights named in model.json must be one.
+  require_in_manifest(dir, {m.info.weights});
   const auto weights_path = dir / m.info.weights;
   m.model = build_model(m.info.spec, m.info.shape);
   if (m.info.variant == "int8") load_int8_weights(m.model, weights_path.string());

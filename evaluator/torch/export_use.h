@@ -15,6 +15,11 @@ struct LoadedModel {
   SeqModel model{nullptr};
 };
 
+// DIR/model.json's description, after the manifest has checked every exported file;
+// Error naming the file when one is missing, damaged or does not fit. No LibTorch work:
+// serve-plan reads it in the process that forks its instances.
+ExportedModelInfo read_exported_model_info(const std::filesystem::path& dir);
+
 // Reads DIR/model.json and DIR/weights.pt; Error naming the file when either is
 // missing or does not fit.
 LoadedModel load_exported_model(const std::filesystem::path& dir);

@@ -1,7 +1,5 @@
 #include "evaluator/torch/serve_instance.h"
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <exception>
 
@@ -12,6 +10,7 @@
 #include "evaluator/torch/compat.h"
 #include "evaluator/torch/export_use.h"
 #include "evaluator/torch/serve_request.h"
+#include "evaluator/torch/torch_evaluator.h"
 
 namespace mctsnas::torchnas {
 namespace {
@@ -19,12 +18,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-
-int64_t peak_rss_bytes() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<int64_t>(u.ru_maxrss) * 1024;
-}
 
 // The model to serve: the export itself (loaded twice, both timed: the first load in
 // a process pays LibTorch's first-use costs), or its reference Transformer.
@@ -52,9 +45,8 @@ LoadedModel load(const InstanceSpec& s, const torch::Device& dev, InstanceChanne
 nlohmann::json run_batch(LoadedModel& m, const InstanceSpec& s, int64_t batch, const torch::Device& dev,
                          InstanceChannel& ch) {
   const ServeRequest host = make_serve_request(m.info, batch);
-  auto once = [&] {
-    torchc::sync(serve(m.model, host.to(dev)).to(torch::kCPU));
-  };
+  // Reading the answer back to the host waits for the GPU, as a server must.
+  auto once = [&] { (void)serve(m.model, host.to(dev)).to(torch::kCPU); };
   for (int i = 0; i < s.warmup; ++i) once();
   if (s.gpu >= 0) torchc::cuda_reset_peak_memory(s.gpu);
   ch.send({{"ready", batch}});
@@ -70,7 +62,7 @@ nlohmann::json run_batch(LoadedModel& m, const InstanceSpec& s, int64_t batch, c
           {"ms", ms},
           {"elapsed_s", ms_since(start) / 1000},
           {"gpu_peak_bytes", s.gpu >= 0 ? torchc::cuda_peak_allocated(s.gpu) : 0},
-          {"rss_bytes", peak_rss_bytes()}};
+          {"rss_bytes", host_peak_rss_bytes()}};
 }
 
 }  // namespace

@@ -313,10 +313,11 @@ class ClassifyTask : public TextTask {
       std::vector<const Example*> ex;
       for (int64_t j = i; j < std::min(n, i + batch); ++j) ex.push_back(&d[static_cast<size_t>(j)]);
       auto b = make_batch(ex).to(dev);
-      auto pred = m->classify(b.src, b.src_pad).argmax(-1).to(torch::kCPU).contiguous();
-      auto lab = b.labels.to(torch::kCPU).contiguous();
-      for (int64_t r = 0; r < pred.size(0); ++r)
-        ++cm[static_cast<size_t>(lab[r].item<int64_t>())][static_cast<size_t>(pred[r].item<int64_t>())];
+      const auto pred = m->classify(b.src, b.src_pad).argmax(-1).to(torch::kCPU);
+      const auto lab = b.labels.to(torch::kCPU);
+      const auto p = pred.accessor<int64_t, 1>();
+      const auto y = lab.accessor<int64_t, 1>();
+      for (int64_t r = 0; r < pred.size(0); ++r) ++cm[static_cast<size_t>(y[r])][static_cast<size_t>(p[r])];
     }
     return cm;
   }

@@ -15,13 +15,13 @@
 
 namespace mctsnas {
 namespace torchnas {
-namespace {
-
 int64_t host_peak_rss_bytes() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return static_cast<int64_t>(u.ru_maxrss) * 1024;
 }
+
+namespace {
 
 // The final scoring pass is capped so a trial's evaluation stays a small part of
 // its time; the cap is the same for every trial, so scores compare.

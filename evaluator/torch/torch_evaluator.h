@@ -70,6 +70,9 @@ class TorchEvaluator : public Evaluator {
 
 // Forward latency in milliseconds (median of several runs after warm-up) of the
 // model on `batch` full-length examples.
+// This process's peak resident memory (getrusage), bytes.
+int64_t host_peak_rss_bytes();
+
 double measure_latency_ms(SeqModel& model, const TextTask& task, int64_t batch, const torch::Device& device, bool bf16);
 
 }  // namespace torchnas
