@@ -21,6 +21,7 @@
 
 #include <yaml-cpp/depthguard.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -77,6 +78,43 @@ void check_classify_files(const config::Context& ctx, const TaskOptions& t) {
                              "(your files), not both");
 }
 
+// Whether lower is better for a metric, when the config does not say: error rates,
+// bits per character, losses, sizes and latencies.
+Goal automatic_goal(const std::string& metric) {
+  static const char* lower_is_better[] = {"per", "bpc", "loss", "error", "latency", "params", "flops", "wer"};
+  bool minimize = false;
+  for (const char* w : lower_is_better) minimize |= metric.find(w) != std::string::npos;
+  return minimize ? Goal::minimize : Goal::maximize;
+}
+
+// objective.metrics (a Pareto search) and the single metric that ranks the best trial:
+// the defaults that depend on the task, every name checked against what it reports.
+void resolve_objective(const config::Context& ctx, RunOptions& r) {
+  ObjectiveOptions& o = r.objective;
+  if (o.metrics.size() == 1)
+    ctx.fail_at("objective.metrics", "a Pareto search needs two or more metrics; for one, set objective.metric");
+  if (!o.goals.empty() && o.goals.size() != o.metrics.size())
+    ctx.fail_at("objective.goals", "needs one goal per objective.metrics entry (" + std::to_string(o.metrics.size()) +
+                                       "), got " + std::to_string(o.goals.size()));
+  for (size_t i = 0; i < o.metrics.size(); ++i)
+    if (auto why = objective_metric_problem(r.task, o.metrics[i]); !why.empty())
+      ctx.fail_at("objective.metrics[" + std::to_string(i) + "]", why);
+  if (o.goals.empty()) o.goals.assign(o.metrics.size(), Goal::automatic);
+  for (size_t i = 0; i < o.metrics.size(); ++i)
+    if (o.goals[i] == Goal::automatic) o.goals[i] = automatic_goal(o.metrics[i]);
+  if (o.metric.empty()) o.metric = o.metrics.empty() ? default_objective_metric(r.task) : o.metrics.front();
+  if (auto why = objective_metric_problem(r.task, o.metric); !why.empty()) ctx.fail_at("objective.metric", why);
+  auto it = std::find(o.metrics.begin(), o.metrics.end(), o.metric);
+  if (!o.metrics.empty() && it == o.metrics.end())
+    ctx.fail_at("objective.metric", "'" + o.metric + "' ranks the best trial of a Pareto search, so it must be one "
+                                    "of objective.metrics");
+  const Goal listed = it == o.metrics.end() ? Goal::automatic : o.goals[static_cast<size_t>(it - o.metrics.begin())];
+  if (o.goal == Goal::automatic) o.goal = listed == Goal::automatic ? automatic_goal(o.metric) : listed;
+  if (listed != Goal::automatic && o.goal != listed)
+    ctx.fail_at("objective.goal", "says " + std::string(name_of(o.goal)) + " for '" + o.metric +
+                                      "', objective.goals says " + std::string(name_of(listed)));
+}
+
 // Checks between fields, and defaults that depend on other fields.
 void check_cross_fields(const config::Context& ctx, RunOptions& o) {
   if (o.space.kind == SpaceKind::categorical) {
@@ -107,17 +145,7 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
                 "must be <= search.evolution.population (" +
                     std::to_string(o.search.evolution.population) + "), got " +
                     std::to_string(o.search.evolution.tournament));
-  // Defaults that depend on other sections: the task's own metric, and whether
-  // lower is better for it (error rates, bits per character, sizes, latencies).
-  if (o.objective.metric.empty()) o.objective.metric = default_objective_metric(o.task);
-  if (auto why = objective_metric_problem(o.task, o.objective.metric); !why.empty())
-    ctx.fail_at("objective.metric", why);
-  if (o.objective.goal == Goal::automatic) {
-    static const char* lower_is_better[] = {"per", "bpc", "loss", "error", "latency", "params", "flops", "wer"};
-    bool minimize = false;
-    for (const char* w : lower_is_better) minimize |= o.objective.metric.find(w) != std::string::npos;
-    o.objective.goal = minimize ? Goal::minimize : Goal::maximize;
-  }
+  resolve_objective(ctx, o);
 }
 
 bool is_key_char(char ch) {

@@ -16,6 +16,8 @@ std::unique_ptr<Evaluator> make_evaluator(const RunOptions& options, const Searc
     t.path = task.table;
     t.key_column = task.key_column;
     t.score_column = task.score_column;
+    if (!task.cost_columns.params.empty()) t.metric_columns.emplace_back("params", task.cost_columns.params);
+    if (!task.cost_columns.flops.empty()) t.metric_columns.emplace_back("flops", task.cost_columns.flops);
     return std::make_unique<TabularEvaluator>(space, t);
   }
   if (task.kind == "lm" || task.kind == "g2p" || task.kind == "classify") {

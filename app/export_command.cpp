@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -41,26 +42,31 @@ struct ExportJob {
   fs::path dir;
 };
 
-ExportJob plan_export(const ExportOptions& o) {
+// The run, its config and space: what every export of a run shares.
+ExportJob open_export(const ExportOptions& o) {
   if (o.retrain_steps && *o.retrain_steps < 1)
     throw Error("--retrain-steps must be >= 1, got " + std::to_string(*o.retrain_steps));
   ExportJob job;
   job.run = read_run(o.run_dir);
   job.config = load_run_config(o.run_dir);
   job.minimize = job.run.has_summary ? job.run.summary.minimize : job.config.objective.goal == Goal::minimize;
-  job.trial = &ranked_trial(job.run, job.minimize, o.rank);
   job.space = make_space(job.config.space);
-  job.arch = trial_architecture(*job.space, *job.trial,
-                                (o.run_dir / "trials.jsonl").string() + ":" + std::to_string(job.trial->line));
   if (o.retrain_steps && !is_torch_task(job.config.task.kind))
     throw Error("--retrain-steps: task.kind " + job.config.task.kind + " trains no model (only lm, g2p and classify do)");
   job.metric = job.run.summary.metric.empty() ? job.config.objective.metric : job.run.summary.metric;
-  job.dir = o.out ? *o.out : o.run_dir / "best";
+  return job;
+}
+
+// Points the job at one trial and the directory it goes to (created; its compressed
+// variants, which belong to the model this export replaces, removed).
+void choose_trial(ExportJob& job, const TrialRecord& trial, const fs::path& dir) {
+  job.trial = &trial;
+  job.arch = trial_architecture(*job.space, trial, (job.run.dir / "trials.jsonl").string() + ":" + std::to_string(trial.line));
+  job.dir = dir;
   std::error_code ec;
   fs::create_directories(job.dir, ec);
   if (ec) throw Error("cannot create " + job.dir.string() + ": " + ec.message());
-  fs::remove_all(job.dir / "compressed", ec);   // variants of the model this export replaces
-  return job;
+  fs::remove_all(job.dir / "compressed", ec);
 }
 
 // architecture.yaml, cells.dot and, when Graphviz can draw it, cells.svg.
@@ -78,10 +84,10 @@ void write_architecture_files(const ExportJob& job, std::ostream& out) {
   }
 }
 
-nlohmann::json trial_json(const ExportJob& job, int rank) {
+nlohmann::json trial_json(const ExportJob& job, std::optional<int> rank) {
   nlohmann::json tm = nlohmann::json::object();
   for (const auto& [k, v] : job.trial->metrics) tm[k] = optional_number(v);
-  return {{"id", job.trial->id},       {"rank", rank},
+  return {{"id", job.trial->id},       {"rank", rank ? nlohmann::json(*rank) : nlohmann::json()},
           {"arch", job.trial->arch},   {"metric", job.metric},
           {"goal", job.minimize ? "minimize" : "maximize"},
           {"score", *job.trial->score}, {"metrics", tm}};
@@ -155,19 +161,48 @@ const TrialRecord& ranked_trial(const RunData& run, bool minimize, int rank) {
   return *ok[static_cast<size_t>(rank - 1)];
 }
 
-ExportOutcome run_export(const ExportOptions& o, std::ostream& out) {
-  const ExportJob job = plan_export(o);
-  out << "exporting trial " << job.trial->id << " (rank " << o.rank << ", " << job.metric << " " << *job.trial->score
-      << ") to " << job.dir.string() << "\n";
+ExportOutcome export_trial(const ExportJob& job, const ExportOptions& o, std::optional<int> rank, std::ostream& out) {
+  out << "exporting trial " << job.trial->id << " (" << (rank ? "rank " + std::to_string(*rank) : "Pareto set")
+      << ", " << job.metric << " " << *job.trial->score << ") to " << job.dir.string() << "\n";
   write_architecture_files(job, out);
   ExportOutcome res{job.dir, job.trial->id, is_torch_task(job.config.task.kind)};
   nlohmann::json metrics;
-  metrics["trial"] = trial_json(job, o.rank);
+  metrics["trial"] = trial_json(job, rank);
   metrics["export"] = res.has_model ? export_model(job, o, out) : table_note(job, out);
   write_file_atomically(job.dir / "metrics.json", metrics.dump(2) + "\n");
   write_manifest(job.dir);   // sizes and CRC-32 of every file, checked when they are read back
   list_written(job.dir, out);
   return res;
+}
+
+ExportOutcome run_export(const ExportOptions& o, std::ostream& out) {
+  ExportJob job = open_export(o);
+  choose_trial(job, ranked_trial(job.run, job.minimize, o.rank), o.out ? *o.out : o.run_dir / "best");
+  return export_trial(job, o, o.rank, out);
+}
+
+std::vector<ExportOutcome> run_export_pareto(const ExportOptions& o, std::ostream& out) {
+  ExportJob job = open_export(o);
+  const std::string summary = (o.run_dir / "summary.json").string();
+  if (!job.run.summary.pareto)
+    throw Error(summary + ": no Pareto set: --pareto exports the set of a search with objective.metrics (two or more); "
+                          "this run optimized " + job.metric + " alone (export its best without --pareto)");
+  std::map<int64_t, const TrialRecord*> by_id;
+  for (const auto& t : job.run.trials) by_id[t.id] = &t;
+  const fs::path root = o.out ? *o.out : o.run_dir / "best" / "pareto";
+  std::error_code ec;
+  if (!o.out) fs::remove_all(root, ec);   // members of an older front; a user's --out is never emptied
+  std::vector<ExportOutcome> done;
+  for (const auto& m : job.run.summary.pareto->trials) {
+    auto it = by_id.find(m.id);
+    if (it == by_id.end() || it->second->status != TrialStatus::ok || !it->second->score)
+      throw Error(summary + ": pareto.trials lists trial " + std::to_string(m.id) +
+                  ", which trials.jsonl has not as an ok trial");
+    choose_trial(job, *it->second, root / std::to_string(m.id));
+    done.push_back(export_trial(job, o, std::nullopt, out));
+  }
+  out << "exported the Pareto set: " << done.size() << " trial(s) in " << root.string() << "\n";
+  return done;
 }
 
 fs::path exported_model_dir(const fs::path& run_dir, const std::string& variant) {
@@ -202,7 +237,11 @@ void add_export_command(CLI::App& app, int& code) {
   auto out = std::make_shared<std::string>();
   auto steps = std::make_shared<int64_t>(0);
   cmd->add_option("RUN_DIR", *dir, "Run directory, e.g. results/<name>-<time>")->required();
-  cmd->add_option("--rank", o->rank, "Export the K-th best ok trial (1 = best)")->default_val(1);
+  auto* rank_opt = cmd->add_option("--rank", o->rank, "Export the K-th best ok trial (1 = best)")->default_val(1);
+  auto* pareto = cmd->add_flag("--pareto", o->pareto,
+                               "Export every trial of the run's Pareto set (objective.metrics) to "
+                               "RUN_DIR/best/pareto/<trial>/ (or DIR/<trial>/ with --out)");
+  pareto->excludes(rank_opt);
   auto* out_opt = cmd->add_option("--out", *out, "Output directory (default RUN_DIR/best)");
   auto* steps_opt = cmd->add_option("--retrain-steps", *steps,
                                     "Train this many steps on the training split (default: the run's train.steps)");
@@ -211,7 +250,10 @@ void add_export_command(CLI::App& app, int& code) {
       o->run_dir = *dir;
       if (out_opt->count()) o->out = fs::path(*out);
       if (steps_opt->count()) o->retrain_steps = *steps;
-      run_export(*o, std::cout);
+      if (o->pareto)
+        run_export_pareto(*o, std::cout);
+      else
+        run_export(*o, std::cout);
       return 0;
     });
   });

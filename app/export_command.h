@@ -1,5 +1,5 @@
 #pragma once
-// `mctsnas export RUN_DIR [--rank K] [--out DIR] [--retrain-steps N]`: the K-th best
+// `mctsnas export RUN_DIR [--rank K | --pareto] [--out DIR] [--retrain-steps N]`: the K-th best
 // ok trial of a run, as files a user takes home, in RUN_DIR/best/ (or DIR):
 //   architecture.yaml, cells.dot, cells.svg (when Graphviz `dot` is installed),
 //   metrics.json, and for LibTorch tasks the model trained again in this process
@@ -10,6 +10,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/run_options.h"
 #include "app/run_reader.h"
@@ -25,6 +26,7 @@ struct ExportOptions {
   int rank = 1;                                // 1 = the best ok trial
   std::optional<std::filesystem::path> out;    // default RUN_DIR/best
   std::optional<int64_t> retrain_steps;        // default: the run's train.steps
+  bool pareto = false;                         // export the Pareto set instead (run_export_pareto)
 };
 
 struct ExportOutcome {
@@ -39,6 +41,10 @@ const TrialRecord& ranked_trial(const RunData& run, bool minimize, int rank);
 
 // Throws Error on bad input; progress lines go to `out`.
 ExportOutcome run_export(const ExportOptions& options, std::ostream& out);
+// Every member of a Pareto search's set (summary.json's `pareto`) to
+// RUN_DIR/best/pareto/<trial>/ (emptied first), or to OUT/<trial>/ with options.out;
+// metrics.json's rank is null. Error for a run without a Pareto set.
+std::vector<ExportOutcome> run_export_pareto(const ExportOptions& options, std::ostream& out);
 
 // RUN_DIR/best (checked to hold an exported model) for generate/predict, or with a
 // `variant` other than fp32 its compressed copy RUN_DIR/best/compressed/<variant>;

@@ -34,6 +34,7 @@ RunListing listing_of(const fs::path& dir) {
       l.best_score = s.best->score;
       l.best_id = s.best->id;
     }
+    if (s.pareto) l.front_size = s.pareto->trials.size();
     if (auto pid = RunLock::holder(dir)) {
       l.state = "running (pid " + std::to_string(*pid) + ")";
     } else if (s.state == "finished") {
@@ -88,10 +89,10 @@ int run_ls(const fs::path& root, std::ostream& out, std::ostream& err) {
     return 0;
   }
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"RUN", "NAME", "ALGORITHM", "TRIALS", "BEST", "STATE"});
+  rows.push_back({"RUN", "NAME", "ALGORITHM", "TRIALS", "BEST", "FRONT", "STATE"});
   for (const auto& r : runs) {
     if (!r.error.empty()) {
-      rows.push_back({r.dir, "-", "-", "-", "-", "unreadable: " + r.error});
+      rows.push_back({r.dir, "-", "-", "-", "-", "-", "unreadable: " + r.error});
       continue;
     }
     std::string trials = std::to_string(r.trials_finished) + "/" +
@@ -102,7 +103,7 @@ int run_ls(const fs::path& root, std::ostream& out, std::ostream& err) {
       if (r.best_id) best += " (#" + std::to_string(*r.best_id) + ")";
     }
     rows.push_back({r.dir, r.name.empty() ? "-" : r.name, r.algorithm.empty() ? "-" : r.algorithm,
-                    trials, best, r.state});
+                    trials, best, r.front_size ? std::to_string(*r.front_size) : std::string("-"), r.state});
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows)

@@ -22,6 +22,7 @@ struct RunListing {
   std::string metric;
   std::optional<double> best_score;
   std::optional<int64_t> best_id;
+  std::optional<size_t> front_size;   // a Pareto search: members of its Pareto set
   // running (pid N) (a live process holds its run.lock) | finished |
   // resumable (not finished, has tree.ckpt) | interrupted (neither).
   std::string state;

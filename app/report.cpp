@@ -362,6 +362,30 @@ void pareto_section(Page& p, const ReportData& d) {
   p.add("</section>\n");
 }
 
+// A Pareto search (objective.metrics): the set it searched for, as summary.json
+// lists it and `export --pareto` exports it.
+void search_front_section(Page& p, const RunPareto& front) {
+  p.add("<section id=\"search-front\"><h2>Pareto set of the search (" + std::to_string(front.trials.size()) +
+        " trials)</h2>\n<p class=\"sub\">The search traded off");
+  for (size_t i = 0; i < front.metrics.size(); ++i)
+    p.add(std::string(i ? (i + 1 == front.metrics.size() ? " and " : ", ") : " ") + esc(front.metrics[i]) +
+          (front.minimize[i] ? " (lower is better)" : " (higher is better)"));
+  p.add(". No finished trial is at least as good in every one of them and better in one. "
+        "<code>mctsnas export RUN --pareto</code> exports each.</p>\n<table id=\"search-front-table\"><tr>" +
+        th("trial", true));
+  for (const auto& m : front.metrics) p.add(th(m, true));
+  p.add(th("architecture") + "</tr>\n");
+  for (const auto& t : front.trials) {
+    p.add("<tr>" + td(std::to_string(t.id), true));
+    for (const auto& m : front.metrics) {
+      auto it = t.metrics.find(m);
+      p.add(td(metric_value_text(m, it == t.metrics.end() ? std::nullopt : it->second), true));
+    }
+    p.add(arch_td(t.arch) + "</tr>\n");
+  }
+  p.add("</table>\n</section>\n");
+}
+
 void facts_section(Page& p, const RunData& run, const std::optional<double>& best_score,
                    const std::optional<int64_t>& best_id, const std::string& best_arch) {
   const RunSummary& s = run.summary;
@@ -702,6 +726,7 @@ std::string render_report(const RunData& run, const ReportOptions& options) {
   progress_section(p, d);
   learning_curves_section(p, d);
   tradeoffs_section(p, d);
+  if (run.summary.pareto) search_front_section(p, *run.summary.pareto);
   pareto_section(p, d);
   status_section(p, d);
   top_trials_section(p, d);

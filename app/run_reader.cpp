@@ -157,6 +157,31 @@ bool is_run_dir(const fs::path& dir) {
          (fs::exists(dir / "summary.json", ec) || fs::exists(dir / "trials.jsonl", ec));
 }
 
+RunPareto read_pareto(const json& p, const std::string& where) {
+  if (!p.is_object()) bad(where, "pareto", "an object {metrics, goals, trials}");
+  RunPareto out;
+  const json* metrics = find(p, "metrics");
+  const json* goals = find(p, "goals");
+  const json* trials = find(p, "trials");
+  if (!metrics || !metrics->is_array() || !goals || !goals->is_array() || goals->size() != metrics->size() ||
+      !trials || !trials->is_array())
+    bad(where, "pareto", "an object {metrics: [names], goals: [one per metric], trials: [...]}");
+  for (const json& m : *metrics) {
+    if (!m.is_string()) bad(where, "pareto.metrics", "a list of metric names");
+    out.metrics.push_back(m.get<std::string>());
+  }
+  for (const json& g : *goals) {
+    if (g != "maximize" && g != "minimize") bad(where, "pareto.goals", "a list of maximize or minimize");
+    out.minimize.push_back(g == "minimize");
+  }
+  for (const json& t : *trials) {
+    if (!t.is_object()) bad(where, "pareto.trials", "a list of objects {id, arch, metrics}");
+    out.trials.push_back({required_integer(t, "id", where + ": pareto.trials"), string_or(t, "arch", where),
+                          metric_map(t, "metrics", where + ": pareto.trials")});
+  }
+  return out;
+}
+
 RunSummary read_summary(const fs::path& file) {
   const std::string where = file.string();
   json j;
@@ -200,6 +225,7 @@ RunSummary read_summary(const fs::path& file) {
     base.metrics = metric_map(*b, "metrics", where + ": baseline");
     s.baseline = base;
   }
+  if (const json* p = find(j, "pareto"); p && !p->is_null()) s.pareto = read_pareto(*p, where);
   s.version = string_or(j, "mctsnas_version", where);
   return s;
 }

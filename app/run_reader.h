@@ -53,6 +53,18 @@ struct RunBaseline {
   std::map<std::string, std::optional<double>> metrics;
 };
 
+// A Pareto search's set (summary.json's `pareto`, app/pareto_set.h).
+struct RunParetoMember {
+  int64_t id = 0;
+  std::string arch;
+  std::map<std::string, std::optional<double>> metrics;
+};
+struct RunPareto {
+  std::vector<std::string> metrics;
+  std::vector<bool> minimize;          // per metric
+  std::vector<RunParetoMember> trials; // by id
+};
+
 struct RunSummary {
   std::string name;
   std::string algorithm;
@@ -65,6 +77,7 @@ struct RunSummary {
   double wall_seconds = 0;
   std::string state;             // running | finished | interrupted
   std::optional<RunBaseline> baseline;
+  std::optional<RunPareto> pareto;     // a Pareto search (objective.metrics)
   std::string version;
 };
 

@@ -16,6 +16,7 @@
 #include "app/cost_constraints.h"
 #include "app/evaluator_factory.h"
 #include "app/pool_factory.h"
+#include "app/pareto_set.h"
 #include "app/progress.h"
 #include "app/report.h"
 #include "app/run_lock.h"
@@ -28,6 +29,7 @@
 #include "evaluator/trial_json.h"
 #include "runtime/inline_pool.h"
 #include "runtime/stop_signals.h"
+#include "search/multi_objective.h"
 #include "search/searcher.h"
 #include "space/space_options.h"
 
@@ -125,6 +127,9 @@ class SearchLoop {
   // at the end. A failure here is a warning; it never stops the search.
   void write_outputs(const std::string& state);
   double reward_of(const TrialResult& r) const;
+  void observe_in_searcher(const TrialOutcome& o, double reward);
+  // A resumed Pareto search: the set of the trials observed before the checkpoint.
+  void rebuild_pareto_set(const std::string& log_text, uint64_t observed_bytes);
   bool better(double score) const;
   double elapsed() const { return elapsed_before_ + (run_clock_seconds() - started_); }
   // Seconds of the run (across resumes) at run_clock_seconds() == 0.
@@ -147,6 +152,8 @@ class SearchLoop {
   SearchedSpace searched_;   // the space as the searcher walks it (up-front constraints)
   std::unique_ptr<Evaluator> evaluator_;
   std::unique_ptr<Searcher> searcher_;
+  ScalarizingSearcher* multi_ = nullptr;   // searcher_, when objective.metrics asks for a Pareto search
+  std::optional<ParetoSet> pareto_;        // with multi_
   std::unique_ptr<TrialPool> pool_;
   AppendFile log_;
 
@@ -234,8 +241,16 @@ void SearchLoop::replay_log_tail(const CheckpointState& ck) {
     std::string text = read_file(dir_ / "trials.jsonl");
     log_crc_.update(text);
     crc_bytes_ = text.size();
+    if (pareto_) rebuild_pareto_set(text, ck.trials_bytes);
   }
   for (auto& t : tail) recorded_.emplace(t.outcome.id, std::move(t));
+}
+
+void SearchLoop::rebuild_pareto_set(const std::string& log_text, uint64_t observed_bytes) {
+  uint64_t complete = 0;
+  const std::string_view observed = std::string_view(log_text).substr(0, observed_bytes);
+  for (const auto& t : parse_trial_log_tail(observed, {}, *space_, (dir_ / "trials.jsonl").string(), complete))
+    if (!std::isnan(reward_of(t.outcome.result))) pareto_->add(t.outcome.id, space_->key(t.outcome.arch), t.outcome.result.metrics);
 }
 
 void SearchLoop::open_resumed() {
@@ -340,11 +355,21 @@ void SearchLoop::observe(TrialOutcome o, std::optional<size_t> logged_bytes) {
     best_arch_ = o.arch;
     new_best = true;
   }
-  searcher_->observe(Proposal{o.id, o.arch}, reward);
+  observe_in_searcher(o, reward);
   in_flight_.erase(o.id);
   dirty_ = true;
   write_summary("running");   // `ls`, scripts and the report's reader see every trial
   show_progress(new_best);
+}
+
+// A Pareto search's searcher takes every objective metric; the Pareto set is kept here.
+void SearchLoop::observe_in_searcher(const TrialOutcome& o, double reward) {
+  const Proposal p{o.id, o.arch};
+  if (!multi_) return searcher_->observe(p, reward);
+  Objectives rewards = std::isnan(reward) ? Objectives{} : pareto_->rewards(o.result.metrics);
+  if (rewards.empty()) rewards.assign(cfg_.objective.metrics.size(), std::nan(""));
+  multi_->observe_objectives(p, rewards);
+  if (!std::isnan(reward)) pareto_->add(o.id, space_->key(o.arch), o.result.metrics);
 }
 
 void SearchLoop::show_progress(bool new_best) {
@@ -421,6 +446,7 @@ void SearchLoop::write_summary(const std::string& state) const {
   j["algorithm"] = cfg_.search.algorithm;
   j["space"] = space_->kind();
   j["objective"] = {{"metric", cfg_.objective.metric}, {"goal", name_of(cfg_.objective.goal)}};
+  if (pareto_) j["pareto"] = pareto_->to_json();
   j["trials_finished"] = observed_;
   j["trials_failed_here"] = failed_;
   j["trials_target"] = target_;
@@ -535,6 +561,13 @@ void SearchLoop::setup() {
     searched_ = constrain(cfg_, *space_);   // may load a cost table
   }
   searcher_ = make_searcher(cfg_.search, searched_.of(*space_), cfg_.seed);
+  if (cfg_.objective.metrics.size() >= 2) {   // a Pareto search
+    auto multi = std::make_unique<ScalarizingSearcher>(std::move(searcher_),
+                                                       static_cast<int>(cfg_.objective.metrics.size()), cfg_.seed);
+    multi_ = multi.get();
+    searcher_ = std::move(multi);
+    pareto_.emplace(cfg_.objective);
+  }
   PoolSetup pool_setup;   // in-process or worker processes, as resources.isolation says
   pool_setup.run_dir = dir_;
   pool_setup.stop_now = o_.stop_now;

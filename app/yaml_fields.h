@@ -160,6 +160,12 @@ class Reader {
       read_scalar(ctx_, n, p, v, c, std::numeric_limits<T>::min(),
                   std::numeric_limits<T>::max());
       value = static_cast<T>(v);
+    } else if constexpr (NamedEnum<T>) {   // a list's element (a field's own enum has its own field())
+      std::string text(name_of(value));
+      Check ec = c;
+      ec.allowed = enum_name_list<T>();
+      read_scalar(ctx_, n, p, text, ec);
+      value = *enum_from_name<T>(text);
     } else {
       static_assert(sizeof(T) == 0, "config: no YAML reader for this field type");
     }
@@ -255,6 +261,8 @@ class Writer {
       out_ << std::to_string(value);
     } else if constexpr (std::is_integral_v<T>) {
       out_ << scalar_text(static_cast<int64_t>(value), c);
+    } else if constexpr (NamedEnum<T>) {
+      write_string(std::string(name_of(value)));
     } else {
       static_assert(sizeof(T) == 0, "config: no YAML writer for this field type");
     }

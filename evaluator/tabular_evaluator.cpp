@@ -14,6 +14,20 @@
 
 namespace mctsnas {
 
+std::vector<double> TabularEvaluator::read_metric_values(const CsvRecord& rec, const std::vector<int>& cols,
+                                                         const std::string& where) const {
+  std::vector<double> out;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    const std::string& text = rec.fields[static_cast<size_t>(cols[i])];
+    auto v = parse_csv_number(text);
+    if (!v)
+      throw Error(where + options_.metric_columns[i].first + " '" + text + "' in column '" +
+                  options_.metric_columns[i].second + "' is not a finite number");
+    out.push_back(*v);
+  }
+  return out;
+}
+
 TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOptions& options, const CsvOptions& limits)
     : space_(space), options_(options) {
   const std::string file = options_.path.string();
@@ -27,6 +41,9 @@ TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOption
       throw Error(file + ":" + std::to_string(records[0].line) + ": column '" + h + "' appears twice in the header");
   const int key_col = csv_column(header, options_.key_column, "key", file);
   const int score_col = csv_column(header, options_.score_column, "score", file, options_.key_column);
+  std::vector<int> metric_cols;
+  for (const auto& [metric, column] : options_.metric_columns)
+    metric_cols.push_back(csv_column(header, column, metric, file, options_.key_column));
 
   std::unordered_map<std::string, int> first_line;
   scores_.reserve(records.size());
@@ -55,6 +72,7 @@ TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOption
     if (!inserted)
       throw Error(where + "duplicate key '" + key + "' (first on line " + std::to_string(it->second) + ")");
     scores_.emplace(key, *score);
+    if (!metric_cols.empty()) metric_values_.emplace(key, read_metric_values(rec, metric_cols, where));
   }
   if (scores_.empty()) throw Error(file + ": table has a header but no data rows");
 }
@@ -72,6 +90,8 @@ TrialResult TabularEvaluator::evaluate(const Architecture& arch, const TrialBudg
       result.status = TrialStatus::ok;
       result.score = *s;
       result.metrics[options_.score_column] = *s;
+      if (auto it = metric_values_.find(key); it != metric_values_.end())
+        for (size_t i = 0; i < it->second.size(); ++i) result.metrics[options_.metric_columns[i].first] = it->second[i];
     } else {
       result.status = TrialStatus::invalid;
       result.error = "architecture '" + key + "' is not in table " + options_.path.string();

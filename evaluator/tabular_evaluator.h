@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "evaluator/csv_reader.h"
 #include "evaluator/evaluator.h"
@@ -16,6 +18,9 @@ struct TabularOptions {
   std::filesystem::path path;
   std::string key_column = "arch";
   std::string score_column = "test_accuracy";
+  // Further columns each trial reports as metrics (metric name, column): the cost
+  // columns (task.cost_columns), so a multi-objective search can trade them off.
+  std::vector<std::pair<std::string, std::string>> metric_columns = {};
 };
 
 class TabularEvaluator final : public Evaluator {
@@ -34,9 +39,13 @@ class TabularEvaluator final : public Evaluator {
   double best_score(bool maximize) const;
 
  private:
+  std::vector<double> read_metric_values(const CsvRecord& rec, const std::vector<int>& cols,
+                                         const std::string& where) const;
+
   const SearchSpace& space_;
   TabularOptions options_;
   std::unordered_map<std::string, double> scores_;
+  std::unordered_map<std::string, std::vector<double>> metric_values_;   // per key, one per metric_columns
 };
 
 }  // namespace mctsnas

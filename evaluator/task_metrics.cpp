@@ -19,7 +19,12 @@ std::vector<std::string> quality_metrics(const std::string& kind) {
 }  // namespace
 
 std::vector<std::string> objective_metrics(const TaskOptions& task) {
-  if (task.kind == "table") return {task.score_column};
+  if (task.kind == "table") {   // the score column, then the cost columns it names (tabular_evaluator.h)
+    std::vector<std::string> out = {task.score_column};
+    if (!task.cost_columns.params.empty()) out.push_back("params");
+    if (!task.cost_columns.flops.empty()) out.push_back("flops");
+    return out;
+  }
   const auto quality = quality_metrics(task.kind);
   if (quality.empty()) return {};
   std::vector<std::string> out;
@@ -41,7 +46,7 @@ std::string objective_metric_problem(const TaskOptions& task, const std::string&
   if (task.kind == "table")
     return "'" + metric + "' is not what this task reports: a task.kind table run scores each trial by its " +
            "task.score_column, '" + task.score_column + "' (set objective.metric to it, or task.score_column " +
-           "to the column you mean)";
+           "to the column you mean), and reports params and flops when task.cost_columns names their columns";
   std::string names;
   for (const auto& m : all) names += (names.empty() ? "" : ", ") + m;
   return "'" + metric + "' is not a metric of task.kind " + task.kind + " (it reports: " + names + ")";

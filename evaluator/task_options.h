@@ -87,9 +87,14 @@ struct ConstraintOptions {
   std::optional<double> max_latency_ms;
 };
 
+// One metric: the search maximizes or minimizes it. Two or more in `metrics`: the
+// search looks for their Pareto front (search/multi_objective.h), and `metric` (by
+// default the first of them) ranks the single best trial.
 struct ObjectiveOptions {
-  std::string metric;             // default: task.score_column for tables, else the task's metric
+  std::string metric;             // default: metrics[0], else task.score_column for tables, else the task's metric
   Goal goal = Goal::automatic;
+  std::vector<std::string> metrics;   // empty or >= 2
+  std::vector<Goal> goals;            // one per metric; empty: each resolved as goal auto
   ConstraintOptions constraints;
 };
 
@@ -144,6 +149,8 @@ template <class V> void bind_fields(V& v, ConstraintOptions& o) {
 template <class V> void bind_fields(V& v, ObjectiveOptions& o) {
   v.field("metric", o.metric);   // "" = the task's default (filled in by the loader)
   v.field("goal", o.goal);
+  v.field("metrics", o.metrics, config::Check().no_repeats());
+  v.field("goals", o.goals);
   v.field("constraints", o.constraints);
 }
 

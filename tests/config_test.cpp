@@ -481,3 +481,40 @@ TEST_CASE("objective defaults follow the task: metric and goal", "[config]") {
   auto forced = load_config_text("task: {kind: g2p}\nobjective: {metric: val_per, goal: maximize}\n", "c.yaml");
   CHECK(forced.objective.goal == Goal::maximize);
 }
+
+TEST_CASE("objective.metrics: a Pareto search's metrics and goals, resolved and checked", "[config]") {
+  auto two = load_config_text("task: {kind: g2p}\nobjective: {metrics: [val_per, latency_ms_b1]}\n", "c.yaml");
+  CHECK(two.objective.metrics == std::vector<std::string>{"val_per", "latency_ms_b1"});
+  CHECK(two.objective.goals == std::vector<Goal>{Goal::minimize, Goal::minimize});
+  CHECK(two.objective.metric == "val_per");   // ranks the single best trial
+  CHECK(two.objective.goal == Goal::minimize);
+  auto back = load_config_text(resolved_yaml(two), "resolved.yaml");
+  CHECK(back.objective.goals == two.objective.goals);
+  CHECK(resolved_yaml(back) == resolved_yaml(two));
+
+  auto table = load_config_text("task: {table: t.csv, cost_columns: {params: conv_weights}}\n"
+                                "objective: {metrics: [params, test_accuracy], goals: [minimize, maximize],"
+                                " metric: test_accuracy}\n", "c.yaml");
+  CHECK(table.objective.goal == Goal::maximize);
+  CHECK(table.objective.goals == std::vector<Goal>{Goal::minimize, Goal::maximize});
+
+  const std::string g2p = "task: {kind: g2p}\n";
+  CHECK(error_of(g2p + "objective: {metrics: [val_per]}\n") ==
+        "bad.yaml:2:22: objective.metrics: a Pareto search needs two or more metrics; for one, set objective.metric");
+  CHECK(error_of(g2p + "objective: {metrics: [val_per, val_per]}\n") ==
+        "bad.yaml:2:32: objective.metrics[1]: repeated entry 'val_per'");
+  CHECK(error_of(g2p + "objective: {metrics: [val_per, params], goals: [minimize]}\n") ==
+        "bad.yaml:2:48: objective.goals: needs one goal per objective.metrics entry (2), got 1");
+  CHECK(error_of(g2p + "objective: {metrics: [val_per, params], goals: [minimize, smaller]}\n") ==
+        "bad.yaml:2:59: objective.goals[1]: unknown value 'smaller' (expected one of: auto, maximize, minimize)");
+  CHECK_THAT(error_of(g2p + "objective: {metrics: [val_per, size]}\n"),
+             Catch::StartsWith("bad.yaml:2:32: objective.metrics[1]: 'size' is not a metric of task.kind g2p"));
+  CHECK(error_of(g2p + "objective: {metrics: [val_per, params], metric: val_word_acc}\n") ==
+        "bad.yaml:2:49: objective.metric: 'val_word_acc' ranks the best trial of a Pareto search, so it must be "
+        "one of objective.metrics");
+  CHECK(error_of(g2p + "objective: {metrics: [val_per, params], goal: maximize}\n") ==
+        "bad.yaml:2:47: objective.goal: says maximize for 'val_per', objective.goals says minimize");
+  // A table reports params only when task.cost_columns names the column.
+  CHECK_THAT(error_of("task: {table: t.csv}\nobjective: {metrics: [test_accuracy, params]}\n"),
+             Catch::Contains("objective.metrics[1]: 'params' is not what this task reports"));
+}

@@ -15,6 +15,7 @@
 #include "app/config_loader.h"
 #include "app/export_command.h"
 #include "app/generate_command.h"
+#include "app/ls_command.h"
 #include "app/predict_command.h"
 #include "app/search_run.h"
 #include "common/error.h"
@@ -140,6 +141,51 @@ TEST_CASE("export ranks by objective.goal: minimize exports the lowest score", "
   const int last = static_cast<int>(scores.size());
   run_export({run, last, d / "worst", std::nullopt}, out);
   CHECK(read_json(d / "worst" / "metrics.json")["trial"]["score"].get<double>() == scores.back());
+}
+
+TEST_CASE("export --pareto exports every member of a Pareto search's set; ls counts them", "[export]") {
+  test::TempDir d("export");
+  RunOptions cfg = nb201_options(Goal::maximize, 40);
+  cfg.task.cost_columns.params = "conv_weights";
+  cfg.objective.metrics = {"test_accuracy", "params"};
+  cfg.objective.goals = {Goal::maximize, Goal::minimize};
+  const auto run = make_run(cfg, d / "run");
+  const auto front = read_json(run / "summary.json")["pareto"]["trials"];
+  REQUIRE(front.size() >= 2);
+  test::write_text(run / "best" / "pareto" / "999999" / "metrics.json", "{}");   // a member of an older front
+
+  std::ostringstream out;
+  ExportOptions o{run, 1, std::nullopt, std::nullopt};
+  o.pareto = true;
+  const auto done = run_export_pareto(o, out);
+  REQUIRE(done.size() == front.size());
+  CHECK_FALSE(fs::exists(run / "best" / "pareto" / "999999"));
+  for (size_t i = 0; i < front.size(); ++i) {
+    const fs::path dir = run / "best" / "pareto" / std::to_string(front[i]["id"].get<int64_t>());
+    CHECK(done[i].dir == dir);
+    const auto m = read_json(dir / "metrics.json");
+    CHECK(m["trial"]["id"] == front[i]["id"]);
+    CHECK(m["trial"]["rank"].is_null());
+    CHECK(m["trial"]["metrics"]["params"] == front[i]["metrics"]["params"]);
+    CHECK_NOTHROW(verify_manifest(dir, {"architecture.yaml", "metrics.json"}));
+  }
+  CHECK_THAT(out.str(), Catch::Contains("exported the Pareto set: " + std::to_string(front.size()) + " trial(s)"));
+
+  const auto listed = list_runs(run);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].front_size == front.size());
+
+  // A single-objective run has no set to export.
+  const auto single = make_run(nb201_options(Goal::maximize, 10), d / "single");
+  ExportOptions s{single, 1, std::nullopt, std::nullopt};
+  s.pareto = true;
+  CHECK_THROWS_WITH(run_export_pareto(s, out),
+                    Catch::Contains("summary.json: no Pareto set: --pareto exports the set of a search with "
+                                    "objective.metrics"));
+  CHECK_FALSE(list_runs(single)[0].front_size);
+  const auto [rc, err] = cli("export " + run.string() + " --pareto --rank 2", d / "err.txt");
+  CHECK(rc == 2);
+  CHECK_THAT(err, Catch::Contains("--rank excludes --pareto"));
 }
 
 TEST_CASE("export, generate and predict reject bad run directories with one-line errors", "[export]") {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -300,4 +301,81 @@ TEST_CASE("a prefix-tree run writes its most visited path and its report", "[sea
   CHECK(path[0] == "(no decision yet)");
   CHECK(path[1].get<std::string>().rfind("edge_", 0) == 0);   // "edge_1_0=<op>": the first decision made
   CHECK(fs::exists(d / "r" / "report.html"));
+}
+
+namespace {
+
+RunOptions pareto_options(const std::string& algorithm, uint64_t seed, int64_t trials, int parallel) {
+  RunOptions o = nb201_options(algorithm, seed, trials, parallel);
+  o.task.cost_columns.params = "conv_weights";
+  o.objective.metrics = {"test_accuracy", "params"};
+  o.objective.goals = {Goal::maximize, Goal::minimize};
+  return o;
+}
+
+// The ids of the ok trials in trials.jsonl that no other ok trial dominates, by brute force.
+std::vector<uint64_t> front_of_log(const fs::path& jsonl) {
+  std::vector<std::pair<uint64_t, std::pair<double, double>>> pts;
+  std::ifstream in(jsonl);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["status"] != "ok") continue;
+    pts.push_back({j["id"].get<uint64_t>(), {j["metrics"]["test_accuracy"].get<double>(),
+                                             j["metrics"]["params"].get<double>()}});
+  }
+  std::vector<uint64_t> front;
+  for (const auto& [id, p] : pts) {
+    bool dominated = false;
+    for (const auto& [other, q] : pts)
+      dominated |= q.first >= p.first && q.second <= p.second && (q.first > p.first || q.second < p.second);
+    if (!dominated) front.push_back(id);
+  }
+  std::sort(front.begin(), front.end());
+  return front;
+}
+
+std::vector<uint64_t> front_of_summary(const fs::path& summary) {
+  std::vector<uint64_t> ids;
+  const auto j = nlohmann::json::parse(read_file(summary));   // (kept alive through the loop)
+  for (const auto& t : j.at("pareto").at("trials")) ids.push_back(t["id"]);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("a Pareto search lists its front in summary.json, resumed or not", "[search_run]") {
+  for (std::string algo : {"mcts", "evolution"}) {
+    DYNAMIC_SECTION(algo) {
+      test::TempDir d;
+      auto cfg = pareto_options(algo, 4, 60, 3);
+      CHECK(run(cfg, d / "full", false).finished);
+      const auto front = front_of_log(d / "full" / "trials.jsonl");
+      CHECK(front.size() >= 3);
+      CHECK(front_of_summary(d / "full" / "summary.json") == front);
+      auto s = nlohmann::json::parse(read_file(d / "full" / "summary.json"));
+      CHECK(s["pareto"]["metrics"] == nlohmann::json{"test_accuracy", "params"});
+      CHECK(s["pareto"]["goals"] == nlohmann::json{"maximize", "minimize"});
+      // Cheap architectures are searched too, not only the most accurate ones.
+      double cheapest = 1e9;
+      for (const auto& t : s["pareto"]["trials"]) cheapest = std::min(cheapest, t["metrics"]["params"].get<double>());
+      CHECK(cheapest <= 10);
+
+      run(cfg, d / "part", false, 11);
+      for (int i = 0; i < 3; ++i) run(cfg, d / "part", true, 13);
+      CHECK(run(cfg, d / "part", true).finished);
+      CHECK(test::trial_lines_without_times(d / "part" / "trials.jsonl") ==
+            test::trial_lines_without_times(d / "full" / "trials.jsonl"));
+      CHECK(front_of_summary(d / "part" / "summary.json") == front);
+
+      auto other = cfg;
+      other.seed = 5;
+      run(other, d / "other", false);
+      CHECK(test::trial_lines_without_times(d / "other" / "trials.jsonl") !=
+            test::trial_lines_without_times(d / "full" / "trials.jsonl"));
+    }
+  }
+  test::TempDir d;
+  run(nb201_options("mcts", 4, 10), d / "single", false);
+  CHECK_FALSE(nlohmann::json::parse(read_file(d / "single" / "summary.json")).contains("pareto"));
 }

@@ -1,0 +1,26 @@
+#pragma once
+// Pareto dominance, fronts and hypervolume of objective vectors. Every component is
+// "higher is better": callers negate the metrics they minimize, as the search loop
+// does for rewards (search/searcher.h).
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace mctsnas {
+
+using Objectives = std::vector<double>;
+
+// a is at least as good as b everywhere and better somewhere.
+bool dominates(std::span<const double> a, std::span<const double> b);
+
+// Indices of the points no other point dominates, in input order. Equal points are
+// all kept: neither dominates the other.
+std::vector<size_t> pareto_front(const std::vector<Objectives>& points);
+
+// The volume dominated by the points and bounded by `reference` (a point not better
+// than the reference in every component adds nothing). Exact, by slicing along the
+// last component (O(n^(d-1) log n) for n points in d components): meant for fronts of
+// hundreds of points in 2 or 3 objectives.
+double hypervolume(const std::vector<Objectives>& points, std::span<const double> reference);
+
+}  // namespace mctsnas
