@@ -19,6 +19,7 @@ constexpr double kRho = 0.05;
 ScalarizingSearcher::ScalarizingSearcher(std::unique_ptr<Searcher> inner, int objectives, uint64_t seed)
     : inner_(std::move(inner)), objectives_(objectives), seed_(seed) {
   MCTSNAS_CHECK(inner_ && objectives_ >= 2, "ScalarizingSearcher needs a searcher and at least two objectives");
+  seen_.resize(static_cast<size_t>(objectives_));
 }
 
 std::vector<double> ScalarizingSearcher::weights(uint64_t id) const {
@@ -35,8 +36,13 @@ double ScalarizingSearcher::scalarize(uint64_t id, std::span<const double> rewar
   const std::vector<double> w = weights(id);
   double worst = 0, sum = 0;
   for (size_t i = 0; i < w.size(); ++i) {
-    const double range = hi_.empty() ? 0 : hi_[i] - lo_[i];
-    const double shortfall = range > 0 ? (hi_[i] - rewards[i]) / range : 0;
+    const std::vector<double>& seen = seen_[i];
+    const double n = static_cast<double>(seen.size());
+    // Mid-rank among the observed values: 0 for the best seen, near 1 for the worst.
+    const auto below = std::lower_bound(seen.begin(), seen.end(), rewards[i]);
+    const auto upto = std::upper_bound(below, seen.end(), rewards[i]);
+    const double beaten = static_cast<double>(below - seen.begin()) + 0.5 * static_cast<double>(upto - below);
+    const double shortfall = n > 0 ? 1.0 - beaten / n : 0;
     worst = std::max(worst, w[i] * shortfall);
     sum += w[i] * shortfall;
   }
@@ -54,31 +60,23 @@ void ScalarizingSearcher::observe_objectives(const Proposal& p, std::span<const 
     inner_->observe(p, std::nan(""));
     return;
   }
-  if (hi_.empty()) {
-    lo_.assign(rewards.begin(), rewards.end());
-    hi_ = lo_;
-  }
-  for (size_t i = 0; i < rewards.size(); ++i) {
-    lo_[i] = std::min(lo_[i], rewards[i]);
-    hi_[i] = std::max(hi_[i], rewards[i]);
-  }
+  for (size_t i = 0; i < rewards.size(); ++i)
+    seen_[i].insert(std::upper_bound(seen_[i].begin(), seen_[i].end(), rewards[i]), rewards[i]);
   inner_->observe(p, scalarize(p.id, rewards));
 }
 
 void ScalarizingSearcher::save(ByteWriter& out) const {
-  out.put_vector(lo_);
-  out.put_vector(hi_);
+  for (const auto& v : seen_) out.put_vector(v);
   inner_->save(out);
 }
 
 void ScalarizingSearcher::load(ByteReader& in) {
-  const auto n = static_cast<uint64_t>(objectives_);
-  lo_ = in.get_vector<double>(n);
-  hi_ = in.get_vector<double>(n);
-  bool ok = lo_.size() == hi_.size() && (lo_.empty() || lo_.size() == n);
-  for (size_t i = 0; ok && i < lo_.size(); ++i) ok = std::isfinite(lo_[i]) && std::isfinite(hi_[i]) && lo_[i] <= hi_[i];
-  if (!ok)
-    in.fail("the observed ranges of " + std::to_string(objectives_) + " objectives are damaged");
+  for (auto& v : seen_) {
+    v = in.get_vector<double>();
+    const bool ok = std::is_sorted(v.begin(), v.end()) &&
+                    std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+    if (!ok || v.size() != seen_[0].size()) in.fail("the observed values of the objectives are damaged");
+  }
   inner_->load(in);
 }
 

@@ -41,7 +41,7 @@ class ScalarizingSearcher final : public Searcher {
   std::unique_ptr<Searcher> inner_;
   int objectives_;
   uint64_t seed_;
-  std::vector<double> lo_, hi_;   // per objective: the worst and best observed; empty before the first
+  std::vector<std::vector<double>> seen_;   // per objective: the observed values, ascending
 };
 
 }  // namespace mctsnas
