@@ -563,7 +563,7 @@ void SearchLoop::setup() {
   searcher_ = make_searcher(cfg_.search, searched_.of(*space_), cfg_.seed);
   if (cfg_.objective.metrics.size() >= 2) {   // a Pareto search
     auto multi = std::make_unique<ScalarizingSearcher>(std::move(searcher_),
-                                                       static_cast<int>(cfg_.objective.metrics.size()), cfg_.seed);
+                                                       static_cast<int>(cfg_.objective.metrics.size()));
     multi_ = multi.get();
     searcher_ = std::move(multi);
     pareto_.emplace(cfg_.objective);

@@ -37,6 +37,7 @@ const int kCheckpoints[] = {50, 100, 300};
 
 struct Args {
   int seeds = 100, k = 1;
+  double ref_quantile = 0.5;   // of the table's accuracies: the reference point's accuracy
   uint64_t first_seed = 1000;
   std::string table = std::string(MCTSNAS_SOURCE_DIR) + "/data/nb201_cifar10.csv";
   std::vector<std::string> only;
@@ -51,6 +52,7 @@ Args parse_args(int argc, char** argv) {
     if (flag == "--seeds") a.seeds = std::stoi(v);
     else if (flag == "--first-seed") a.first_seed = std::stoull(v);
     else if (flag == "--k") a.k = std::stoi(v);
+    else if (flag == "--ref-quantile") a.ref_quantile = std::stod(v);
     else if (flag == "--table") a.table = v;
     else if (flag == "--only") a.only = split(v, ',');
     else throw Error("unknown argument '" + flag + "'");
@@ -86,7 +88,7 @@ std::vector<Architecture> all_architectures(const SearchSpace& space) {
   }
 }
 
-Problem load_problem(const Nb201Space& space, const std::string& path) {
+Problem load_problem(const Nb201Space& space, const std::string& path, double ref_quantile) {
   TabularEvaluator table(space, TabularOptions{path, "arch", "test_accuracy", {{"params", "conv_weights"}}});
   Problem p;
   std::vector<double> acc;
@@ -98,7 +100,7 @@ Problem load_problem(const Nb201Space& space, const std::string& path) {
     acc.push_back(r.score);
     max_cost = std::max(max_cost, r.metrics.at("params"));
   }
-  p.reference = {bench::quantile(acc, 0.5), -(max_cost + 1)};
+  p.reference = {bench::quantile(acc, ref_quantile), -(max_cost + 1)};
   std::vector<Objectives> all;
   for (const auto& [k, v] : p.points) all.push_back(v);
   p.best_volume = hypervolume(all, p.reference);
@@ -110,7 +112,7 @@ std::vector<double> run_one(const std::string& algo, const Nb201Space& space, co
   SearchOptions o;
   o.algorithm = algo == "acc_only" ? "mcts" : algo;
   auto inner = make_searcher(o, space, seed);
-  ScalarizingSearcher multi(make_searcher(o, space, seed), 2, seed);
+  ScalarizingSearcher multi(make_searcher(o, space, seed), 2);
   Searcher& s = algo == "acc_only" ? *inner : static_cast<Searcher&>(multi);
   std::vector<Objectives> seen;
   std::vector<double> out;
@@ -153,7 +155,7 @@ void print_row(const std::string& algo, const Args& a, const Nb201Space& space, 
 int main(int argc, char** argv) try {
   const Args a = parse_args(argc, argv);
   Nb201Space space;
-  const Problem p = load_problem(space, a.table);
+  const Problem p = load_problem(space, a.table, a.ref_quantile);
   std::printf("table %s: %zu entries; objectives test_accuracy (max) and conv_weights (min); reference point "
               "(%.4f, %.0f); whole-table hypervolume %.4f; %d seeds (%llu..), k = %d\n",
               a.table.c_str(), p.points.size(), p.reference[0], -p.reference[1], p.best_volume, a.seeds,

@@ -4,49 +4,28 @@
 #include <cmath>
 
 #include "common/error.h"
-#include "common/rng.h"
 
 namespace mctsnas {
 
-namespace {
-
-// ParEGO's augmentation: a small weighted sum keeps weakly dominated points from
-// tying with the points that dominate them.
-constexpr double kRho = 0.05;
-
-}  // namespace
-
-ScalarizingSearcher::ScalarizingSearcher(std::unique_ptr<Searcher> inner, int objectives, uint64_t seed)
-    : inner_(std::move(inner)), objectives_(objectives), seed_(seed) {
+ScalarizingSearcher::ScalarizingSearcher(std::unique_ptr<Searcher> inner, int objectives)
+    : inner_(std::move(inner)), objectives_(objectives) {
   MCTSNAS_CHECK(inner_ && objectives_ >= 2, "ScalarizingSearcher needs a searcher and at least two objectives");
-  seen_.resize(static_cast<size_t>(objectives_));
 }
 
-std::vector<double> ScalarizingSearcher::weights(uint64_t id) const {
-  // Exponential spacings normalized: uniform on the simplex.
-  Rng rng(seed_ ^ (0x9e3779b97f4a7c15ULL * (id + 1)));
-  std::vector<double> w(static_cast<size_t>(objectives_));
-  double sum = 0;
-  for (double& x : w) sum += x = -std::log(1.0 - rng.uniform());
-  for (double& x : w) x = sum > 0 ? x / sum : 1.0 / objectives_;
-  return w;
-}
-
-double ScalarizingSearcher::scalarize(uint64_t id, std::span<const double> rewards) const {
-  const std::vector<double> w = weights(id);
-  double worst = 0, sum = 0;
-  for (size_t i = 0; i < w.size(); ++i) {
-    const std::vector<double>& seen = seen_[i];
-    const double n = static_cast<double>(seen.size());
-    // Mid-rank among the observed values: 0 for the best seen, near 1 for the worst.
-    const auto below = std::lower_bound(seen.begin(), seen.end(), rewards[i]);
-    const auto upto = std::upper_bound(below, seen.end(), rewards[i]);
-    const double beaten = static_cast<double>(below - seen.begin()) + 0.5 * static_cast<double>(upto - below);
-    const double shortfall = n > 0 ? 1.0 - beaten / n : 0;
-    worst = std::max(worst, w[i] * shortfall);
-    sum += w[i] * shortfall;
-  }
-  return -(worst + kRho * sum);
+double ScalarizingSearcher::reward_of(std::span<const double> y) const {
+  double dominated_by = 0;
+  for (const auto& o : observed_) dominated_by += dominates(o, y);
+  if (dominated_by > 0) return -dominated_by / static_cast<double>(observed_.size() + 1);
+  // Reference: just below the worst value seen in each objective, y included, so
+  // every point of the front has a volume.
+  std::vector<double> ref(y.begin(), y.end());
+  for (const auto& o : observed_)
+    for (size_t i = 0; i < ref.size(); ++i) ref[i] = std::min(ref[i], o[i]);
+  for (double& r : ref) r -= 1e-9 * std::max(1.0, std::abs(r));
+  std::vector<Objectives> with = front_;
+  with.emplace_back(y.begin(), y.end());
+  const double after = hypervolume(with, ref);
+  return after > 0 ? (after - hypervolume(front_, ref)) / after : 0;
 }
 
 void ScalarizingSearcher::observe(const Proposal& p, double reward) {
@@ -54,28 +33,42 @@ void ScalarizingSearcher::observe(const Proposal& p, double reward) {
   inner_->observe(p, reward);
 }
 
-void ScalarizingSearcher::observe_objectives(const Proposal& p, std::span<const double> rewards) {
+double ScalarizingSearcher::observe_objectives(const Proposal& p, std::span<const double> rewards) {
   MCTSNAS_CHECK(rewards.size() == static_cast<size_t>(objectives_), "observe_objectives: wrong number of rewards");
-  if (std::any_of(rewards.begin(), rewards.end(), [](double r) { return !std::isfinite(r); })) {
-    inner_->observe(p, std::nan(""));
-    return;
+  double r = std::nan("");
+  if (std::all_of(rewards.begin(), rewards.end(), [](double x) { return std::isfinite(x); })) {
+    r = reward_of(rewards);
+    Objectives y(rewards.begin(), rewards.end());
+    if (r >= 0) {
+      std::erase_if(front_, [&](const Objectives& f) { return dominates(y, f); });
+      front_.push_back(y);
+    }
+    observed_.push_back(std::move(y));
   }
-  for (size_t i = 0; i < rewards.size(); ++i)
-    seen_[i].insert(std::upper_bound(seen_[i].begin(), seen_[i].end(), rewards[i]), rewards[i]);
-  inner_->observe(p, scalarize(p.id, rewards));
+  inner_->observe(p, r);
+  return r;
 }
 
 void ScalarizingSearcher::save(ByteWriter& out) const {
-  for (const auto& v : seen_) out.put_vector(v);
+  out.put<uint64_t>(observed_.size());
+  for (const auto& o : observed_) out.put_vector(o);
   inner_->save(out);
 }
 
 void ScalarizingSearcher::load(ByteReader& in) {
-  for (auto& v : seen_) {
-    v = in.get_vector<double>();
-    const bool ok = std::is_sorted(v.begin(), v.end()) &&
-                    std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
-    if (!ok || v.size() != seen_[0].size()) in.fail("the observed values of the objectives are damaged");
+  const auto n = in.get<uint64_t>();
+  observed_.clear();
+  front_.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    Objectives y = in.get_vector<double>(static_cast<uint64_t>(objectives_));
+    if (y.size() != static_cast<size_t>(objectives_) ||
+        !std::all_of(y.begin(), y.end(), [](double x) { return std::isfinite(x); }))
+      in.fail("the observed objectives of trial " + std::to_string(i) + " are damaged");
+    if (std::none_of(front_.begin(), front_.end(), [&](const Objectives& f) { return dominates(f, y); })) {
+      std::erase_if(front_, [&](const Objectives& f) { return dominates(y, f); });
+      front_.push_back(y);
+    }
+    observed_.push_back(std::move(y));
   }
   inner_->load(in);
 }

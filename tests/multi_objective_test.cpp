@@ -48,46 +48,28 @@ class Recorder final : public Searcher {
 
 }  // namespace
 
-TEST_CASE("each trial's weights lie on the simplex, fixed by seed and id", "[multi_objective]") {
-  ScalarizingSearcher s(std::make_unique<Recorder>(), 3, 42);
-  ScalarizingSearcher same(std::make_unique<Recorder>(), 3, 42), other(std::make_unique<Recorder>(), 3, 43);
-  for (uint64_t id = 0; id < 50; ++id) {
-    auto w = s.weights(id);
-    REQUIRE(w.size() == 3);
-    CHECK(std::accumulate(w.begin(), w.end(), 0.0) == Approx(1));
-    for (double x : w) CHECK(x > 0);
-    CHECK(w == same.weights(id));
-    CHECK(w != other.weights(id));
-    CHECK(w != s.weights(id + 1));
-  }
-}
-
-TEST_CASE("the scalarization ranks a dominating trial above the one it dominates, under any weights",
+TEST_CASE("rewards: the hypervolume a new front member adds, or minus the share that dominates it",
           "[multi_objective]") {
   auto rec = std::make_unique<Recorder>();
   Recorder* seen = rec.get();
-  ScalarizingSearcher s(std::move(rec), 2, 1);
-  s.observe_objectives({0, {}}, std::vector<double>{0, -10});
-  s.observe_objectives({1, {}}, std::vector<double>{1, -20});
-  s.observe_objectives({2, {}}, std::vector<double>{NAN, 0});   // failed: NaN, ranges untouched
-  REQUIRE(seen->rewards.size() == 3);
-  CHECK(std::isnan(seen->rewards[2]));
-  for (uint64_t id = 0; id < 200; ++id) {
-    const std::vector<double> good = {0.8, -12}, worse = {0.7, -12}, worst = {0.7, -15};
-    CHECK(s.scalarize(id, good) > s.scalarize(id, worse));
-    CHECK(s.scalarize(id, worse) > s.scalarize(id, worst));
-    // The ideal point (best of each observed range) scores 0, the best possible.
-    CHECK(s.scalarize(id, std::vector<double>{1, -10}) == 0);
-  }
-  // Ranges come from the trials observed so far: trial 1's own reward used [0,1] x [-20,-10].
-  const auto w = s.weights(1);
-  CHECK(seen->rewards[1] == Approx(-(std::max(w[0] * 0, w[1] * 1) + 0.05 * (w[1] * 1))));
-  CHECK_THROWS_AS(s.observe({3, {}}, 1.0), InternalError);   // a scalar reward has no components
+  ScalarizingSearcher s(std::move(rec), 2);
+  auto observe = [&](uint64_t id, std::vector<double> y) { return s.observe_objectives({id, {}}, y); };
+  CHECK(observe(0, {0, 0}) == 1);                  // the first trial: the whole (tiny) volume
+  CHECK(observe(1, {2, 1}) == Approx(1));          // dominates all: the whole volume is its own
+  CHECK(observe(2, {1, 2}) == Approx(1.0 / 3));    // adds [0,1]x[1,2] to [0,2]x[0,1]: 1 of 3
+  CHECK(observe(3, {1, 0.5}) == Approx(-2.0 / 4)); // dominated by 2 of the 3 before it
+  CHECK(observe(4, {0, 0}) == Approx(-3.0 / 5));   // by trials 1, 2 and 3
+  CHECK(std::isnan(observe(5, {NAN, 3})));         // failed: NaN, and not counted
+  CHECK(observe(6, {3, 3}) == Approx(1 - 3.0 / 9));  // reference (0, 0): 9 in all, 3 covered before
+  REQUIRE(seen->rewards.size() == 7);
+  CHECK(seen->rewards[2] == Approx(1.0 / 3));      // what the wrapped searcher observed
+  CHECK(std::isnan(seen->rewards[5]));
+  CHECK_THROWS_AS(s.observe({7, {}}, 1.0), InternalError);   // a scalar reward has no components
 }
 
 TEST_CASE("a Pareto search covers both ends of the front", "[multi_objective]") {
   Nb201Space space;
-  ScalarizingSearcher s(std::make_unique<Mcts>(space, MctsOptions{}, TranspositionKey::exact, 3), 2, 3);
+  ScalarizingSearcher s(std::make_unique<Mcts>(space, MctsOptions{}, TranspositionKey::exact, 3), 2);
   auto all = drive_multi(s, 80, 1);
   REQUIRE(all.size() == 80);
   // The smallest architecture observed is far smaller than the best-scoring one: the
@@ -109,7 +91,7 @@ TEST_CASE("a Pareto search's save/load mid-run continues identically", "[multi_o
         std::unique_ptr<Searcher> in;
         if (inner == "mcts") in = std::make_unique<Mcts>(space, MctsOptions{}, TranspositionKey::exact, 9);
         else in = std::make_unique<RandomSearch>(space, TranspositionKey::exact, 9);
-        return std::make_unique<ScalarizingSearcher>(std::move(in), 2, 9);
+        return std::make_unique<ScalarizingSearcher>(std::move(in), 2);
       };
       auto a = make();
       drive_multi(*a, 12, 3);
@@ -125,12 +107,13 @@ TEST_CASE("a Pareto search's save/load mid-run continues identically", "[multi_o
   }
 }
 
-TEST_CASE("a damaged range in a Pareto search's state is an error", "[multi_objective]") {
+TEST_CASE("damaged observed objectives in a Pareto search's state are an error", "[multi_objective]") {
   Nb201Space space;
-  ScalarizingSearcher s(std::make_unique<RandomSearch>(space, TranspositionKey::exact, 1), 2, 1);
+  ScalarizingSearcher s(std::make_unique<RandomSearch>(space, TranspositionKey::exact, 1), 2);
   ByteWriter w;
+  w.put<uint64_t>(2);
   w.put_vector(std::vector<double>{1, 2});
-  w.put_vector(std::vector<double>{0, 3});   // hi below lo
+  w.put_vector(std::vector<double>{0, NAN});
   ByteReader in(w.bytes(), "tree.ckpt");
-  CHECK_THROWS_WITH(s.load(in), Catch::Contains("tree.ckpt") && Catch::Contains("observed ranges"));
+  CHECK_THROWS_WITH(s.load(in), Catch::Contains("tree.ckpt") && Catch::Contains("observed objectives of trial 1"));
 }
