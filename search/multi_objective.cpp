@@ -16,6 +16,9 @@ double ScalarizingSearcher::reward_of(std::span<const double> y) const {
   double dominated_by = 0;
   for (const auto& o : observed_) dominated_by += dominates(o, y);
   if (dominated_by > 0) return -dominated_by / static_cast<double>(observed_.size() + 1);
+  // The first trial extends nothing. (With the whole volume, 1, it would stay MCTS's
+  // best, hence its edit tree's root, for good.)
+  if (observed_.empty()) return 0;
   // Reference: just below the worst value seen in each objective, y included, so
   // every point of the front has a volume.
   std::vector<double> ref(y.begin(), y.end());

@@ -4,13 +4,15 @@
 // Each finished trial's objective vector becomes one reward, fixed when the trial is
 // observed (so resume is exact), from the trials observed before it:
 //   - a trial no earlier trial dominates gets the hypervolume it adds, as a share of
-//     the hypervolume after it (0 < r <= 1; the reference point is the worst value
-//     observed in each objective), so a trial that extends the front more ranks higher;
+//     the hypervolume after it (0 <= r <= 1; the reference point is the worst value
+//     observed in each objective; the first trial gets 0), so a trial that extends the
+//     front more ranks higher;
 //   - a dominated trial gets minus the share of the observed trials that dominate it
 //     (-1 < r < 0), so "nearly on the front" ranks above "far behind it".
 // The trees, populations and surrogates of the single-objective searchers then work
-// unchanged. Chosen over ParEGO's random-weight Chebyshev scalarization by
-// bench/results/pareto_efficiency.md. The observed vectors are part of save().
+// unchanged. Chosen over ParEGO's random-weight Chebyshev scalarization and two
+// dominance-count rewards by bench/results/pareto_efficiency.md. The observed vectors
+// are part of save().
 #include <memory>
 #include <span>
 #include <vector>

@@ -54,7 +54,7 @@ TEST_CASE("rewards: the hypervolume a new front member adds, or minus the share 
   Recorder* seen = rec.get();
   ScalarizingSearcher s(std::move(rec), 2);
   auto observe = [&](uint64_t id, std::vector<double> y) { return s.observe_objectives({id, {}}, y); };
-  CHECK(observe(0, {0, 0}) == 1);                  // the first trial: the whole (tiny) volume
+  CHECK(observe(0, {0, 0}) == 0);                  // the first trial extends nothing
   CHECK(observe(1, {2, 1}) == Approx(1));          // dominates all: the whole volume is its own
   CHECK(observe(2, {1, 2}) == Approx(1.0 / 3));    // adds [0,1]x[1,2] to [0,2]x[0,1]: 1 of 3
   CHECK(observe(3, {1, 0.5}) == Approx(-2.0 / 4)); // dominated by 2 of the 3 before it

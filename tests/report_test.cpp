@@ -366,3 +366,32 @@ TEST_CASE("demo run directory for a browser check", "[.demo]") {
   write_synthetic_run(dir, o);
   write_report(dir, ReportOptions{});
 }
+
+TEST_CASE("report of a Pareto search lists the set summary.json holds", "[report]") {
+  TempDir tmp("report");
+  const fs::path run = tmp.path() / "pareto-20260101-120000";
+  write_synthetic_run(run, SyntheticRun{});
+  auto summary = nlohmann::json::parse(slurp(run / "summary.json"));
+  summary["pareto"] = {{"metrics", {"val_per", "params"}},
+                       {"goals", {"minimize", "minimize"}},
+                       {"trials", {{{"id", 3}, {"arch", "a<3>"}, {"metrics", {{"val_per", 0.25}, {"params", 1.5e6}}}},
+                                   {{"id", 17}, {"arch", "b"}, {"metrics", {{"val_per", 0.2}, {"params", 4e6}}}}}}};
+  write_text(run / "summary.json", summary.dump());
+  const std::string html = slurp(write_report(run, ReportOptions{}));
+  CHECK(contains(html, "Pareto set of the search (2 trials)"));
+  CHECK(contains(html, "val_per (lower is better) and params (lower is better)"));
+  const size_t table = html.find("id=\"search-front-table\"");
+  REQUIRE(table != std::string::npos);
+  const std::string rows = html.substr(table, html.find("</table>", table) - table);
+  CHECK(contains(rows, "a&lt;3&gt;"));
+  CHECK(contains(rows, "1.5M"));
+  CHECK(contains(rows, ">17<"));
+  // A damaged set is a clear error naming the file, not a crash.
+  summary["pareto"]["goals"] = {"minimize"};
+  write_text(run / "summary.json", summary.dump());
+  CHECK_THROWS_WITH(write_report(run, ReportOptions{}), Catch::Contains("summary.json: field 'pareto' must be"));
+  // Runs without one have no such section.
+  summary.erase("pareto");
+  write_text(run / "summary.json", summary.dump());
+  CHECK_FALSE(contains(slurp(write_report(run, ReportOptions{})), "search-front-table"));
+}
