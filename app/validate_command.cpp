@@ -51,8 +51,11 @@ void print_summary(const std::string& config, const RunOptions& o, const Checked
   if (in.searched.constrained)
     out << "\n  within objective.constraints (" << bounds_text(o.objective.constraints)
         << "): " << size_text(in.searched.constrained->size()) << " architectures";
-  out << "\n  task: " << o.task.kind << ", objective: " << name_of(o.objective.goal) << " " << o.objective.metric
-      << "\n  search: " << o.search.algorithm << ", " << o.search.trials << " trials, " << o.search.parallel
+  out << "\n  task: " << o.task.kind << ", objective: ";
+  if (o.objective.metrics.empty()) out << name_of(o.objective.goal) << " " << o.objective.metric;
+  for (size_t i = 0; i < o.objective.metrics.size(); ++i)
+    out << (i ? ", " : "Pareto front of ") << name_of(o.objective.goals[i]) << " " << o.objective.metrics[i];
+  out << "\n  search: " << o.search.algorithm << ", " << o.search.trials << " trials, " << o.search.parallel
       << " at once\n"
       << in.data_summary;
 }

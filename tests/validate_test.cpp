@@ -199,3 +199,11 @@ TEST_CASE("validate reads a classify config's own files: sizes and label counts,
                         " --set task.class_weights=balanced", d.path()),
                 "task.class_weights");
 }
+
+TEST_CASE("validate names a Pareto search's metrics and goals", "[validate]") {
+  test::TempDir d("validate-pareto");
+  const Run v = run("validate " + (test::source_dir() / "configs" / "nb201_pareto.yaml").string(), d.path());
+  INFO(v.err);
+  CHECK(v.code == 0);
+  CHECK_THAT(v.out, Catch::Contains("objective: Pareto front of maximize test_accuracy, minimize params"));
+}
