@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -19,10 +20,18 @@ struct TableRow {
 std::vector<TableRow> load_table() {
   auto rows = read_csv(std::filesystem::path(MCTSNAS_SOURCE_DIR) / "data" / "nb201_cifar10.csv");
   REQUIRE(rows.size() == 15626);
-  REQUIRE(rows[0].fields == std::vector<std::string>{"arch", "canonical", "test_accuracy"});
+  REQUIRE(rows[0].fields == std::vector<std::string>{"arch", "canonical", "test_accuracy", "conv_weights"});
   std::vector<TableRow> out;
   for (size_t i = 1; i < rows.size(); ++i) out.push_back({rows[i].fields.at(0), rows[i].fields.at(1)});
   return out;
+}
+
+// data/README.md's formula for the conv_weights column, from the ops of the key.
+int conv_weights_of(const std::string& arch) {
+  int w = 0;
+  for (size_t at = arch.find("nor_conv_"); at != std::string::npos; at = arch.find("nor_conv_", at + 1))
+    w += arch.compare(at, 12, "nor_conv_3x3") == 0 ? 9 : 1;
+  return w;
 }
 
 std::vector<Architecture> all_architectures() {
@@ -36,6 +45,17 @@ std::vector<Architecture> all_architectures() {
 }
 
 }  // namespace
+
+TEST_CASE("the table's conv_weights column follows its documented formula", "[nb201]") {
+  auto rows = read_csv(std::filesystem::path(MCTSNAS_SOURCE_DIR) / "data" / "nb201_cifar10.csv");
+  int max_seen = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    INFO(rows[i].fields.at(0));
+    REQUIRE(std::stoi(rows[i].fields.at(3)) == conv_weights_of(rows[i].fields.at(0)));
+    max_seen = std::max(max_seen, std::stoi(rows[i].fields.at(3)));
+  }
+  CHECK(max_seen == 54);
+}
 
 TEST_CASE("NB201 canonical hash induces exactly the table's 6,466-class partition", "[nb201]") {
   Nb201Space space;
