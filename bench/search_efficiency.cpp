@@ -1,4 +1,5 @@
-// Sample efficiency of every search algorithm on the NB201 CIFAR-10 table.
+// Sample efficiency of every search algorithm on the NB201 CIFAR-10 table, or on
+// another objective (--objective, bench/efficiency_objectives.h).
 //
 // One evaluation = one proposal, i.e. one distinct table entry (the transposition
 // key is `exact`, so no architecture string is proposed twice). A run stops when
@@ -20,6 +21,7 @@
 //
 //   bench_search_efficiency [--seeds 300] [--first-seed 1000] [--max-evals 1500]
 //                           [--table data/nb201_cifar10.csv] [--only NAME[,NAME...]]
+//                           [--objective nb201|nb201-noisy|synthetic]
 //                           [--config FILE] [--set key.path=value]...
 //                           [--variant "name:algorithm:k[:key=value,...]"]...
 //   e.g. --variant "t5_nbr:evolution:1:evolution.tournament=5,evolution.mutation=neighbour"
@@ -35,12 +37,13 @@
 #include "bench/bench_stats.h"
 #include "common/error.h"
 #include "common/strings.h"
-#include "evaluator/tabular_evaluator.h"
+#include "bench/efficiency_objectives.h"
 #include "search/searcher.h"
-#include "space/nb201_space.h"
 
 using namespace mctsnas;
+using mctsnas::bench::IndexedScores;
 using mctsnas::bench::median_ci_rank;
+using mctsnas::bench::Objective;
 using mctsnas::bench::quantile;
 
 namespace {
@@ -55,6 +58,7 @@ struct Args {
   int seeds = 300, max_evals = 1500;
   uint64_t first_seed = 1000;
   std::string table_path = std::string(MCTSNAS_SOURCE_DIR) + "/data/nb201_cifar10.csv";
+  std::string objective = "nb201";
   std::optional<std::string> config;
   std::vector<ConfigOverride> sets;
   std::vector<std::string> variants, only;
@@ -82,6 +86,7 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--first-seed") a.first_seed = std::stoull(next());
     else if (flag == "--max-evals") a.max_evals = std::stoi(next());
     else if (flag == "--table") a.table_path = next();
+    else if (flag == "--objective") a.objective = next();
     else if (flag == "--config") a.config = next();
     else if (flag == "--set") a.sets.push_back(parse_override(next()));
     else if (flag == "--variant") a.variants.push_back(next());
@@ -133,9 +138,10 @@ struct RunResult {
 
 const int kCheckpoints[] = {25, 50, 100, 150, 300};
 
-RunResult run_one(const Variant& v, const Nb201Space& space, const TabularEvaluator& table, double optimum,
-                  uint64_t seed, int max_evals) {
-  auto searcher = make_searcher(v.options, space, seed);
+RunResult run_one(const Variant& v, const Objective& objective, uint64_t seed, int max_evals) {
+  const IndexedScores table = objective.scores_for(seed);
+  const double optimum = table.optimum();
+  auto searcher = make_searcher(v.options, objective.space(), seed);
   RunResult r{max_evals + 1, {}};
   double best = -INFINITY;
   int evals = 0;
@@ -151,13 +157,12 @@ RunResult run_one(const Variant& v, const Nb201Space& space, const TabularEvalua
     if (props.empty()) break;
     std::vector<double> rewards;
     for (const auto& p : props) {
-      const double* s = table.find(space.key(p.arch));
-      double reward = s ? *s : NAN;
+      const double reward = table.score(p.arch);
       rewards.push_back(reward);
       if (evals >= max_evals || r.evals_to_optimum <= max_evals) continue;
       ++evals;
-      if (s) best = std::max(best, *s);
-      if (s && *s >= optimum) r.evals_to_optimum = evals;
+      if (std::isfinite(reward)) best = std::max(best, reward);
+      if (reward >= optimum) r.evals_to_optimum = evals;
       record(evals);
     }
     for (size_t i = 0; i < props.size(); ++i) searcher->observe(props[i], rewards[i]);
@@ -170,8 +175,7 @@ RunResult run_one(const Variant& v, const Nb201Space& space, const TabularEvalua
 }
 
 // One row: every seed of variant v, then the summary columns.
-void print_row(const Variant& v, const Args& a, const Nb201Space& space, const TabularEvaluator& table,
-               double optimum) {
+void print_row(const Variant& v, const Args& a, const Objective& objective) {
   const int seeds = a.seeds, max_evals = a.max_evals;
   auto t0 = std::chrono::steady_clock::now();
   std::vector<int> evals;
@@ -179,7 +183,7 @@ void print_row(const Variant& v, const Args& a, const Nb201Space& space, const T
   std::vector<double> best50;
   int reached = 0;
   for (int s = 0; s < seeds; ++s) {
-    RunResult r = run_one(v, space, table, optimum, a.first_seed + static_cast<uint64_t>(s), max_evals);
+    RunResult r = run_one(v, objective, a.first_seed + static_cast<uint64_t>(s), max_evals);
     best50.push_back(r.best_at[1]);
     evals.push_back(r.evals_to_optimum);
     reached += r.evals_to_optimum <= max_evals;
@@ -216,15 +220,16 @@ void print_row(const Variant& v, const Args& a, const Nb201Space& space, const T
 int main(int argc, char** argv) try {
   const Args a = parse_args(argc, argv);
   const std::vector<Variant> variants = variants_of(a);
-  Nb201Space space;
-  TabularEvaluator table(space, TabularOptions{a.table_path, "arch", "test_accuracy"});
-  const double optimum = table.best_score(true);
-  std::printf("table %s: %zu entries, optimum %.4f; %d seeds per algorithm (%llu..%llu), at most %d evaluations\n",
-              a.table_path.c_str(), table.size(), optimum, a.seeds, static_cast<unsigned long long>(a.first_seed),
+  const Objective objective(bench::objective_kind(a.objective), a.table_path);
+  const IndexedScores first = objective.scores_for(a.first_seed);
+  std::printf("objective %s, table %s: %zu entries, optimum %.4f (seed %llu); %d seeds per algorithm (%llu..%llu), "
+              "at most %d evaluations\n",
+              objective.describe(), a.table_path.c_str(), first.size(), first.optimum(),
+              static_cast<unsigned long long>(a.first_seed), a.seeds, static_cast<unsigned long long>(a.first_seed),
               static_cast<unsigned long long>(a.first_seed + a.seeds - 1), a.max_evals);
   std::printf("%-12s %4s %8s %8s %8s %9s | %7s %7s %7s %7s %7s | %15s %6s | %6s\n", "algorithm", "k", "mean",
               "median", "p90", "reached", "@25", "@50", "@100", "@150", "@300", "median 95% CI", "se@50", "sec");
-  for (const auto& v : variants) print_row(v, a, space, table, optimum);
+  for (const auto& v : variants) print_row(v, a, objective);
   std::printf("mean in parentheses: runs that never reached the optimum count as %d\n", a.max_evals + 1);
   return 0;
 } catch (const std::exception& e) {
