@@ -23,9 +23,11 @@ Mcts::Mcts(const SearchSpace& space, const MctsOptions& options, TranspositionKe
 
 std::vector<Proposal> Mcts::propose(int k) {
   std::vector<Proposal> out;
+  if (edit_tree_) core_.refresh_fantasies([&](uint32_t leaf) { return tree_->arch_of(leaf); });
   while (static_cast<int>(out.size()) < k) {
     auto p = tree_->propose_one();
     if (!p) break;
+    if (edit_tree_) core_.fantasize(p->arch);
     out.push_back(std::move(*p));
   }
   return out;

@@ -226,6 +226,21 @@ void p_times_x(const float* p0, size_t stride, const uint32_t* f, size_t len, co
   px_kernel(p0, stride, f, len, t.u, coef, t.count, px);
 }
 
+void subtract_terms(const PendingTerms& t, const uint32_t* f, size_t len, double* px) {
+  for (size_t j = 0; j < t.count; ++j) {
+    const double* u = t.u + j * t.stride;
+    const double c = sparse_sum(u, f, len) * t.invd[j];
+    for (size_t col = 0; col < t.stride; ++col) px[col] -= u[col] * c;
+  }
+}
+
+void shrink_var(const PendingTerms& t, const uint32_t* f, size_t len, double& var) {
+  for (size_t j = 0; j < t.count; ++j) {
+    const double s = sparse_sum(t.u + j * t.stride, f, len);
+    var -= (s * s) * t.invd[j];
+  }
+}
+
 double ucb(double offset, double mean, double var, double beta, double noise) {
   double r = mean + offset;
   if (beta != 0) r += beta * std::sqrt(std::max(var, 0.0) * noise);

@@ -56,6 +56,11 @@ void p_times_x(const float* p0, size_t stride, const uint32_t* f, size_t len, co
 // The score the tree ranks by: offset + mean, plus beta * sqrt(max(var, 0) * noise)
 // when beta != 0.
 double ucb(double offset, double mean, double var, double beta, double noise);
+// px -= sum_j u_j (u_j'x / d_j) for the terms of t in order, over all `stride`
+// columns: P x for a P with more rank-one terms (the batch fantasies); gains unused.
+void subtract_terms(const PendingTerms& t, const uint32_t* f, size_t len, double* px);
+// var -= (u_j'x)^2 / d_j for the terms of t in order (apply_pending without the mean).
+void shrink_var(const PendingTerms& t, const uint32_t* f, size_t len, double& var);
 // w = w0 + sum_j u_j g_j over the first n entries.
 void weights(const double* w0, const PendingTerms& t, size_t n, double* w);
 // Folds the pending terms into P0 (single precision: v_j = u_j / d_j, P0 -= sum_j

@@ -30,6 +30,7 @@ void RidgeSurrogate::reset() {
   px_.assign(stride_, 0.0);
   s_.assign(kFlushEvery, 0.0);
   pending_ = 0;
+  fantasies_ = 0;
   offset_ = 0;
   n_ = 0;
   sq_err_sum_ = 0;
@@ -41,10 +42,34 @@ ridge::PendingTerms RidgeSurrogate::pending_terms() const {
   return ridge::PendingTerms{u_.data(), gain_.data(), invd_.data(), stride_, pending_};
 }
 
+ridge::PendingTerms RidgeSurrogate::fantasy_terms() const {
+  return ridge::PendingTerms{fant_u_.data(), nullptr, fant_invd_.data(), stride_, fantasies_};
+}
+
+void RidgeSurrogate::add_fantasy(const Architecture& a) {
+  if (fantasies_ == kMaxFantasies) return;
+  features_->active(a, scratch_);
+  scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
+  const uint32_t* f = scratch_.data();
+  const size_t len = scratch_.size();
+  // v = P x with P = P0 - pending terms - earlier fantasies (Sherman-Morrison).
+  const ridge::PendingTerms terms = pending_terms();
+  ridge::pending_mean(w0_.data(), terms, f, len, s_.data());
+  ridge::p_times_x(p0_.data(), stride_, f, len, terms, s_.data(), px_.data());
+  ridge::subtract_terms(fantasy_terms(), f, len, px_.data());
+  const double denom = 1.0 + ridge::sparse_sum(px_.data(), f, len);
+  fant_u_.resize((fantasies_ + 1) * stride_);
+  std::copy(px_.begin(), px_.end(), fant_u_.begin() + static_cast<std::ptrdiff_t>(fantasies_ * stride_));
+  fant_invd_.resize(fantasies_ + 1);
+  fant_invd_[fantasies_] = 1.0 / denom;
+  ++fantasies_;
+}
+
 double RidgeSurrogate::noise() const { return n_ > 0 ? sq_err_sum_ / static_cast<double>(n_) : 1.0; }
 
 void RidgeSurrogate::observe(const Architecture& a, double reward) {
   MCTSNAS_CHECK(std::isfinite(reward), "surrogate observes finite rewards only");
+  clear_fantasies();
   features_->active(a, scratch_);
   log_feats_.push_back(static_cast<uint32_t>(scratch_.size()));
   log_feats_.insert(log_feats_.end(), scratch_.begin(), scratch_.end());
@@ -88,6 +113,7 @@ void RidgeSurrogate::fresh_terms(std::span<const Choice> a, double& mean, double
   scratch_.push_back(static_cast<uint32_t>(dim_ - 1));
   ridge::base_terms(p0_.data(), w0_.data(), stride_, scratch_.data(), scratch_.size(), mean, var);
   ridge::apply_pending(pending_terms(), scratch_.data(), scratch_.size(), 0, mean, var);
+  ridge::shrink_var(fantasy_terms(), scratch_.data(), scratch_.size(), var);
 }
 
 double RidgeSurrogate::predict(const Architecture& a) const {
@@ -117,6 +143,7 @@ void RidgeSurrogate::predict_ucb_memo(std::span<const Choice* const> archs, std:
   const uint64_t epoch = now - pending_;  // observations folded into P0, w0
   const double nz = noise();
   const ridge::PendingTerms terms = pending_terms();
+  const ridge::PendingTerms fantasies = fantasy_terms();
   for (size_t i = 0; i < archs.size(); ++i) {
     ScoreMemos::Entry& e = memos.entry[idx[i]];
     if (e.feat_begin == ScoreMemos::kEmpty32) {
@@ -136,7 +163,9 @@ void RidgeSurrogate::predict_ucb_memo(std::span<const Choice* const> archs, std:
       ridge::apply_pending(terms, f, len, static_cast<size_t>(e.version - epoch), e.mean, e.var);
     }
     e.version = now;
-    out[i] = ridge::ucb(offset_, e.mean, e.var, beta, nz);
+    double var = e.var;  // the memo keeps the variance without the fantasies
+    ridge::shrink_var(fantasies, f, len, var);
+    out[i] = ridge::ucb(offset_, e.mean, var, beta, nz);
   }
 }
 

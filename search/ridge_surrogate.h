@@ -33,10 +33,15 @@ namespace mctsnas {
 // the same bits as a fresh computation (each term is a sparse dot over x's
 // ~15-22 active features), until the next flush changes the base.
 // save() writes the observations, not P: load() replays them (see ridge_surrogate.cpp).
+// Fantasies (Surrogate::add_fantasy) are more rank-one terms after the pending
+// ones, with gain 0: every variance subtracts them, no mean changes; observe()
+// drops them (they were terms of the P before it).
 // The arithmetic is in search/ridge_kernels.h.
 class RidgeSurrogate final : public Surrogate {
  public:
   static constexpr size_t kFlushEvery = 32;
+  // Fantasies beyond this many are ignored (memory: one row of P each).
+  static constexpr size_t kMaxFantasies = 256;
   RidgeSurrogate(std::unique_ptr<FeatureMap> features, double lambda = 1.0);
   std::string name() const override { return "ridge"; }
   void observe(const Architecture& a, double reward) override;
@@ -45,6 +50,8 @@ class RidgeSurrogate final : public Surrogate {
   void predict_ucb(std::span<const Choice* const> archs, size_t decisions, double beta, double* out) const override;
   void predict_ucb_memo(std::span<const Choice* const> archs, std::span<const uint32_t> idx, size_t decisions,
                         double beta, ScoreMemos& memos, double* out) const override;
+  void add_fantasy(const Architecture& a) override;
+  void clear_fantasies() override { fantasies_ = 0; }
   int64_t num_observations() const override { return n_; }
   void save(ByteWriter& out) const override;
   void load(ByteReader& in) override;
@@ -53,6 +60,7 @@ class RidgeSurrogate final : public Surrogate {
 
  private:
   ridge::PendingTerms pending_terms() const;  // the pending_ terms, for the kernels
+  ridge::PendingTerms fantasy_terms() const;
   // mean and var of an architecture from scratch: base terms, then every pending one.
   void fresh_terms(std::span<const Choice> a, double& mean, double& var) const;
   double noise() const;  // the noise variance estimate that scales var
@@ -71,6 +79,9 @@ class RidgeSurrogate final : public Surrogate {
   std::vector<double> invd_;  // kFlushEvery: 1 / d_j
   std::vector<double> gain_;  // kFlushEvery: g_j = err_j / d_j
   size_t pending_ = 0;
+  std::vector<double> fant_u_;     // fantasies_ x stride_: P x_f with the terms before it
+  std::vector<double> fant_invd_;  // 1 / (1 + x_f'P x_f)
+  size_t fantasies_ = 0;
   double offset_ = 0;         // first reward: rewards are fitted relative to it
   int64_t n_ = 0;
   double sq_err_sum_ = 0;     // sum of e^2 / (1 + x'Px): estimates the noise variance

@@ -42,6 +42,15 @@ constexpr std::span<const EnumName<Normalization>> enum_names(Normalization) {
   return kNormalizationNames;
 }
 
+// How the edit tree spreads the proposals made while trials are in flight
+// (propose(k), or proposing while others run): virtual_loss alone, or also
+// fantasy: each trial in flight counts in the surrogate as observed at its own
+// predicted reward (GP-BUCB), so the uncertainty bonus of what resembles it shrinks.
+enum class BatchMode { virtual_loss, fantasy };
+inline constexpr EnumName<BatchMode> kBatchModeNames[] = {{"virtual_loss", BatchMode::virtual_loss},
+                                                          {"fantasy", BatchMode::fantasy}};
+constexpr std::span<const EnumName<BatchMode>> enum_names(BatchMode) { return kBatchModeNames; }
+
 enum class SurrogateKind { ridge, none };
 inline constexpr EnumName<SurrogateKind> kSurrogateKindNames[] = {{"ridge", SurrogateKind::ridge},
                                                                   {"none", SurrogateKind::none}};
@@ -82,6 +91,7 @@ struct MctsOptions {
   double first_play = 1.0;             // Q of a child never evaluated (normalized scale 0..1)
   double prior_decay = 0.7;            // prior of the r-th ranked child (by surrogate) ~ decay^r
   double ucb_beta = 4.0;               // children ranked by surrogate mean + ucb_beta * its std
+  BatchMode batch = BatchMode::virtual_loss;  // edit tree: trials in flight (search/mcts.h)
 };
 
 struct EvolutionOptions {
@@ -135,6 +145,7 @@ template <class V> void bind_fields(V& v, MctsOptions& o) {
   v.field("first_play", o.first_play, range(-10, 10));
   v.field("prior_decay", o.prior_decay, range(0.01, 1));
   v.field("ucb_beta", o.ucb_beta, min(0));
+  v.field("batch", o.batch);
 }
 template <class V> void bind_fields(V& v, EvolutionOptions& o) {
   using namespace config;

@@ -60,6 +60,14 @@ class Surrogate {
     (void)memos;
     predict_ucb(archs, decisions, beta, out);
   }
+  // Batch fantasies (GP-BUCB, Desautels et al. 2014): `a`, a trial still in
+  // flight, counts as observed at the surrogate's own prediction, so the mean
+  // stays and the uncertainty of architectures that share its features shrinks.
+  // They last until clear_fantasies() or the next observe(), and are not part of
+  // the saved state (the caller sets them again from its trials in flight).
+  // The default ignores them.
+  virtual void add_fantasy(const Architecture& a) { (void)a; }
+  virtual void clear_fantasies() {}
   virtual int64_t num_observations() const = 0;
   virtual void save(ByteWriter& out) const = 0;
   virtual void load(ByteReader& in) = 0;

@@ -53,11 +53,18 @@ Proposal TreeCore::emit(Architecture a, std::vector<uint32_t> path) {
   return p;
 }
 
+void TreeCore::fantasize(const Architecture& a) {
+  if (!fantasies_on()) return;
+  surrogate_->add_fantasy(a);
+  ++surrogate_version_;
+}
+
 std::vector<uint32_t> TreeCore::take_in_flight(uint64_t id) {
   auto it = in_flight_.find(id);
   if (it == in_flight_.end()) throw Error("mcts: observed trial " + std::to_string(id) + ", which is not in flight");
   std::vector<uint32_t> path = std::move(it->second);
   in_flight_.erase(it);
+  fantasies_stale_ = true;
   return path;
 }
 
@@ -168,6 +175,7 @@ void TreeCore::load_tail(ByteReader& in) {
   if (has_surrogate != (surrogate_ != nullptr)) in.fail("MCTS surrogate setting differs from the config's");
   if (surrogate_) surrogate_->load(in);
   ++surrogate_version_;
+  fantasies_stale_ = true;
 }
 
 }  // namespace mctsnas

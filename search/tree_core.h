@@ -63,6 +63,20 @@ class TreeCore {
     return best_node_ == NodeIndex::kNone ? std::nullopt : std::optional<uint32_t>(best_node_);
   }
   const Architecture* best_arch() const { return best_node_ == NodeIndex::kNone ? nullptr : &best_arch_; }
+  // Batch fantasies (options.batch == fantasy, search/surrogate.h): `a`, just
+  // proposed, joins them; after an observation or a load they are stale and
+  // refresh_fantasies sets them again from the trials in flight, in id order, so
+  // a resumed run holds the same ones. No-ops in the other mode.
+  void fantasize(const Architecture& a);
+  template <class ArchOf>
+  void refresh_fantasies(ArchOf&& arch_of) {
+    if (!fantasies_stale_) return;
+    fantasies_stale_ = false;
+    if (!fantasies_on()) return;
+    surrogate_->clear_fantasies();
+    for (const auto& [id, path] : in_flight_) surrogate_->add_fantasy(arch_of(path.back()));
+    ++surrogate_version_;
+  }
   // Random architectures proposed before the tree takes over (options.initial_random).
   bool in_random_phase() const { return random_proposed_ < options_.initial_random; }
   void count_random() { ++random_proposed_; }
@@ -92,6 +106,8 @@ class TreeCore {
   std::map<uint64_t, std::vector<uint32_t>> in_flight_;  // proposal id -> path (root first, leaf last)
   std::unique_ptr<Surrogate> surrogate_;
   uint64_t surrogate_version_ = 1;
+  bool fantasies_stale_ = true;
+  bool fantasies_on() const { return options_.batch == BatchMode::fantasy && surrogate_; }
 };
 
 // A tree shape: how a descent finds the next architecture, what a node's

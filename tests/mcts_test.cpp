@@ -18,9 +18,12 @@ using namespace mctsnas::testing;
 
 TEST_CASE("virtual loss: propose(k) gives k distinct new architectures", "[mcts]") {
   Nb201Space space;
-  for (TreeShape tree : {TreeShape::edit, TreeShape::prefix}) {
+  for (auto [tree, batch] : {std::pair{TreeShape::edit, BatchMode::virtual_loss}, std::pair{TreeShape::prefix, BatchMode::virtual_loss},
+                             std::pair{TreeShape::edit, BatchMode::fantasy}}) {
+    INFO(name_of(tree) << " " << name_of(batch));
     MctsOptions o;
     o.tree = tree;
+    o.batch = batch;
     Mcts m(space, o, TranspositionKey::exact, 3);
     auto seen = drive(m, 30, 1);
     std::set<std::vector<Choice>> known;
@@ -165,6 +168,44 @@ TEST_CASE("save/load mid-run continues exactly like an uninterrupted run", "[mct
     Mcts b(space, o, TranspositionKey::exact, 8);
     ByteReader r(cut, "tree.ckpt");
     CHECK_THROWS_AS(b.load(r), Error);
+  }
+}
+
+TEST_CASE("batch fantasies: k = 1 unchanged, batches spread otherwise, resume mid-batch exact", "[mcts]") {
+  Nb201Space space;
+  MctsOptions vl, fant;
+  fant.batch = BatchMode::fantasy;
+  Mcts a(space, vl, TranspositionKey::exact, 2024), b(space, fant, TranspositionKey::exact, 2024);
+  // Nothing in flight, nothing fantasized: the same trials, the same tree.
+  CHECK(proposals_text(drive(a, 25, 1)) == proposals_text(drive(b, 25, 1)));
+  CHECK(a.dump() == b.dump());
+  auto ba = a.propose(8), bb = b.propose(8);
+  REQUIRE(ba.size() == 8);
+  REQUIRE(bb.size() == 8);
+  CHECK(ba[0].arch == bb[0].arch);  // the first of a batch sees no fantasy
+  CHECK(proposals_text(ba) != proposals_text(bb));  // the later ones do
+
+  for (int k : {3, 8}) {
+    INFO("k = " << k);
+    check_resume_identical([&] { return std::make_unique<Mcts>(space, fant, TranspositionKey::exact, 31); }, 12, 5, k);
+  }
+  SECTION("saved with trials in flight, proposing more before any result") {
+    auto x = std::make_unique<Mcts>(space, fant, TranspositionKey::exact, 8);
+    drive(*x, 15, 2);
+    auto pending = x->propose(3);
+    ByteWriter w;
+    x->save(w);
+    auto y = std::make_unique<Mcts>(space, fant, TranspositionKey::exact, 8);
+    ByteReader r(w.bytes(), "state");
+    y->load(r);
+    auto more_x = x->propose(4), more_y = y->propose(4);
+    CHECK(proposals_text(more_x) == proposals_text(more_y));
+    for (auto* list : {&pending, &more_x})
+      for (auto& p : *list) {
+        x->observe(p, fake_reward(p.arch));
+        y->observe(p, fake_reward(p.arch));
+      }
+    CHECK(proposals_text(drive(*x, 6, 4)) == proposals_text(drive(*y, 6, 4)));
   }
 }
 

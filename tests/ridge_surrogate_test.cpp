@@ -339,3 +339,74 @@ TEST_CASE("treatment coding: the one-hot ridge model in fewer features", "[ridge
     }
   }
 }
+
+TEST_CASE("a fantasy shrinks the variance as observing it would, and leaves every mean", "[ridge]") {
+  // The weights' covariance after an observation does not depend on its reward,
+  // so a fantasy of `a` must give each architecture the variance a surrogate that
+  // observed `a` has (that one's noise estimate differs: n + 1 observations, one
+  // more residual of ~0), and no mean may move.
+  Nb201Space space;
+  RidgeSurrogate s(std::make_unique<DecisionPairFeatures>(space), 1.0);
+  RidgeSurrogate t(std::make_unique<DecisionPairFeatures>(space), 1.0);
+  Rng rng(21);
+  const int n = 20;  // below kFlushEvery: both hold the same P0
+  for (int i = 0; i < n; ++i) {
+    Architecture a = space.random(rng);
+    s.observe(a, fake_reward(a));
+    t.observe(a, fake_reward(a));
+  }
+  std::vector<Architecture> probe;
+  for (int i = 0; i < 30; ++i) probe.push_back(space.random(rng));
+  Architecture f1 = space.random(rng), f2 = space.neighbours(f1)[3];
+  probe.push_back(f1);
+  probe.push_back(f2);
+  std::vector<double> mean, unc;
+  for (const auto& x : probe) {
+    mean.push_back(s.predict(x));
+    unc.push_back(s.uncertainty(x));
+  }
+  s.add_fantasy(f1);
+  s.add_fantasy(f2);
+  t.observe(f1, t.predict(f1));
+  t.observe(f2, t.predict(f2));
+  const double ratio = static_cast<double>(n + 2) / n;  // noise(s) / noise(t) with zero residuals
+  for (size_t i = 0; i < probe.size(); ++i) {
+    CHECK(s.predict(probe[i]) == mean[i]);
+    CHECK(s.uncertainty(probe[i]) <= unc[i]);
+    const double ts = t.uncertainty(probe[i]);
+    CHECK(s.uncertainty(probe[i]) * s.uncertainty(probe[i]) == Approx(ts * ts * ratio).epsilon(1e-9));
+  }
+  CHECK(s.uncertainty(f1) < 0.9 * unc[probe.size() - 2]);
+
+  SECTION("memoized scores equal fresh ones with fantasies") {
+    std::vector<const Choice*> ptrs;
+    std::vector<uint32_t> idx;
+    for (uint32_t i = 0; i < probe.size(); ++i) {
+      ptrs.push_back(probe[i].choices.data());
+      idx.push_back(i);
+    }
+    ScoreMemos memos;
+    memos.reset(probe.size());
+    const size_t d = static_cast<size_t>(space.num_decisions());
+    std::vector<double> fresh(probe.size()), memo(probe.size());
+    s.clear_fantasies();
+    s.predict_ucb_memo(ptrs, idx, d, 4.0, memos, memo.data());  // warm memos without fantasies
+    s.add_fantasy(f1);
+    s.predict_ucb_memo(ptrs, idx, d, 4.0, memos, memo.data());
+    s.predict_ucb(ptrs, d, 4.0, fresh.data());
+    for (size_t i = 0; i < probe.size(); ++i) {
+      CHECK(memo[i] == fresh[i]);
+      CHECK(fresh[i] == s.predict(probe[i]) + 4.0 * s.uncertainty(probe[i]));
+    }
+  }
+  SECTION("clear_fantasies and observe drop them") {
+    s.clear_fantasies();
+    for (size_t i = 0; i < probe.size(); ++i) CHECK(s.uncertainty(probe[i]) == unc[i]);
+    s.add_fantasy(f1);
+    auto v = reloaded(s, space);  // no fantasies: they are not saved
+    Architecture x = space.random(rng);
+    s.observe(x, fake_reward(x));
+    v->observe(x, fake_reward(x));
+    for (const auto& p : probe) CHECK(s.uncertainty(p) == v->uncertainty(p));
+  }
+}
