@@ -161,6 +161,9 @@ std::optional<Proposal> EditTree::propose_one() {
     if (p) core_.count_random();
     return p;
   }
+  track_root(*root);
+  if (core_.options().combine_edits && !core_.in_flight().empty())
+    if (auto p = propose_combination()) return p;
   const int d = core_.decisions();
   std::vector<uint32_t> path{*root};
   uint32_t cur = *root;
@@ -190,6 +193,56 @@ std::optional<Proposal> EditTree::propose_one() {
     path.push_back(cur);
   }
   return propose_frontier();
+}
+
+void EditTree::track_root(uint32_t root) {
+  if (root == roots_.cur) return;
+  roots_.prev = roots_.cur;
+  roots_.prev_value = roots_.cur_value;
+  roots_.cur = root;
+  roots_.cur_value = core_.nodes()[root].value_max;
+}
+
+std::vector<std::pair<int, Choice>> EditTree::improving_edits(const Architecture& prev, const Architecture& root) {
+  // Per decision the best evaluated neighbour of prev that beats it (value_max:
+  // its own reward, or a better one found below it).
+  const int d = core_.decisions();
+  const std::vector<Node>& nodes = core_.nodes();
+  std::vector<std::optional<std::pair<float, Choice>>> best(static_cast<size_t>(d));
+  NeighbourList& l = neighbours_of(roots_.prev);
+  resolve_nodes(l);
+  for (uint32_t i = 0; i < l.size(); ++i) {
+    const uint32_t n = l.node_of[i];
+    if (n == NodeIndex::kNone || nodes[n].visits == 0 || nodes[n].has(Node::kFailed)) continue;
+    const float v = nodes[n].value_max;
+    if (!(v > roots_.prev_value)) continue;
+    const Choice* c = l.arch(i, d);
+    for (int j = 0; j < d; ++j)
+      if (c[j] != prev.choices[j] && root.choices[j] == prev.choices[j] && (!best[j] || v > best[j]->first))
+        best[j] = std::pair{v, c[j]};
+  }
+  std::vector<std::pair<float, std::pair<int, Choice>>> ranked;
+  for (int j = 0; j < d; ++j)
+    if (best[j]) ranked.push_back({best[j]->first, {j, best[j]->second}});
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::pair<int, Choice>> out;
+  for (const auto& r : ranked) out.push_back(r.second);
+  return out;
+}
+
+std::optional<Proposal> EditTree::propose_combination() {
+  if (roots_.prev == NodeIndex::kNone) return std::nullopt;
+  const Architecture root = arch_of(roots_.cur), prev = arch_of(roots_.prev);
+  const auto edits = improving_edits(prev, root);
+  // The first edit alone gives a neighbour of the root: the descent's business.
+  Architecture a = root;
+  for (size_t j = 0; j < edits.size(); ++j) {
+    a.choices[static_cast<size_t>(edits[j].first)] = edits[j].second;
+    if (j == 0 || !core_.space().is_legal(a)) continue;
+    if (core_.index().find(core_.key_of(a.choices), core_.nodes()) == NodeIndex::kNone)
+      return propose_new(a, static_cast<uint8_t>(std::min<size_t>(j + 1, 255)), {roots_.cur});
+  }
+  return std::nullopt;
 }
 
 std::optional<Proposal> EditTree::propose_frontier() {
@@ -272,6 +325,7 @@ std::string EditTree::dump_node(uint32_t node) const { return " arch=" + core_.s
 void EditTree::save(ByteWriter& out) const {
   out.put_vector(choices_.raw());
   out.put_vector(open_);
+  out.put(roots_);
 }
 
 void EditTree::load(ByteReader& in) {
@@ -281,6 +335,9 @@ void EditTree::load(ByteReader& in) {
   for (const auto& e : open_)
     if (e.node >= n) in.fail("MCTS open list entry out of range");
   if (!std::is_heap(open_.begin(), open_.end())) in.fail("MCTS open list is not a heap");
+  roots_ = in.get<Roots>();
+  for (uint32_t r : {roots_.prev, roots_.cur})
+    if (r != NodeIndex::kNone && r >= n) in.fail("MCTS root history out of range");
   nbr_cache_.clear();
 }
 

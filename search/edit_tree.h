@@ -6,6 +6,13 @@
 // path). When a descent finds nothing, the best evaluated architecture that still
 // has an unevaluated neighbour proposes the surrogate's favourite of them. Each
 // architecture is one node, whichever path reached it (search/mcts_node.h).
+//
+// Edit combination (options.combine_edits), only while trials are in flight
+// (so k = 1 never sees it): a wave of results moves the root one edit, from P to
+// the best result R; the other edits that improved P on decisions where R still
+// equals P are applied to R together, best first, and the first such jump of two
+// or more edits not known yet is proposed before the descent's. Where edits add
+// up, a batch takes several improving steps at once instead of one per wave.
 #include "search/tree_core.h"
 
 namespace mctsnas {
@@ -51,6 +58,10 @@ class EditTree final : public Tree {
   const NeighbourList& scored_children(uint32_t node, std::vector<ScoredChild>& out) const;
   std::optional<Proposal> propose_random();
   std::optional<Proposal> propose_frontier();  // the fallback when a descent finds nothing
+  void track_root(uint32_t root);
+  // The improving edits of the previous root as (decision, choice), best first.
+  std::vector<std::pair<int, Choice>> improving_edits(const Architecture& prev, const Architecture& root);
+  std::optional<Proposal> propose_combination();
   // A new node for architecture `a` at `depth`, proposed with `path` (a ends it).
   Proposal propose_new(Architecture a, uint8_t depth, std::vector<uint32_t> path);
   void push_open(uint32_t node);
@@ -77,6 +88,14 @@ class EditTree final : public Tree {
     }
   };
   std::vector<OpenEntry> open_;
+  // The root of the last proposal and the one before it, each with its reward
+  // when it became the root (the best so far then, so its own): what
+  // propose_combination reads. Saved as is.
+  struct Roots {
+    uint32_t prev = NodeIndex::kNone, cur = NodeIndex::kNone;
+    float prev_value = 0, cur_value = 0;
+  };
+  Roots roots_;
 };
 
 }  // namespace mctsnas

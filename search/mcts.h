@@ -12,8 +12,10 @@
 // (search/selection.h: PUCT or UCT over normalized Q and surrogate-ranked
 // priors). In-flight trials add virtual_loss visits of value 0 to every node on
 // their path, so propose(k) spreads k descents; pending architectures are never
-// proposed again, so the k proposals are distinct. With batch: fantasy (edit
-// tree) they are also fantasies in the surrogate (search/tree_core.h). The transposition table
+// proposed again, so the k proposals are distinct. While trials are in flight
+// the edit tree also proposes edit combinations (combine_edits,
+// search/edit_tree.h), and with batch: fantasy the trials in flight are
+// fantasies in the surrogate (search/tree_core.h). The transposition table
 // (exact or canonical key) makes every architecture one node: a known result is
 // reused, never re-evaluated.
 #include <memory>

@@ -92,6 +92,9 @@ struct MctsOptions {
   double prior_decay = 0.7;            // prior of the r-th ranked child (by surrogate) ~ decay^r
   double ucb_beta = 4.0;               // children ranked by surrogate mean + ucb_beta * its std
   BatchMode batch = BatchMode::virtual_loss;  // edit tree: trials in flight (search/mcts.h)
+  // Edit tree, while trials are in flight: jump by the previous root's other
+  // improving edits together (search/edit_tree.h). k = 1 never has any in flight.
+  bool combine_edits = true;
 };
 
 struct EvolutionOptions {
@@ -146,6 +149,7 @@ template <class V> void bind_fields(V& v, MctsOptions& o) {
   v.field("prior_decay", o.prior_decay, range(0.01, 1));
   v.field("ucb_beta", o.ucb_beta, min(0));
   v.field("batch", o.batch);
+  v.field("combine_edits", o.combine_edits);
 }
 template <class V> void bind_fields(V& v, EvolutionOptions& o) {
   using namespace config;

@@ -14,7 +14,8 @@ namespace {
 // 2: the ridge surrogate stores P as a flushed matrix plus pending rank-one terms.
 // 3: the ridge surrogate stores its observations (replayed on load), not P.
 // 4: the ridge surrogate's features are treatment-coded (other indices).
-constexpr uint32_t kStateVersion = 4;
+// 5: the edit tree saves its last two roots (edit combination).
+constexpr uint32_t kStateVersion = 5;
 }  // namespace
 
 TreeCore::TreeCore(const SearchSpace& space, const MctsOptions& options, TranspositionKey key, uint64_t seed,

@@ -3,8 +3,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -100,9 +102,10 @@ TEST_CASE("determinism: the tree after 60 iterations matches the golden dump", "
 }
 
 TEST_CASE("checkpoint layout: the golden run's state, byte for byte, and it loads", "[mcts]") {
-  // tests/golden/mcts_*_nb201.state were written by the code before the tree
-  // core and tree shapes were split (19fe1e7): state version 4 as documented.
-  // A layout change must fail here (and bump the version), never slip through.
+  // tests/golden/mcts_*_nb201.state: state version 5 as documented (version 4,
+  // pinned since the tree core and shapes were split in 19fe1e7, plus the edit
+  // tree's last two roots). A layout change must fail here (and bump the
+  // version), never slip through.
   Nb201Space space;
   for (TreeShape tree : {TreeShape::edit, TreeShape::prefix}) {
     INFO(name_of(tree));
@@ -141,22 +144,29 @@ TEST_CASE("save/load mid-run continues exactly like an uninterrupted run", "[mct
                              17, k);
     }
   }
-  SECTION("with trials in flight at save time") {
-    MctsOptions o;
-    auto a = std::make_unique<Mcts>(space, o, TranspositionKey::exact, 8);
-    drive(*a, 15, 2);
-    auto pending = a->propose(3);
-    ByteWriter w;
-    a->save(w);
-    auto b = std::make_unique<Mcts>(space, o, TranspositionKey::exact, 8);
-    ByteReader r(w.bytes(), "state");
-    b->load(r);
-    CHECK(b->in_flight() == 3);
-    for (auto& p : pending) {
-      a->observe(p, fake_reward(p.arch));
-      b->observe(p, fake_reward(p.arch));
+  SECTION("with trials in flight at save time, proposing more before any result") {
+    for (BatchMode batch : {BatchMode::virtual_loss, BatchMode::fantasy}) {
+      INFO(name_of(batch));
+      MctsOptions o;
+      o.batch = batch;
+      auto a = std::make_unique<Mcts>(space, o, TranspositionKey::exact, 8);
+      drive(*a, 15, 2);
+      auto pending = a->propose(3);
+      ByteWriter w;
+      a->save(w);
+      auto b = std::make_unique<Mcts>(space, o, TranspositionKey::exact, 8);
+      ByteReader r(w.bytes(), "state");
+      b->load(r);
+      CHECK(b->in_flight() == 3);
+      auto more_a = a->propose(4), more_b = b->propose(4);
+      CHECK(proposals_text(more_a) == proposals_text(more_b));
+      for (auto* list : {&pending, &more_a})
+        for (auto& p : *list) {
+          a->observe(p, fake_reward(p.arch));
+          b->observe(p, fake_reward(p.arch));
+        }
+      CHECK(proposals_text(drive(*a, 10, 2)) == proposals_text(drive(*b, 10, 2)));
     }
-    CHECK(proposals_text(drive(*a, 10, 2)) == proposals_text(drive(*b, 10, 2)));
   }
   SECTION("a truncated state is an error, not a crash") {
     MctsOptions o;
@@ -189,24 +199,69 @@ TEST_CASE("batch fantasies: k = 1 unchanged, batches spread otherwise, resume mi
     INFO("k = " << k);
     check_resume_identical([&] { return std::make_unique<Mcts>(space, fant, TranspositionKey::exact, 31); }, 12, 5, k);
   }
-  SECTION("saved with trials in flight, proposing more before any result") {
-    auto x = std::make_unique<Mcts>(space, fant, TranspositionKey::exact, 8);
-    drive(*x, 15, 2);
-    auto pending = x->propose(3);
-    ByteWriter w;
-    x->save(w);
-    auto y = std::make_unique<Mcts>(space, fant, TranspositionKey::exact, 8);
-    ByteReader r(w.bytes(), "state");
-    y->load(r);
-    auto more_x = x->propose(4), more_y = y->propose(4);
-    CHECK(proposals_text(more_x) == proposals_text(more_y));
-    for (auto* list : {&pending, &more_x})
-      for (auto& p : *list) {
-        x->observe(p, fake_reward(p.arch));
-        y->observe(p, fake_reward(p.arch));
-      }
-    CHECK(proposals_text(drive(*x, 6, 4)) == proposals_text(drive(*y, 6, 4)));
+}
+
+TEST_CASE("edit combination: a batch after a root change jumps by the old root's other improving edits", "[mcts]") {
+  // An additive reward over 5 decisions of 3 choices: every edit's effect is the
+  // same in every context, so the improving edits of the first root are known
+  // once its 10 neighbours are evaluated.
+  TinySpace space({3, 3, 3, 3, 3});
+  auto reward = [](const Architecture& a) {
+    double r = 0;
+    for (size_t i = 0; i < a.choices.size(); ++i) r += static_cast<double>((a.choices[i] * 7 + i * 3) % 5);
+    return r;
+  };
+  auto run = [&](bool combine) {
+    MctsOptions o;
+    o.initial_random = 1;
+    o.combine_edits = combine;
+    Mcts m(space, o, TranspositionKey::exact, 12);
+    auto first = m.propose(1);
+    m.observe(first[0], reward(first[0].arch));
+    auto wave = m.propose(10);  // the first root's neighbours (a combination needs a previous root)
+    REQUIRE(wave.size() == 10);
+    for (const auto& p : wave) {
+      int differ = 0;
+      for (size_t i = 0; i < p.arch.choices.size(); ++i) differ += p.arch.choices[i] != first[0].arch.choices[i];
+      CHECK(differ == 1);
+      m.observe(p, reward(p.arch));
+    }
+    return std::tuple{first[0].arch, wave, m.propose(3), m.arch_of(*m.best_node())};
+  };
+  auto [a0, wave, next, root] = run(true);
+  // The expected jump: the root plus the other decisions' improving edits of a0,
+  // best first, two of them (the first alone would be a neighbour of the root).
+  std::vector<std::pair<double, size_t>> gains;
+  for (size_t i = 0; i < a0.choices.size(); ++i) {
+    if (root.choices[i] != a0.choices[i]) continue;
+    std::optional<std::pair<double, Choice>> best;
+    for (const auto& p : wave)
+      if (p.arch.choices[i] != a0.choices[i] && reward(p.arch) > reward(a0) && (!best || reward(p.arch) > best->first))
+        best = std::pair{reward(p.arch), p.arch.choices[i]};
+    if (best) gains.push_back({best->first, i});
   }
+  REQUIRE(gains.size() >= 2);
+  std::stable_sort(gains.begin(), gains.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  Architecture jump = root;
+  for (size_t j = 0; j < 2; ++j) {
+    const size_t i = gains[j].second;
+    for (const auto& p : wave)
+      if (p.arch.choices[i] != a0.choices[i] && reward(p.arch) == gains[j].first) jump.choices[i] = p.arch.choices[i];
+  }
+  REQUIRE(next.size() == 3);
+  CHECK(next[0].arch != jump);   // the descent's proposal first
+  CHECK(next[1].arch == jump);   // then the jump
+  auto [b0, wave_off, next_off, root_off] = run(false);
+  CHECK(b0 == a0);
+  CHECK(proposals_text(wave_off) == proposals_text(wave));  // no previous root yet: the same wave
+  CHECK(next_off[0].arch == next[0].arch);
+  for (const auto& p : next_off) CHECK(p.arch != jump);  // only neighbours of the root without it
+  // k = 1 never has a trial in flight: combination changes nothing there.
+  MctsOptions on, off;
+  off.combine_edits = false;
+  Nb201Space nb;
+  Mcts x(nb, on, TranspositionKey::exact, 5), y(nb, off, TranspositionKey::exact, 5);
+  CHECK(proposals_text(drive(x, 40, 1)) == proposals_text(drive(y, 40, 1)));
 }
 
 TEST_CASE("an MCTS state of another version is a clear error", "[mcts]") {
@@ -216,11 +271,11 @@ TEST_CASE("an MCTS state of another version is a clear error", "[mcts]") {
   ByteWriter w;
   a.save(w);
   std::string bytes = w.bytes();
-  const uint32_t old_version = 3;  // one-hot surrogate features; 4 treatment-codes them
+  const uint32_t old_version = 4;  // 5 saves the edit tree's last two roots
   bytes.replace(0, 4, reinterpret_cast<const char*>(&old_version), 4);
   Mcts b(space, MctsOptions{}, TranspositionKey::exact, 8);
   ByteReader r(bytes, "run/tree.ckpt");
-  CHECK_THROWS_WITH(b.load(r), Catch::Matchers::Contains("MCTS state version 3, but this mctsnas reads version 4"));
+  CHECK_THROWS_WITH(b.load(r), Catch::Matchers::Contains("MCTS state version 4, but this mctsnas reads version 5"));
 }
 
 TEST_CASE("MCTS on large categorical spaces: bounded surrogate and checkpoint", "[mcts]") {
