@@ -152,8 +152,7 @@ class SearchLoop {
   SearchedSpace searched_;   // the space as the searcher walks it (up-front constraints)
   std::unique_ptr<Evaluator> evaluator_;
   std::unique_ptr<Searcher> searcher_;
-  ScalarizingSearcher* multi_ = nullptr;   // searcher_, when objective.metrics asks for a Pareto search
-  std::optional<ParetoSet> pareto_;        // with multi_
+  std::optional<ParetoSet> pareto_;        // a Pareto search (objective.metrics)
   std::unique_ptr<TrialPool> pool_;
   AppendFile log_;
 
@@ -365,10 +364,10 @@ void SearchLoop::observe(TrialOutcome o, std::optional<size_t> logged_bytes) {
 // A Pareto search's searcher takes every objective metric; the Pareto set is kept here.
 void SearchLoop::observe_in_searcher(const TrialOutcome& o, double reward) {
   const Proposal p{o.id, o.arch};
-  if (!multi_) return searcher_->observe(p, reward);
+  if (!pareto_) return searcher_->observe(p, reward);
   Objectives rewards = std::isnan(reward) ? Objectives{} : pareto_->rewards(o.result.metrics);
   if (rewards.empty()) rewards.assign(cfg_.objective.metrics.size(), std::nan(""));
-  multi_->observe_objectives(p, rewards);
+  searcher_->observe_objectives(p, rewards);
   if (!std::isnan(reward)) pareto_->add(o.id, space_->key(o.arch), o.result.metrics);
 }
 
@@ -562,10 +561,7 @@ void SearchLoop::setup() {
   }
   searcher_ = make_searcher(cfg_.search, searched_.of(*space_), cfg_.seed);
   if (cfg_.objective.metrics.size() >= 2) {   // a Pareto search
-    auto multi = std::make_unique<ScalarizingSearcher>(std::move(searcher_),
-                                                       static_cast<int>(cfg_.objective.metrics.size()));
-    multi_ = multi.get();
-    searcher_ = std::move(multi);
+    searcher_ = make_pareto_searcher(std::move(searcher_), static_cast<int>(cfg_.objective.metrics.size()));
     pareto_.emplace(cfg_.objective);
   }
   PoolSetup pool_setup;   // in-process or worker processes, as resources.isolation says

@@ -1,14 +1,16 @@
 // Multi-objective search on the NB201 CIFAR-10 table: test accuracy (maximized)
 // against the table's analytic cost column conv_weights (minimized; data/README.md).
 //
-// Every algorithm runs through ScalarizingSearcher (search/multi_objective.h), as a
+// Every algorithm runs through make_pareto_searcher (search/multi_objective.h), as a
 // `search` with objective.metrics does, with its default options; one evaluation =
 // one proposal (transposition key exact: no architecture is proposed twice). After
 // 50, 100 and 300 evaluations the hypervolume of the evaluated points is divided by
 // the hypervolume of the whole table's front (1 = the true front found). Reference
 // point: the table's median accuracy and one more than the largest cost, so only
 // architectures better than half the table count. `acc_only` is MCTS maximizing
-// accuracy alone (what a single-objective search gives on this measure).
+// accuracy alone (what a single-objective search gives on this measure);
+// `evolution` selects as NSGA-II does, `evolution_hvi` is evolution wrapped in the
+// ScalarizingSearcher like the others.
 //
 //   bench_pareto_efficiency [--seeds 100] [--first-seed 1000] [--k 1]
 //                           [--only NAME[,NAME...]] [--table data/nb201_cifar10.csv]
@@ -110,19 +112,19 @@ Problem load_problem(const Nb201Space& space, const std::string& path, double re
 // Hypervolume ratio after each checkpoint's number of evaluations.
 std::vector<double> run_one(const std::string& algo, const Nb201Space& space, const Problem& p, uint64_t seed, int k) {
   SearchOptions o;
-  o.algorithm = algo == "acc_only" ? "mcts" : algo;
-  auto inner = make_searcher(o, space, seed);
-  ScalarizingSearcher multi(make_searcher(o, space, seed), 2);
-  Searcher& s = algo == "acc_only" ? *inner : static_cast<Searcher&>(multi);
+  o.algorithm = algo == "acc_only" ? "mcts" : algo == "evolution_hvi" ? "evolution" : algo;
+  std::unique_ptr<Searcher> s = make_searcher(o, space, seed);
+  if (algo == "evolution_hvi") s = std::make_unique<ScalarizingSearcher>(std::move(s), 2);
+  else if (algo != "acc_only") s = make_pareto_searcher(std::move(s), 2);
   std::vector<Objectives> seen;
   std::vector<double> out;
   while (out.size() < std::size(kCheckpoints)) {
-    auto props = s.propose(k);
+    auto props = s->propose(k);
     if (props.empty()) break;
     for (const auto& prop : props) {
       const Objectives& y = p.points.at(space.key(prop.arch));
-      if (algo == "acc_only") s.observe(prop, y[0]);
-      else multi.observe_objectives(prop, y);
+      if (algo == "acc_only") s->observe(prop, y[0]);
+      else s->observe_objectives(prop, y);
       seen.push_back(y);
       if (out.size() < std::size(kCheckpoints) && seen.size() == static_cast<size_t>(kCheckpoints[out.size()]))
         out.push_back(hypervolume(seen, p.reference) / p.best_volume);
@@ -137,7 +139,7 @@ void print_row(const std::string& algo, const Args& a, const Nb201Space& space, 
     auto r = run_one(algo, space, p, a.first_seed + static_cast<uint64_t>(s), a.k);
     for (size_t c = 0; c < r.size(); ++c) at[c].push_back(r[c]);
   }
-  std::printf("%-10s %3d", algo.c_str(), a.k);
+  std::printf("%-13s %3d", algo.c_str(), a.k);
   for (const auto& v : at) {
     double mean = 0, var = 0;
     for (double x : v) mean += x;
@@ -161,8 +163,8 @@ int main(int argc, char** argv) try {
               a.table.c_str(), p.points.size(), p.reference[0], -p.reference[1], p.best_volume, a.seeds,
               static_cast<unsigned long long>(a.first_seed), a.k);
   std::printf("hypervolume / whole-table hypervolume after N evaluations: mean +- se, median\n");
-  std::printf("%-10s %3s | %-25s | %-25s | %-25s\n", "algorithm", "k", "@50", "@100", "@300");
-  std::vector<std::string> algos = {"mcts", "evolution", "local", "random", "acc_only"};
+  std::printf("%-13s %3s | %-25s | %-25s | %-25s\n", "algorithm", "k", "@50", "@100", "@300");
+  std::vector<std::string> algos = {"mcts", "evolution", "evolution_hvi", "local", "random", "acc_only"};
   if (!a.only.empty()) algos = a.only;
   for (const auto& algo : algos) print_row(algo, a, space, p);
   return 0;

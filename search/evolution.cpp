@@ -41,15 +41,29 @@ size_t EvolutionSearch::pick_mutation(const Architecture& parent, const std::vec
   return 0;
 }
 
+bool EvolutionSearch::beats(size_t c, size_t best, const std::vector<int>& ranks,
+                            const std::vector<double>& crowding) const {
+  if (ranks.empty()) return better_reward(population_[c].reward, population_[best].reward);
+  return ranks[c] < ranks[best] || (ranks[c] == ranks[best] && crowding[c] > crowding[best]);
+}
+
 size_t EvolutionSearch::tournament_winner() {
   const size_t n = population_.size();
   const size_t s = std::min<size_t>(static_cast<size_t>(options_.tournament), n);
+  std::vector<int> ranks;
+  std::vector<double> crowding;
+  if (objectives_ > 0) {
+    std::vector<Objectives> points;
+    for (const auto& m : population_) points.push_back(m.objectives);
+    ranks = nondomination_ranks(points);
+    crowding = crowding_distances(points, ranks);
+  }
   // Ties: the first member drawn wins (strictly better replaces), as Python's max().
   if (options_.sampling == TournamentSampling::with_replacement) {
     size_t best = rng_.below(n);
     for (size_t i = 1; i < s; ++i) {
       const size_t c = rng_.below(n);
-      if (better_reward(population_[c].reward, population_[best].reward)) best = c;
+      if (beats(c, best, ranks, crowding)) best = c;
     }
     return best;
   }
@@ -59,7 +73,7 @@ size_t EvolutionSearch::tournament_winner() {
   for (size_t i = 0; i < s; ++i) std::swap(idx[i], idx[i + rng_.below(n - i)]);
   size_t best = idx[0];
   for (size_t i = 1; i < s; ++i)
-    if (better_reward(population_[idx[i]].reward, population_[best].reward)) best = idx[i];
+    if (beats(idx[i], best, ranks, crowding)) best = idx[i];
   return best;
 }
 
@@ -81,13 +95,16 @@ std::optional<Architecture> EvolutionSearch::mutate_from_tournament() {
         if (!seen_.contains(a)) return std::move(a);
       continue;
     }
-    if (auto r = seen_.reward(child); r && !std::isnan(*r)) add_member(std::move(child), *r);
+    if (auto r = seen_.reward(child); r && !std::isnan(*r)) {
+      Objectives known = objectives_ > 0 ? known_.at(seen_.key(child)) : Objectives{};
+      add_member(std::move(child), *r, std::move(known));
+    }
   }
   return sample_unseen(space_, seen_, rng_);
 }
 
-void EvolutionSearch::add_member(Architecture a, double reward) {
-  population_.push_back(Member{std::move(a), reward});
+void EvolutionSearch::add_member(Architecture a, double reward, Objectives objectives) {
+  population_.push_back(Member{std::move(a), reward, std::move(objectives)});
   while (static_cast<int>(population_.size()) > options_.population) population_.pop_front();
 }
 
@@ -114,6 +131,54 @@ void EvolutionSearch::observe(const Proposal& p, double reward) {
   add_member(p.arch, reward);
 }
 
+void EvolutionSearch::observe_objectives(const Proposal& p, std::span<const double> rewards) {
+  MCTSNAS_CHECK(!rewards.empty() && (objectives_ == 0 || objectives_ == rewards.size()),
+                "evolution: every trial of a Pareto search has the same number of objectives");
+  objectives_ = static_cast<uint32_t>(rewards.size());
+  const bool failed = std::any_of(rewards.begin(), rewards.end(), [](double r) { return !std::isfinite(r); });
+  // The scalar reward only says "evaluated" (0) or "failed" (NaN): selection reads the objectives.
+  seen_.set_reward(p.arch, failed ? std::nan("") : 0.0);
+  if (failed) return;
+  Objectives y(rewards.begin(), rewards.end());
+  known_[seen_.key(p.arch)] = y;
+  add_member(p.arch, 0.0, std::move(y));
+}
+
+// After the single-objective state, so a single-objective checkpoint reads as before.
+void EvolutionSearch::save_objectives(ByteWriter& out) const {
+  if (objectives_ == 0) return;
+  out.put(objectives_);
+  for (const auto& m : population_) out.put_vector(m.objectives);
+  std::vector<std::pair<uint64_t, const Objectives*>> known;
+  for (const auto& [k, v] : known_) known.emplace_back(k, &v);
+  std::sort(known.begin(), known.end());   // a fixed order: the same state saves the same bytes
+  out.put<uint64_t>(known.size());
+  for (const auto& [k, v] : known) {
+    out.put(k);
+    out.put_vector(*v);
+  }
+}
+
+void EvolutionSearch::load_objectives(ByteReader& in) {
+  objectives_ = 0;
+  known_.clear();
+  if (in.at_end()) return;
+  objectives_ = in.get<uint32_t>();
+  if (objectives_ < 1 || objectives_ > 64) in.fail("evolution: a Pareto search's objective count is damaged");
+  auto read = [&] {
+    Objectives y = in.get_vector<double>(objectives_);
+    if (y.size() != objectives_ || !std::all_of(y.begin(), y.end(), [](double x) { return std::isfinite(x); }))
+      in.fail("evolution: a Pareto search's objectives are damaged");
+    return y;
+  };
+  for (auto& m : population_) m.objectives = read();
+  const auto n = in.get<uint64_t>();
+  for (uint64_t i = 0; i < n; ++i) {
+    const auto k = in.get<uint64_t>();
+    known_[k] = read();
+  }
+}
+
 void EvolutionSearch::save(ByteWriter& out) const {
   out.put(rng_.state());
   out.put(next_id_);
@@ -124,6 +189,7 @@ void EvolutionSearch::save(ByteWriter& out) const {
     out.put(m.reward);
   }
   seen_.save(out);
+  save_objectives(out);
 }
 
 void EvolutionSearch::load(ByteReader& in) {
@@ -139,6 +205,7 @@ void EvolutionSearch::load(ByteReader& in) {
     population_.push_back(Member{std::move(a), r});
   }
   seen_.load(in);
+  load_objectives(in);
 }
 
 const SearcherInfo& evolution_searcher() {

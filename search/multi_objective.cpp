@@ -7,6 +7,15 @@
 
 namespace mctsnas {
 
+void Searcher::observe_objectives(const Proposal&, std::span<const double>) {
+  MCTSNAS_CHECK(false, name() + " takes one reward per trial: a Pareto search wraps it (make_pareto_searcher)");
+}
+
+std::unique_ptr<Searcher> make_pareto_searcher(std::unique_ptr<Searcher> searcher, int objectives) {
+  if (searcher->takes_objectives()) return searcher;
+  return std::make_unique<ScalarizingSearcher>(std::move(searcher), objectives);
+}
+
 ScalarizingSearcher::ScalarizingSearcher(std::unique_ptr<Searcher> inner, int objectives)
     : inner_(std::move(inner)), objectives_(objectives) {
   MCTSNAS_CHECK(inner_ && objectives_ >= 2, "ScalarizingSearcher needs a searcher and at least two objectives");
@@ -36,7 +45,7 @@ void ScalarizingSearcher::observe(const Proposal& p, double reward) {
   inner_->observe(p, reward);
 }
 
-double ScalarizingSearcher::observe_objectives(const Proposal& p, std::span<const double> rewards) {
+void ScalarizingSearcher::observe_objectives(const Proposal& p, std::span<const double> rewards) {
   MCTSNAS_CHECK(rewards.size() == static_cast<size_t>(objectives_), "observe_objectives: wrong number of rewards");
   double r = std::nan("");
   if (std::all_of(rewards.begin(), rewards.end(), [](double x) { return std::isfinite(x); })) {
@@ -49,7 +58,6 @@ double ScalarizingSearcher::observe_objectives(const Proposal& p, std::span<cons
     observed_.push_back(std::move(y));
   }
   inner_->observe(p, r);
-  return r;
 }
 
 void ScalarizingSearcher::save(ByteWriter& out) const {

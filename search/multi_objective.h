@@ -22,6 +22,10 @@
 
 namespace mctsnas {
 
+// `searcher` itself when it takes_objectives() (evolution: NSGA-II-style selection),
+// else `searcher` wrapped in a ScalarizingSearcher.
+std::unique_ptr<Searcher> make_pareto_searcher(std::unique_ptr<Searcher> searcher, int objectives);
+
 class ScalarizingSearcher final : public Searcher {
  public:
   // objectives >= 2.
@@ -30,9 +34,9 @@ class ScalarizingSearcher final : public Searcher {
   std::vector<Proposal> propose(int k) override { return inner_->propose(k); }
   // A scalar has no components to scalarize: only a failed trial (NaN) may come here.
   void observe(const Proposal& p, double reward) override;
-  // rewards: one per objective, higher is better; any NaN: the trial failed.
-  // Returns the reward the wrapped searcher observed.
-  double observe_objectives(const Proposal& p, std::span<const double> rewards);
+  bool takes_objectives() const override { return true; }
+  // Any NaN among the rewards: the trial failed.
+  void observe_objectives(const Proposal& p, std::span<const double> rewards) override;
   void save(ByteWriter& out) const override;
   void load(ByteReader& in) override;
   SearchStats stats() const override { return inner_->stats(); }

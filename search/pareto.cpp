@@ -1,6 +1,9 @@
 #include "search/pareto.h"
 
 #include <algorithm>
+#include <limits>
+#include <map>
+#include <numeric>
 
 #include "common/error.h"
 
@@ -23,6 +26,40 @@ std::vector<size_t> pareto_front(const std::vector<Objectives>& points) {
     if (!dominated) front.push_back(i);
   }
   return front;
+}
+
+std::vector<int> nondomination_ranks(const std::vector<Objectives>& points) {
+  std::vector<int> rank(points.size(), 0);
+  std::vector<size_t> left(points.size());
+  std::iota(left.begin(), left.end(), size_t{0});
+  for (int r = 0; !left.empty(); ++r) {
+    std::vector<size_t> dominated;
+    for (size_t i : left) {
+      const bool beaten = std::any_of(left.begin(), left.end(), [&](size_t j) { return dominates(points[j], points[i]); });
+      if (beaten) dominated.push_back(i);
+      else rank[i] = r;
+    }
+    left = std::move(dominated);
+  }
+  return rank;
+}
+
+std::vector<double> crowding_distances(const std::vector<Objectives>& points, const std::vector<int>& ranks) {
+  std::vector<double> dist(points.size(), 0.0);
+  std::map<int, std::vector<size_t>> by_rank;
+  for (size_t i = 0; i < points.size(); ++i) by_rank[ranks[i]].push_back(i);
+  const size_t d = points.empty() ? 0 : points[0].size();
+  for (auto& [r, members] : by_rank) {
+    for (size_t m = 0; m < d; ++m) {
+      std::stable_sort(members.begin(), members.end(), [&](size_t a, size_t b) { return points[a][m] < points[b][m]; });
+      dist[members.front()] = dist[members.back()] = std::numeric_limits<double>::infinity();
+      const double span = points[members.back()][m] - points[members.front()][m];
+      if (span <= 0) continue;
+      for (size_t k = 1; k + 1 < members.size(); ++k)
+        dist[members[k]] += (points[members[k + 1]][m] - points[members[k - 1]][m]) / span;
+    }
+  }
+  return dist;
 }
 
 namespace {

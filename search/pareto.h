@@ -17,6 +17,13 @@ bool dominates(std::span<const double> a, std::span<const double> b);
 // all kept: neither dominates the other.
 std::vector<size_t> pareto_front(const std::vector<Objectives>& points);
 
+// NSGA-II's keys (Deb et al. 2002): each point's non-domination rank (0: not
+// dominated; r: dominated only by points of ranks below r) and its crowding distance
+// within its rank (the sum over components of the gap between its neighbours,
+// divided by the rank's range; infinite at a rank's extremes). O(n^2) per rank.
+std::vector<int> nondomination_ranks(const std::vector<Objectives>& points);
+std::vector<double> crowding_distances(const std::vector<Objectives>& points, const std::vector<int>& ranks);
+
 // The volume dominated by the points and bounded by `reference` (a point not better
 // than the reference in every component adds nothing). Exact, by slicing along the
 // last component (O(n^(d-1) log n) for n points in d components): meant for fronts of

@@ -7,6 +7,7 @@
 // what a failure means to it (usually: never propose it again, treat as worst).
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ class Searcher {
   // algorithm must wait for results in flight.
   virtual std::vector<Proposal> propose(int k) = 0;
   virtual void observe(const Proposal& p, double reward) = 0;
+
+  // A Pareto search (objective.metrics) gives a searcher that takes_objectives() every
+  // trial's objectives (one per metric, higher is better, all NaN for a failed trial)
+  // through observe_objectives instead of observe; any other searcher runs wrapped in
+  // a ScalarizingSearcher (search/multi_objective.h: make_pareto_searcher).
+  virtual bool takes_objectives() const { return false; }
+  virtual void observe_objectives(const Proposal& p, std::span<const double> rewards);
 
   // Complete state, RNG included; load() into a searcher built from the same
   // config continues exactly where save() was called.

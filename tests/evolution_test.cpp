@@ -137,3 +137,41 @@ TEST_CASE("evolution: save/load mid-run continues identically", "[evolution]") {
         [&] { return std::make_unique<EvolutionSearch>(space, EvolutionOptions{10, 5}, TranspositionKey::exact, 3); },
         40, 13, k);
 }
+
+TEST_CASE("evolution in a Pareto search: the tournament goes to a front extreme, as in NSGA-II", "[evolution]") {
+  // Population 10, tournament 10 without replacement: the whole population competes,
+  // so the 11th proposal mutates a member of rank 0 with infinite crowding distance,
+  // an extreme of the population's front.
+  TinySpace space({50, 50, 50, 50});
+  auto objectives = [](const Architecture& a) {
+    return Objectives{fake_reward(a), -static_cast<double>(a.choices[0] + a.choices[1])};
+  };
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    EvolutionSearch s(space, EvolutionOptions{10, 10}, TranspositionKey::exact, seed);
+    REQUIRE(s.takes_objectives());
+    std::vector<Proposal> all;
+    for (int i = 0; i < 11; ++i) {
+      auto p = s.propose(1).at(0);
+      if (i < 10) s.observe_objectives(p, objectives(p.arch));
+      all.push_back(p);
+    }
+    std::vector<Objectives> pts;
+    for (int i = 0; i < 10; ++i) pts.push_back(objectives(all[static_cast<size_t>(i)].arch));
+    const auto ranks = nondomination_ranks(pts);
+    const auto crowd = crowding_distances(pts, ranks);
+    int parents = 0, extremes = 0;
+    for (size_t i = 0; i < 10; ++i) {
+      const bool parent = differing(all[10].arch, all[i].arch) == 1;
+      parents += parent;
+      extremes += parent && ranks[i] == 0 && std::isinf(crowd[i]);
+    }
+    INFO("seed " << seed);
+    CHECK(parents == 1);
+    CHECK(extremes == 1);
+  }
+  // A failed trial never becomes a parent and the scalar observe is not mixed in.
+  EvolutionSearch s(space, EvolutionOptions{2, 2}, TranspositionKey::exact, 3);
+  auto p = s.propose(1).at(0);
+  s.observe_objectives(p, std::vector<double>{NAN, NAN});
+  CHECK_THROWS_AS(s.observe_objectives(s.propose(1).at(0), std::vector<double>{1, 2, 3}), InternalError);
+}

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "search/multi_objective.h"
+#include "search/evolution.h"
 #include "search/mcts.h"
 #include "search/pareto.h"
 #include "search/random_search.h"
@@ -22,7 +23,7 @@ Objectives two_objectives(const Architecture& a) {
   return {fake_reward(a), -size};
 }
 
-std::vector<Proposal> drive_multi(ScalarizingSearcher& s, int rounds, int k) {
+std::vector<Proposal> drive_multi(Searcher& s, int rounds, int k) {
   std::vector<Proposal> all;
   for (int r = 0; r < rounds; ++r) {
     auto props = s.propose(k);
@@ -53,7 +54,10 @@ TEST_CASE("rewards: the hypervolume a new front member adds, or minus the share 
   auto rec = std::make_unique<Recorder>();
   Recorder* seen = rec.get();
   ScalarizingSearcher s(std::move(rec), 2);
-  auto observe = [&](uint64_t id, std::vector<double> y) { return s.observe_objectives({id, {}}, y); };
+  auto observe = [&](uint64_t id, std::vector<double> y) {
+    s.observe_objectives({id, {}}, y);
+    return seen->rewards.back();
+  };
   CHECK(observe(0, {0, 0}) == 0);                  // the first trial extends nothing
   CHECK(observe(1, {2, 1}) == Approx(1));          // dominates all: the whole volume is its own
   CHECK(observe(2, {1, 2}) == Approx(1.0 / 3));    // adds [0,1]x[1,2] to [0,2]x[0,1]: 1 of 3
@@ -85,13 +89,14 @@ TEST_CASE("a Pareto search covers both ends of the front", "[multi_objective]") 
 
 TEST_CASE("a Pareto search's save/load mid-run continues identically", "[multi_objective]") {
   Nb201Space space;
-  for (std::string inner : {"mcts", "random"}) {
+  for (std::string inner : {"mcts", "random", "evolution"}) {
     DYNAMIC_SECTION(inner) {
       auto make = [&] {
         std::unique_ptr<Searcher> in;
         if (inner == "mcts") in = std::make_unique<Mcts>(space, MctsOptions{}, TranspositionKey::exact, 9);
-        else in = std::make_unique<RandomSearch>(space, TranspositionKey::exact, 9);
-        return std::make_unique<ScalarizingSearcher>(std::move(in), 2);
+        else if (inner == "random") in = std::make_unique<RandomSearch>(space, TranspositionKey::exact, 9);
+        else in = std::make_unique<EvolutionSearch>(space, EvolutionOptions{}, TranspositionKey::exact, 9);
+        return make_pareto_searcher(std::move(in), 2);
       };
       auto a = make();
       drive_multi(*a, 12, 3);

@@ -52,3 +52,17 @@ TEST_CASE("hypervolume agrees with a Monte Carlo estimate in 3 objectives", "[pa
   // 200,000 samples: the estimate's standard error is below 0.0012.
   CHECK(std::abs(hypervolume(pts, ref) - static_cast<double>(inside) / n) < 0.006);
 }
+
+TEST_CASE("NSGA-II keys: non-domination ranks and crowding distances", "[pareto]") {
+  //                               0       1       2       3       4       5
+  std::vector<Objectives> pts = {{1, 5}, {2, 4}, {4, 1}, {1, 4}, {0, 0}, {3, 3}};
+  CHECK(nondomination_ranks(pts) == std::vector<int>{0, 0, 0, 1, 2, 0});
+  const auto crowd = crowding_distances(pts, nondomination_ranks(pts));
+  // Rank 0 sorted by the first component: 0 (1), 1 (2), 5 (3), 2 (4); spans 3 and 4.
+  CHECK(std::isinf(crowd[0]));
+  CHECK(std::isinf(crowd[2]));
+  CHECK(crowd[1] == Approx((3.0 - 1) / 3 + (5.0 - 3) / 4));
+  CHECK(crowd[5] == Approx((4.0 - 2) / 3 + (4.0 - 1) / 4));
+  CHECK(std::isinf(crowd[3]));   // alone in its rank
+  CHECK(nondomination_ranks({}).empty());
+}
