@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,10 +62,21 @@ std::unique_ptr<ProcessPool> make_pool(const TempDir& dir, int parallel) {
   return std::make_unique<ProcessPool>(po, Budgeter(probe_inventory({false}), bo));
 }
 
+// A /proc file's text; empty when the process is gone. (An ifstream read of a process
+// that exits mid-read throws "No such process" from libstdc++'s underflow.)
+std::string read_proc(const fs::path& p) {
+  std::string out;
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
+}
+
 // Field 4 of /proc/<pid>/stat (after the command name in parentheses); -1 if gone.
 int parent_of(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(in)), {});
+  const std::string s = read_proc("/proc/" + std::to_string(pid) + "/stat");
   auto close = s.rfind(')');
   if (close == std::string::npos) return -1;
   char state = 0;
@@ -75,8 +87,7 @@ int parent_of(int pid) {
 
 // Gone, or a zombie nobody reaped yet (a container's pid 1 may not): not running.
 bool running(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(in)), {});
+  const std::string s = read_proc("/proc/" + std::to_string(pid) + "/stat");
   auto close = s.rfind(')');
   return close != std::string::npos && s.size() > close + 2 && s[close + 2] != 'Z';
 }
@@ -88,8 +99,7 @@ std::vector<int> processes_mentioning(const std::string& needle) {
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
     int pid = std::atoi(e.path().filename().c_str());
     if (pid <= 0 || pid == ::getpid()) continue;
-    std::ifstream in(e.path() / "cmdline");
-    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    const std::string cmd = read_proc(e.path() / "cmdline");
     if (cmd.find(needle) != std::string::npos && running(pid)) out.push_back(pid);
   }
   return out;
