@@ -9,7 +9,7 @@
 // point: the table's median accuracy and one more than the largest cost, so only
 // architectures better than half the table count. `acc_only` is MCTS maximizing
 // accuracy alone (what a single-objective search gives on this measure);
-// `evolution` selects as NSGA-II does, `evolution_hvi` is evolution wrapped in the
+// `evolution` selects as NSGA-II does, `evolution_scalar` is evolution wrapped in the
 // ScalarizingSearcher like the others.
 //
 //   bench_pareto_efficiency [--seeds 100] [--first-seed 1000] [--k 1]
@@ -112,9 +112,9 @@ Problem load_problem(const Nb201Space& space, const std::string& path, double re
 // Hypervolume ratio after each checkpoint's number of evaluations.
 std::vector<double> run_one(const std::string& algo, const Nb201Space& space, const Problem& p, uint64_t seed, int k) {
   SearchOptions o;
-  o.algorithm = algo == "acc_only" ? "mcts" : algo == "evolution_hvi" ? "evolution" : algo;
+  o.algorithm = algo == "acc_only" ? "mcts" : algo == "evolution_scalar" ? "evolution" : algo;
   std::unique_ptr<Searcher> s = make_searcher(o, space, seed);
-  if (algo == "evolution_hvi") s = std::make_unique<ScalarizingSearcher>(std::move(s), 2);
+  if (algo == "evolution_scalar") s = std::make_unique<ScalarizingSearcher>(std::move(s), 2);
   else if (algo != "acc_only") s = make_pareto_searcher(std::move(s), 2);
   std::vector<Objectives> seen;
   std::vector<double> out;
@@ -139,7 +139,7 @@ void print_row(const std::string& algo, const Args& a, const Nb201Space& space, 
     auto r = run_one(algo, space, p, a.first_seed + static_cast<uint64_t>(s), a.k);
     for (size_t c = 0; c < r.size(); ++c) at[c].push_back(r[c]);
   }
-  std::printf("%-13s %3d", algo.c_str(), a.k);
+  std::printf("%-16s %3d", algo.c_str(), a.k);
   for (const auto& v : at) {
     double mean = 0, var = 0;
     for (double x : v) mean += x;
@@ -163,8 +163,8 @@ int main(int argc, char** argv) try {
               a.table.c_str(), p.points.size(), p.reference[0], -p.reference[1], p.best_volume, a.seeds,
               static_cast<unsigned long long>(a.first_seed), a.k);
   std::printf("hypervolume / whole-table hypervolume after N evaluations: mean +- se, median\n");
-  std::printf("%-13s %3s | %-25s | %-25s | %-25s\n", "algorithm", "k", "@50", "@100", "@300");
-  std::vector<std::string> algos = {"mcts", "evolution", "evolution_hvi", "local", "random", "acc_only"};
+  std::printf("%-16s %3s | %-25s | %-25s | %-25s\n", "algorithm", "k", "@50", "@100", "@300");
+  std::vector<std::string> algos = {"mcts", "evolution", "evolution_scalar", "local", "random", "acc_only"};
   if (!a.only.empty()) algos = a.only;
   for (const auto& algo : algos) print_row(algo, a, space, p);
   return 0;

@@ -3,15 +3,14 @@
 //
 // Each finished trial's objective vector becomes one reward, fixed when the trial is
 // observed (so resume is exact), from the trials observed before it:
-//   - a trial no earlier trial dominates gets the hypervolume it adds, as a share of
-//     the hypervolume after it (0 <= r <= 1; the reference point is the worst value
-//     observed in each objective; the first trial gets 0), so a trial that extends the
-//     front more ranks higher;
+//   - a trial no earlier trial dominates gets 1, plus 1e-9 per earlier trial, so the
+//     newest of them has the best reward: MCTS roots its edit tree at the best reward,
+//     and the root follows the front as it grows;
 //   - a dominated trial gets minus the share of the observed trials that dominate it
 //     (-1 < r < 0), so "nearly on the front" ranks above "far behind it".
 // The trees, populations and surrogates of the single-objective searchers then work
-// unchanged. Chosen over ParEGO's random-weight Chebyshev scalarization and two
-// dominance-count rewards by bench/results/pareto_efficiency.md. The observed vectors
+// unchanged. Chosen over ParEGO's random-weight Chebyshev scalarization and the
+// hypervolume a trial adds by bench/results/pareto_efficiency.md. The observed vectors
 // are part of save().
 #include <memory>
 #include <span>
@@ -48,7 +47,6 @@ class ScalarizingSearcher final : public Searcher {
   std::unique_ptr<Searcher> inner_;
   int objectives_;
   std::vector<Objectives> observed_;   // every finished trial's vector, in observation order
-  std::vector<Objectives> front_;      // those no other observed one dominates
 };
 
 }  // namespace mctsnas

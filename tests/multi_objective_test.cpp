@@ -49,7 +49,7 @@ class Recorder final : public Searcher {
 
 }  // namespace
 
-TEST_CASE("rewards: the hypervolume a new front member adds, or minus the share that dominates it",
+TEST_CASE("rewards: 1 on the front, the newest highest; else minus the share that dominates it",
           "[multi_objective]") {
   auto rec = std::make_unique<Recorder>();
   Recorder* seen = rec.get();
@@ -58,17 +58,19 @@ TEST_CASE("rewards: the hypervolume a new front member adds, or minus the share 
     s.observe_objectives({id, {}}, y);
     return seen->rewards.back();
   };
-  CHECK(observe(0, {0, 0}) == 0);                  // the first trial extends nothing
-  CHECK(observe(1, {2, 1}) == Approx(1));          // dominates all: the whole volume is its own
-  CHECK(observe(2, {1, 2}) == Approx(1.0 / 3));    // adds [0,1]x[1,2] to [0,2]x[0,1]: 1 of 3
-  CHECK(observe(3, {1, 0.5}) == Approx(-2.0 / 4)); // dominated by 2 of the 3 before it
-  CHECK(observe(4, {0, 0}) == Approx(-3.0 / 5));   // by trials 1, 2 and 3
-  CHECK(std::isnan(observe(5, {NAN, 3})));         // failed: NaN, and not counted
-  CHECK(observe(6, {3, 3}) == Approx(1 - 3.0 / 9));  // reference (0, 0): 9 in all, 3 covered before
-  REQUIRE(seen->rewards.size() == 7);
-  CHECK(seen->rewards[2] == Approx(1.0 / 3));      // what the wrapped searcher observed
-  CHECK(std::isnan(seen->rewards[5]));
-  CHECK_THROWS_AS(s.observe({7, {}}, 1.0), InternalError);   // a scalar reward has no components
+  CHECK(observe(0, {0, 0}) == 1);
+  const double r1 = observe(1, {2, 1});               // dominates trial 0
+  const double r2 = observe(2, {1, 2});               // on the front beside trial 1
+  CHECK(r1 == Approx(1));
+  CHECK(r2 == Approx(1));
+  CHECK(r2 > r1);                                     // the newest front member is the best reward
+  CHECK(r1 > 1);
+  CHECK(observe(3, {1, 0.5}) == Approx(-2.0 / 4));   // dominated by 2 of the 3 before it
+  CHECK(observe(4, {0, 0}) == Approx(-3.0 / 5));     // by trials 1, 2 and 3 (not by the equal trial 0)
+  CHECK(std::isnan(observe(5, {NAN, 3})));           // failed: NaN, and not counted
+  CHECK(observe(6, {2, 1}) > r2);                     // equal to a front member: on the front too
+  CHECK(observe(7, {0.5, 0.5}) == Approx(-4.0 / 7)); // trials 1, 2, 3 and 6 (5 failed, not counted)
+  CHECK_THROWS_AS(s.observe({8, {}}, 1.0), InternalError);   // a scalar reward has no components
 }
 
 TEST_CASE("a Pareto search covers both ends of the front", "[multi_objective]") {
