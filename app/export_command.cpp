@@ -61,7 +61,8 @@ ExportJob open_export(const ExportOptions& o) {
 // variants, which belong to the model this export replaces, removed).
 void choose_trial(ExportJob& job, const TrialRecord& trial, const fs::path& dir) {
   job.trial = &trial;
-  job.arch = trial_architecture(*job.space, trial, (job.run.dir / "trials.jsonl").string() + ":" + std::to_string(trial.line));
+  job.arch = trial_architecture(*job.space, trial,
+                                (job.run.dir / "trials.jsonl").string() + ":" + std::to_string(trial.line));
   job.dir = dir;
   std::error_code ec;
   fs::create_directories(job.dir, ec);

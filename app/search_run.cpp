@@ -248,8 +248,10 @@ void SearchLoop::replay_log_tail(const CheckpointState& ck) {
 void SearchLoop::rebuild_pareto_set(const std::string& log_text, uint64_t observed_bytes) {
   uint64_t complete = 0;
   const std::string_view observed = std::string_view(log_text).substr(0, observed_bytes);
-  for (const auto& t : parse_trial_log_tail(observed, {}, *space_, (dir_ / "trials.jsonl").string(), complete))
-    if (!std::isnan(reward_of(t.outcome.result))) pareto_->add(t.outcome.id, space_->key(t.outcome.arch), t.outcome.result.metrics);
+  for (const auto& t : parse_trial_log_tail(observed, {}, *space_, (dir_ / "trials.jsonl").string(), complete)) {
+    const TrialOutcome& o = t.outcome;
+    if (!std::isnan(reward_of(o.result))) pareto_->add(o.id, space_->key(o.arch), o.result.metrics);
+  }
 }
 
 void SearchLoop::open_resumed() {
