@@ -6,9 +6,10 @@
 // NB201's R-EA code) draw WITH replacement (`sampling: with_replacement`), which on
 // NB201 is weaker (less selection pressure; bench/results/search_efficiency.md).
 //
-// In a Pareto search (observe_objectives) a tournament is won as in NSGA-II (Deb et
-// al. 2002): the lowest non-domination rank within the population, then the largest
-// crowding distance; everything else (aging, mutation, repeats) stays.
+// In a Pareto search with pareto_selection: nsga2 (observe_objectives) a tournament is
+// won as in NSGA-II (Deb et al. 2002): the lowest non-domination rank within the
+// population, then the largest crowding distance; everything else (aging, mutation,
+// repeats) stays. With scalarized (the default) it runs wrapped like the others.
 #include <deque>
 #include <span>
 #include <unordered_map>
@@ -28,7 +29,7 @@ class EvolutionSearch final : public Searcher {
   std::string name() const override { return "evolution"; }
   std::vector<Proposal> propose(int k) override;
   void observe(const Proposal& p, double reward) override;
-  bool takes_objectives() const override { return true; }
+  bool takes_objectives() const override { return options_.pareto_selection == ParetoSelection::nsga2; }
   void observe_objectives(const Proposal& p, std::span<const double> rewards) override;
   void save(ByteWriter& out) const override;
   void load(ByteReader& in) override;

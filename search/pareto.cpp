@@ -74,6 +74,16 @@ double volume(std::vector<const double*> pts, std::span<const double> ref, size_
     for (const double* p : pts) best = std::max(best, p[0]);
     return best - ref[0];
   }
+  if (d == 2) {   // a sweep: best first along the second component, the first's running maximum
+    std::sort(pts.begin(), pts.end(), [](const double* a, const double* b) { return a[1] > b[1]; });
+    double total = 0, reach = ref[0];
+    for (size_t k = 0; k < pts.size(); ++k) {
+      reach = std::max(reach, pts[k][0]);
+      const double next = k + 1 < pts.size() ? pts[k + 1][1] : ref[1];
+      total += (pts[k][1] - next) * (reach - ref[0]);
+    }
+    return total;
+  }
   // Best first along the last component: the slab between the k-th and (k+1)-th
   // values is dominated exactly by the first k points' projections.
   std::sort(pts.begin(), pts.end(), [last](const double* a, const double* b) { return a[last] > b[last]; });
@@ -97,9 +107,14 @@ double hypervolume(const std::vector<Objectives>& points, std::span<const double
     for (size_t i = 0; i < p.size(); ++i) beyond &= p[i] > reference[i];
     if (beyond) inside.push_back(p);
   }
-  std::vector<const double*> front;
-  for (size_t i : pareto_front(inside)) front.push_back(inside[i].data());
-  return reference.empty() ? 0 : volume(std::move(front), reference, reference.size());
+  // In 3 or more components the slicing is quadratic: keep the front only. (Dominated
+  // points add nothing to any slice, so 1 or 2 components take them as they are.)
+  std::vector<const double*> pts;
+  if (reference.size() >= 3)
+    for (size_t i : pareto_front(inside)) pts.push_back(inside[i].data());
+  else
+    for (const auto& p : inside) pts.push_back(p.data());
+  return reference.empty() ? 0 : volume(std::move(pts), reference, reference.size());
 }
 
 }  // namespace mctsnas

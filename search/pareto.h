@@ -25,9 +25,9 @@ std::vector<int> nondomination_ranks(const std::vector<Objectives>& points);
 std::vector<double> crowding_distances(const std::vector<Objectives>& points, const std::vector<int>& ranks);
 
 // The volume dominated by the points and bounded by `reference` (a point not better
-// than the reference in every component adds nothing). Exact, by slicing along the
-// last component (O(n^(d-1) log n) for n points in d components): meant for fronts of
-// hundreds of points in 2 or 3 objectives.
+// than the reference in every component adds nothing). Exact: a sweep in 2 components
+// (O(n log n)), else slicing along the last component over the front (O(n^(d-1) log n)),
+// meant for fronts of hundreds of points in 3 or more.
 double hypervolume(const std::vector<Objectives>& points, std::span<const double> reference);
 
 }  // namespace mctsnas

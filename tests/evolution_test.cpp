@@ -147,7 +147,9 @@ TEST_CASE("evolution in a Pareto search: the tournament goes to a front extreme,
     return Objectives{fake_reward(a), -static_cast<double>(a.choices[0] + a.choices[1])};
   };
   for (uint64_t seed = 1; seed <= 50; ++seed) {
-    EvolutionSearch s(space, EvolutionOptions{10, 10}, TranspositionKey::exact, seed);
+    EvolutionOptions nsga2{10, 10};
+    nsga2.pareto_selection = ParetoSelection::nsga2;
+    EvolutionSearch s(space, nsga2, TranspositionKey::exact, seed);
     REQUIRE(s.takes_objectives());
     std::vector<Proposal> all;
     for (int i = 0; i < 11; ++i) {
@@ -169,8 +171,11 @@ TEST_CASE("evolution in a Pareto search: the tournament goes to a front extreme,
     CHECK(parents == 1);
     CHECK(extremes == 1);
   }
+  CHECK_FALSE(EvolutionSearch(space, EvolutionOptions{10, 10}, TranspositionKey::exact, 1).takes_objectives());
   // A failed trial never becomes a parent and the scalar observe is not mixed in.
-  EvolutionSearch s(space, EvolutionOptions{2, 2}, TranspositionKey::exact, 3);
+  EvolutionOptions small{2, 2};
+  small.pareto_selection = ParetoSelection::nsga2;
+  EvolutionSearch s(space, small, TranspositionKey::exact, 3);
   auto p = s.propose(1).at(0);
   s.observe_objectives(p, std::vector<double>{NAN, NAN});
   CHECK_THROWS_AS(s.observe_objectives(s.propose(1).at(0), std::vector<double>{1, 2, 3}), InternalError);

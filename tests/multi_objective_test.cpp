@@ -91,13 +91,18 @@ TEST_CASE("a Pareto search covers both ends of the front", "[multi_objective]") 
 
 TEST_CASE("a Pareto search's save/load mid-run continues identically", "[multi_objective]") {
   Nb201Space space;
-  for (std::string inner : {"mcts", "random", "evolution"}) {
+  for (std::string inner : {"mcts", "random", "evolution", "evolution_nsga2"}) {
     DYNAMIC_SECTION(inner) {
       auto make = [&] {
         std::unique_ptr<Searcher> in;
         if (inner == "mcts") in = std::make_unique<Mcts>(space, MctsOptions{}, TranspositionKey::exact, 9);
         else if (inner == "random") in = std::make_unique<RandomSearch>(space, TranspositionKey::exact, 9);
-        else in = std::make_unique<EvolutionSearch>(space, EvolutionOptions{}, TranspositionKey::exact, 9);
+        else if (inner == "evolution") in = std::make_unique<EvolutionSearch>(space, EvolutionOptions{}, TranspositionKey::exact, 9);
+        else {
+          EvolutionOptions nsga2;
+          nsga2.pareto_selection = ParetoSelection::nsga2;
+          in = std::make_unique<EvolutionSearch>(space, nsga2, TranspositionKey::exact, 9);
+        }
         return make_pareto_searcher(std::move(in), 2);
       };
       auto a = make();

@@ -345,10 +345,11 @@ std::vector<uint64_t> front_of_summary(const fs::path& summary) {
 }  // namespace
 
 TEST_CASE("a Pareto search lists its front in summary.json, resumed or not", "[search_run]") {
-  for (std::string algo : {"mcts", "evolution"}) {
+  for (std::string algo : {"mcts", "evolution", "evolution_nsga2"}) {
     DYNAMIC_SECTION(algo) {
       test::TempDir d;
-      auto cfg = pareto_options(algo, 4, 60, 3);
+      auto cfg = pareto_options(algo == "evolution_nsga2" ? "evolution" : algo, 4, 60, 3);
+      if (algo == "evolution_nsga2") cfg.search.evolution.pareto_selection = ParetoSelection::nsga2;
       CHECK(run(cfg, d / "full", false).finished);
       const auto front = front_of_log(d / "full" / "trials.jsonl");
       CHECK(front.size() >= 3);
