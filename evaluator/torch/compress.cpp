@@ -13,6 +13,7 @@
 #include "evaluator/torch/prune.h"
 #include "evaluator/torch/quantize.h"
 #include "evaluator/torch/text_tasks.h"
+#include "evaluator/torch/torch_evaluator.h"
 
 namespace mctsnas::torchnas {
 namespace fs = std::filesystem;
@@ -63,7 +64,7 @@ VariantReport measure(const std::string& name, const fs::path& dir, const std::s
     torch::NoGradGuard no_grad;
     // The cap a trial's final evaluation uses, so these figures compare with the trial's.
     for (auto split : {Split::val, Split::test})
-      for (const auto& [k, v] : task.evaluate(m.model, split, 64, 4096, torch::kCPU)) r.metrics[k] = v;
+      for (const auto& [k, v] : task.evaluate(m.model, split, 64, kFinalEvalExamples, torch::kCPU)) r.metrics[k] = v;
   }
   r.metrics["latency_ms_b1"] = median_latency_ms(m.model, task, 1);
   r.metrics["latency_ms_b32"] = median_latency_ms(m.model, task, 32);

@@ -259,11 +259,11 @@ ExportResult train_and_export(const CellArchitecture& arch, const ExportTraining
     const int64_t eb = std::max<int64_t>(how.train.batch_size, 64);
     // The same capped evaluation as a trial's, so the figures compare.
     for (auto split : {Split::val, Split::test})
-      for (const auto& [k, v] : task->evaluate(model, split, eb, 4096, device)) res.metrics[k] = v;
+      for (const auto& [k, v] : task->evaluate(model, split, eb, kFinalEvalExamples, device)) res.metrics[k] = v;
     if (task->kind() == "classify") {
-      res.confusion = {{"labels", task->labels()}, {"examples", 4096}};
+      res.confusion = {{"labels", task->labels()}, {"examples", kFinalEvalExamples}};
       for (auto split : {Split::val, Split::test})
-        res.confusion[to_string(split)] = classify_confusion(*task, model, split, eb, 4096, device);
+        res.confusion[to_string(split)] = classify_confusion(*task, model, split, eb, kFinalEvalExamples, device);
     }
   }
   res.metrics["latency_ms_b1"] = measure_latency_ms(model, *task, 1, device, bf16);

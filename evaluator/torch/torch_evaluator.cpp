@@ -23,10 +23,6 @@ int64_t host_peak_rss_bytes() {
 
 namespace {
 
-// The final scoring pass is capped so a trial's evaluation stays a small part of
-// its time; the cap is the same for every trial, so scores compare.
-constexpr int64_t kFinalEvalExamples = 4096;
-
 }  // namespace
 
 double measure_latency_ms(SeqModel& model, const TextTask& task, int64_t batch, const torch::Device& device, bool bf16) {

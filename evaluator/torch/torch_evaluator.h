@@ -21,6 +21,11 @@ std::unique_ptr<Evaluator> make_torch_evaluator(const SearchSpace& space, const 
 
 namespace torchnas {
 
+// The final scoring pass (a trial's, an export's, a compressed variant's) covers the
+// first this many examples of each split: a trial's evaluation stays a small part of
+// its time, and every score of a run is over the same examples, so scores compare.
+inline constexpr int64_t kFinalEvalExamples = 4096;
+
 class TorchEvaluator : public Evaluator {
  public:
   using Decoder = std::function<CellArchitecture(const Architecture&)>;
