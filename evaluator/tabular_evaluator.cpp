@@ -46,7 +46,7 @@ TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOption
     metric_cols.push_back(csv_column(header, column, metric, file, options_.key_column));
 
   std::unordered_map<std::string, int> first_line;
-  scores_.reserve(records.size());
+  rows_.reserve(records.size());
   first_line.reserve(records.size());
   for (size_t r = 1; r < records.size(); ++r) {
     const CsvRecord& rec = records[r];
@@ -71,10 +71,9 @@ TabularEvaluator::TabularEvaluator(const SearchSpace& space, const TabularOption
     auto [it, inserted] = first_line.emplace(key, rec.line);
     if (!inserted)
       throw Error(where + "duplicate key '" + key + "' (first on line " + std::to_string(it->second) + ")");
-    scores_.emplace(key, *score);
-    if (!metric_cols.empty()) metric_values_.emplace(key, read_metric_values(rec, metric_cols, where));
+    rows_.emplace(key, Row{*score, read_metric_values(rec, metric_cols, where)});
   }
-  if (scores_.empty()) throw Error(file + ": table has a header but no data rows");
+  if (rows_.empty()) throw Error(file + ": table has a header but no data rows");
 }
 
 TrialResult TabularEvaluator::evaluate(const Architecture& arch, const TrialBudget&, const StopToken&,
@@ -86,12 +85,12 @@ TrialResult TabularEvaluator::evaluate(const Architecture& arch, const TrialBudg
     result.error = "architecture is not legal in the " + space_.kind() + " space";
   } else {
     const std::string key = space_.key(arch);
-    if (const double* s = find(key)) {
+    if (auto it = rows_.find(key); it != rows_.end()) {
+      const Row& row = it->second;
       result.status = TrialStatus::ok;
-      result.score = *s;
-      result.metrics[options_.score_column] = *s;
-      if (auto it = metric_values_.find(key); it != metric_values_.end())
-        for (size_t i = 0; i < it->second.size(); ++i) result.metrics[options_.metric_columns[i].first] = it->second[i];
+      result.score = row.score;
+      result.metrics[options_.score_column] = row.score;
+      for (size_t i = 0; i < row.metrics.size(); ++i) result.metrics[options_.metric_columns[i].first] = row.metrics[i];
     } else {
       result.status = TrialStatus::invalid;
       result.error = "architecture '" + key + "' is not in table " + options_.path.string();
@@ -102,14 +101,14 @@ TrialResult TabularEvaluator::evaluate(const Architecture& arch, const TrialBudg
 }
 
 const double* TabularEvaluator::find(const std::string& key) const {
-  auto it = scores_.find(key);
-  return it == scores_.end() ? nullptr : &it->second;
+  auto it = rows_.find(key);
+  return it == rows_.end() ? nullptr : &it->second.score;
 }
 
 double TabularEvaluator::best_score(bool maximize) const {
-  MCTSNAS_CHECK(!scores_.empty(), "tabular evaluator holds no scores");
+  MCTSNAS_CHECK(!rows_.empty(), "tabular evaluator holds no scores");
   double best = maximize ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
-  for (const auto& [key, s] : scores_) best = maximize ? std::max(best, s) : std::min(best, s);
+  for (const auto& [key, row] : rows_) best = maximize ? std::max(best, row.score) : std::min(best, row.score);
   return best;
 }
 

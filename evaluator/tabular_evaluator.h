@@ -35,7 +35,7 @@ class TabularEvaluator final : public Evaluator {
 
   // Direct lookup by key (benchmarks); nullptr when absent.
   const double* find(const std::string& key) const;
-  size_t size() const { return scores_.size(); }
+  size_t size() const { return rows_.size(); }
   double best_score(bool maximize) const;
 
  private:
@@ -44,8 +44,11 @@ class TabularEvaluator final : public Evaluator {
 
   const SearchSpace& space_;
   TabularOptions options_;
-  std::unordered_map<std::string, double> scores_;
-  std::unordered_map<std::string, std::vector<double>> metric_values_;   // per key, one per metric_columns
+  struct Row {
+    double score;
+    std::vector<double> metrics;   // one per options_.metric_columns
+  };
+  std::unordered_map<std::string, Row> rows_;
 };
 
 }  // namespace mctsnas
