@@ -140,6 +140,8 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
     ctx.fail_at("task.table", "task.kind table needs task.table (the CSV file of scores)");
   check_cost_constraints(ctx, o);
   check_classify_files(ctx, o.task);
+  if (o.task.baseline_seeds == 1)
+    ctx.fail_at("task.baseline_seeds", "one seed gives no standard error: use 2 or more, or 0 for no comparison");
   if (o.search.evolution.tournament > o.search.evolution.population)
     ctx.fail_at("search.evolution.tournament",
                 "must be <= search.evolution.population (" +

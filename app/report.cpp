@@ -654,6 +654,36 @@ void confusion_section(Page& p, const ReportData& d) {
         "best/metrics.json.</p>\n</section>\n");
 }
 
+// summary.json's `baseline_seeds` (app/seed_comparison.h), when the run has one.
+void seeds_section(Page& p, const ReportData& d) {
+  const auto j = nlohmann::json::parse(read_file_or_empty(d.run.dir / "summary.json"), nullptr, false);
+  if (!j.is_object() || !j.contains("baseline_seeds") || !j["baseline_seeds"].is_object()) return;
+  const auto& s = j["baseline_seeds"];
+  auto num = [](const nlohmann::json& v) {
+    return score_text(v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt);
+  };
+  const std::string metric = d.run.summary.metric;
+  p.add("<section id=\"seeds\"><h2>The best against the reference over " + std::to_string(s.value("seeds", 0)) +
+        " other seeds</h2>\n<table id=\"seeds-table\"><tr>" + th("model") + th("params", true) +
+        th(metric + " mean", true) + th("standard error", true) + th("finished", true) + th("each seed") + "</tr>\n");
+  for (const char* side : {"winner", "reference"}) {
+    const auto& m = s.value(side, nlohmann::json::object());
+    std::string each;
+    for (const auto& v : m.value("scores", nlohmann::json::array())) each += (each.empty() ? "" : ", ") + num(v);
+    p.add("<tr>" + td(std::string(side) == "winner" ? "best architecture" : "reference Transformer") +
+          td(num(m.value("params", nlohmann::json())), true) + td(num(m.value("mean", nlohmann::json())), true) +
+          td(num(m.value("se", nlohmann::json())), true) + td(std::to_string(m.value("n", 0)), true) + td(each) +
+          "</tr>\n");
+  }
+  std::string verdict = s.value("verdict", "");
+  if (s.contains("difference"))
+    verdict = "Difference (best − reference) " + num(s["difference"]) + ", combined standard error " +
+              num(s["combined_se"]) + ": " + verdict + ".";
+  p.add("</table>\n<p>" + esc(verdict) + "</p>\n<p class=\"sub\">Both retrained from seeds other than the "
+        "search's, without early stopping (task.baseline_seeds); the best's search score is left out, since it was "
+        "chosen as the best of many.</p>\n</section>\n");
+}
+
 // Throughput against p99 latency, one line per serve-plan setting through its batch sizes.
 std::vector<PlotSeries> serving_series(const nlohmann::json& settings) {
   std::vector<PlotSeries> series;
@@ -731,6 +761,7 @@ std::string render_report(const RunData& run, const ReportOptions& options) {
   status_section(p, d);
   top_trials_section(p, d);
   best_cells_section(p, d);
+  seeds_section(p, d);
   confusion_section(p, d);
   compressed_section(p, d);
   serving_section(p, d);

@@ -6,9 +6,11 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "app/checkpoint.h"
 #include "app/config_fingerprint.h"
@@ -20,6 +22,7 @@
 #include "app/progress.h"
 #include "app/report.h"
 #include "app/run_lock.h"
+#include "app/seed_comparison.h"
 #include "app/trials_csv.h"
 #include "app/trial_log.h"
 #include "common/atomic_file.h"
@@ -122,6 +125,14 @@ class SearchLoop {
   std::optional<TrialOutcome> wait_for_baseline();
   void record_baseline(const TrialOutcome& got);
   void load_baseline();
+  // Then the winner and the reference from task.baseline_seeds other seeds each
+  // (app/seed_comparison.h), each run kept in baseline.json as it finishes.
+  void run_seed_comparison();
+  void resume_seed_comparison();
+  void record_seed_run(const TrialOutcome& got);
+  // Hands each outcome of the submitted `ids` to `got` as it finishes; false when the
+  // run is stopped meanwhile or the pool gives up.
+  bool collect(std::set<uint64_t> ids, const std::function<void(TrialOutcome&)>& got);
   void write_summary(const std::string& state) const;
   // report.html, trials.csv and search_stats.json: refreshed every few minutes and
   // at the end. A failure here is a warning; it never stops the search.
@@ -183,9 +194,17 @@ class SearchLoop {
   std::map<uint64_t, LoggedTrial> recorded_;     // resume: finished after the checkpoint
   std::optional<Progress> progress_;
   std::optional<nlohmann::json> baseline_;       // baseline.json
+  std::optional<SeedComparison> seeds_;          // its `seeds`, for the best
 };
 
 constexpr uint64_t kBaselineId = ~uint64_t{0};
+
+// How the progress line names a running request.
+std::string request_label(uint64_t id) {
+  if (id == kBaselineId) return "baseline";
+  if (auto s = seed_run_of(id)) return trial_name(id, s->first, s->second);
+  return "#" + std::to_string(id);
+}
 
 double SearchLoop::reward_of(const TrialResult& r) const {
   if (!has_score(r.status) || !std::isfinite(r.score)) return std::nan("");
@@ -386,7 +405,7 @@ void SearchLoop::show_progress(bool new_best) {
   const double now = run_clock_seconds();
   st.elapsed = now - started_;
   for (const auto& [id, at] : submitted_at_)
-    st.running.push_back({id == kBaselineId ? "baseline" : "#" + std::to_string(id), now - at});
+    st.running.push_back({request_label(id), now - at});
   const size_t recent = std::min<size_t>(trial_seconds_.size(), 10);
   for (size_t i = trial_seconds_.size() - recent; i < trial_seconds_.size(); ++i)
     st.typical_trial_seconds += trial_seconds_[i] / static_cast<double>(recent);
@@ -461,6 +480,7 @@ void SearchLoop::write_summary(const std::string& state) const {
     j["baseline"] = (*baseline_)["summary"];
     j["baseline"]["id"] = "baseline";   // runs from before the name had the internal number
   }
+  if (seeds_) j["baseline_seeds"] = seeds_->statistics(cfg_.objective.goal == Goal::minimize);
   j["mctsnas_version"] = MCTSNAS_VERSION;
   write_file_atomically(dir_ / "summary.json", j.dump(2) + "\n");
 }
@@ -495,6 +515,7 @@ void SearchLoop::load_baseline() {
     warn(p.string() + ": unreadable (" + e.what() + "); the baseline will be trained again");
     baseline_.reset();
   }
+  resume_seed_comparison();
 }
 
 // Once per best architecture: baseline.json's `like` says which one it was trained like.
@@ -503,23 +524,34 @@ bool SearchLoop::baseline_due() const {
   return !baseline_ || (*baseline_)["like"].get<std::vector<Choice>>() != best_arch_.choices;
 }
 
-// The baseline's outcome; none when the run is stopped meanwhile or the pool gives up.
-std::optional<TrialOutcome> SearchLoop::wait_for_baseline() {
-  submit(TrialRequest{kBaselineId, best_arch_, /*baseline=*/true});
+bool SearchLoop::collect(std::set<uint64_t> ids, const std::function<void(TrialOutcome&)>& got) {
   bool stopping = false;
   double deadline = 0;
-  while (true) {
+  while (!ids.empty()) {
     if (!stopping && stop_requested()) {
       stopping = true;
       deadline = run_clock_seconds() + o_.grace_seconds;
       pool_->stop(o_.grace_seconds);
     }
-    if (stopping && ((o_.stop_now && o_.stop_now->load()) || run_clock_seconds() > deadline)) return std::nullopt;
+    if (stopping && ((o_.stop_now && o_.stop_now->load()) || run_clock_seconds() > deadline)) return false;
     for (auto& out : pool_->wait(0.5))
-      if (out.id == kBaselineId) return std::move(out);
-    if (pool_->in_flight() == 0) return std::nullopt;
+      if (ids.erase(out.id)) {
+        submitted_at_.erase(out.id);
+        got(out);
+      }
+    if (!ids.empty() && pool_->in_flight() == 0) return false;
     show_progress(false);
   }
+  return true;
+}
+
+// The baseline's outcome; none when the run is stopped meanwhile or the pool gives up.
+std::optional<TrialOutcome> SearchLoop::wait_for_baseline() {
+  submit(TrialRequest{kBaselineId, best_arch_, /*baseline=*/true});
+  std::optional<TrialOutcome> result;
+  collect({kBaselineId}, [&](TrialOutcome& out) { result = std::move(out); });
+  submitted_at_.erase(kBaselineId);
+  return result;
 }
 
 void SearchLoop::record_baseline(const TrialOutcome& got) {
@@ -535,6 +567,7 @@ void SearchLoop::record_baseline(const TrialOutcome& got) {
   j["summary"] = summary;
   write_file_atomically(dir_ / "baseline.json", j.dump(2) + "\n");
   baseline_ = j;
+  seeds_.reset();   // the comparison is for the winner `like`
   std::string line = "baseline: " + std::string(to_string(got.result.status));
   if (has_score(got.result.status)) line += ", " + cfg_.objective.metric + " = " + format_number(got.result.score);
   say(line);
@@ -545,9 +578,50 @@ void SearchLoop::run_baseline() {
   say("training the reference baseline (a Transformer of the size of the best, trial #" +
       std::to_string(*best_id_) + ")");
   std::optional<TrialOutcome> got = wait_for_baseline();
-  submitted_at_.erase(kBaselineId);
   if (progress_) progress_->finish();
   if (got) record_baseline(*got);
+}
+
+// The comparison baseline.json holds, when it is for this best and seed count.
+void SearchLoop::resume_seed_comparison() {
+  seeds_.reset();
+  const int n = cfg_.task.baseline_seeds;
+  if (!baseline_ || n == 0 || !best_id_ || !baseline_->contains("seeds")) return;
+  try {
+    seeds_ = SeedComparison::resume(baseline_->at("seeds"), n, best_arch_.choices);
+  } catch (const std::exception& e) {
+    warn((dir_ / "baseline.json").string() + ": unreadable `seeds` (" + e.what() + "); they will be trained again");
+  }
+}
+
+void SearchLoop::record_seed_run(const TrialOutcome& got) {
+  const auto [baseline, seed] = *seed_run_of(got.id);
+  seeds_->add(baseline, seed, got.result);
+  (*baseline_)["seeds"] = seeds_->to_json();
+  write_file_atomically(dir_ / "baseline.json", baseline_->dump(2) + "\n");
+  std::string line = trial_name(got.id, baseline, seed) + ": " + to_string(got.result.status);
+  if (has_score(got.result.status)) line += ", " + cfg_.objective.metric + " = " + format_number(got.result.score);
+  say(line);
+}
+
+void SearchLoop::run_seed_comparison() {
+  if (!baseline_ || baseline_due() || cfg_.task.baseline_seeds == 0 || stop_requested()) return;
+  if (!seeds_) seeds_.emplace(cfg_.task.baseline_seeds, best_arch_.choices);
+  const auto todo = seeds_->missing();
+  if (todo.empty()) return;
+  say("training the best (trial #" + std::to_string(*best_id_) + ") and the reference again from " +
+      std::to_string(cfg_.task.baseline_seeds) + " other seeds each (task.baseline_seeds): " +
+      std::to_string(todo.size()) + " runs");
+  std::set<uint64_t> ids;
+  for (const auto& [baseline, seed] : todo) {
+    ids.insert(seed_run_id(baseline, seed));
+    submit(TrialRequest{seed_run_id(baseline, seed), best_arch_, baseline, seed});
+  }
+  collect(ids, [&](TrialOutcome& out) { record_seed_run(out); });
+  for (uint64_t id : ids) submitted_at_.erase(id);
+  if (progress_) progress_->finish();
+  const nlohmann::json stats = seeds_->statistics(cfg_.objective.goal == Goal::minimize);
+  say("seeds: " + stats.at("verdict").get<std::string>());
 }
 
 void SearchLoop::setup() {
@@ -645,7 +719,10 @@ SearchRunResult SearchLoop::run() {
   write_summary("running");
   last_outputs_ = run_clock_seconds();
   run_trials();
-  if (done() && !stop_requested()) run_baseline();
+  if (done() && !stop_requested()) {
+    run_baseline();
+    run_seed_comparison();
+  }
   const bool finished = done();
   write_outputs(finished ? "finished" : "interrupted");
   return result(finished);

@@ -98,9 +98,22 @@ class Evaluator {
   virtual bool has_baseline() const { return false; }
   virtual TrialResult evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop);
 
+  // The same training from the seed-th other seed (seed >= 1) of `arch`, or of the
+  // reference model sized like it, without early stopping: after a search, the
+  // winner and the reference are retrained from N other seeds (task.baseline_seeds)
+  // so that a report can say whether their difference is more than seed noise.
+  // Evaluators that train nothing answer `invalid`.
+  virtual TrialResult evaluate_reseeded(const Architecture& arch, bool baseline, uint32_t seed,
+                                        const TrialBudget& budget, const StopToken& stop);
+
   // What `validate` prints about the data read (text tasks: split sizes, label
   // counts), as indented lines; empty: nothing to say.
   virtual std::string data_summary() const { return {}; }
 };
+
+// What a trial request asks of an evaluator: evaluate(arch) with progress reports,
+// evaluate_baseline(arch), or (seed >= 1) evaluate_reseeded.
+TrialResult evaluate_request(Evaluator& evaluator, const Architecture& arch, bool baseline, uint32_t seed,
+                             const TrialBudget& budget, const StopToken& stop, ProgressSink* progress);
 
 }  // namespace mctsnas

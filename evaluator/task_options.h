@@ -57,6 +57,9 @@ struct TaskOptions {
   int64_t max_file_size = int64_t{1} << 30;   // bytes; a bigger data file is refused; 0 = no cap
   int max_len = 32;
   bool baseline = true;           // also train the reference Transformer once
+  // Then retrain the winner and the reference from this many other seeds each and
+  // compare their means (app/seed_comparison.h); 0: no comparison.
+  int baseline_seeds = 3;
 };
 
 struct EarlyStoppingOptions {
@@ -120,6 +123,7 @@ template <class V> void bind_fields(V& v, TaskOptions& o) {
   v.field("max_file_size", o.max_file_size, bytes());   // 0 = no cap
   v.field("max_len", o.max_len, min(1).max(1 << 20));
   v.field("baseline", o.baseline);
+  v.field("baseline_seeds", o.baseline_seeds, min(0).max(1000));
 }
 template <class V> void bind_fields(V& v, EarlyStoppingOptions& o) {
   using namespace config;

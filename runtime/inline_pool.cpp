@@ -39,8 +39,8 @@ TrialOutcome InlinePool::run_one(const TrialRequest& request) {
   out.started_at = run_clock_seconds();
   try {
     StopToken stop(options_.stop_flag);
-    out.result = request.baseline ? evaluator_.evaluate_baseline(request.arch, options_.budget, stop)
-                                  : evaluator_.evaluate(request.arch, options_.budget, stop);
+    out.result = evaluate_request(evaluator_, request.arch, request.baseline, request.seed, options_.budget, stop,
+                                  nullptr);
   } catch (const std::exception& e) {
     // In-process there is no isolation: an exception is the closest thing to a crash.
     out.result.status = TrialStatus::crashed;

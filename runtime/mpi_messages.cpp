@@ -100,7 +100,7 @@ void await_mpi_shutdown() {
 }
 
 nlohmann::json request_to_json(const TrialRequest& r) {
-  return {{"id", r.id}, {"choices", r.arch.choices}, {"baseline", r.baseline}};
+  return {{"id", r.id}, {"choices", r.arch.choices}, {"baseline", r.baseline}, {"seed", r.seed}};
 }
 
 TrialRequest request_from_json(const nlohmann::json& j, const std::string& where) {
@@ -109,6 +109,7 @@ TrialRequest request_from_json(const nlohmann::json& j, const std::string& where
     r.id = json_integer<uint64_t>(j.at("id"), where, "id");
     r.arch.choices = choices_from_json(j.at("choices"), where);
     r.baseline = j.at("baseline").get<bool>();
+    r.seed = j.at("seed").get<uint32_t>();
     return r;
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": bad trial request: " + e.what());

@@ -8,7 +8,7 @@
 //     ── setup {config_yaml, run_dir} ──►
 //     ◄── hello {host, capacity}  (or error {host, error: "one line"})
 //     ◄── want {free}             when its local pool has free slots
-//     ── trial {id, choices, baseline} ──►    (one per wanted slot)
+//     ── trial {id, choices, baseline, seed} ──►    (one per wanted slot)
 //     ◄── result {id, ..., result, budget, device, host, rank}
 //     ◄── heartbeat {running}     every few seconds
 //     ── stop {grace} ──►         (the search stops: SIGTERM, a stop, the end)

@@ -155,7 +155,7 @@ bool ProcessPool::start_forked(Worker& w, int result_w, int output_w) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!ensure_server()) return false;
     std::string why;
-    WorkerRequest wr{w.request.id, w.request.arch, w.slot.budget, w.request.baseline};
+    WorkerRequest wr{w.request.id, w.request.arch, w.slot.budget, w.request.baseline, w.request.seed};
     pid_t pid = server_->run(wr, result_w, output_w, why);
     if (pid > 0) {
       w.pid = pid;
@@ -223,7 +223,7 @@ void ProcessPool::start(TrialRequest request, Slot slot) {
   if (!options_.log_dir.empty()) {
     std::error_code ec;   // created with the first trial: the run directory may not exist before
     std::filesystem::create_directories(options_.log_dir, ec);
-    auto log = options_.log_dir / ("trial-" + (w.request.baseline ? std::string("baseline") : std::to_string(w.request.id)) + ".log");
+    auto log = options_.log_dir / ("trial-" + trial_name(w.request.id, w.request.baseline, w.request.seed) + ".log");
     w.log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   }
   w.started_at = run_clock_seconds();
@@ -237,7 +237,7 @@ int ProcessPool::spawn_worker(const Worker& w, int result_w, int output_w) {
   if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
   // The request goes into the pipe before the worker exists: a small line fits the
   // pipe buffer, and a worker that dies at once cannot turn this write into EPIPE.
-  WorkerRequest wr{w.request.id, w.request.arch, w.slot.budget, w.request.baseline};
+  WorkerRequest wr{w.request.id, w.request.arch, w.slot.budget, w.request.baseline, w.request.seed};
   std::string line = to_json(wr).dump() + "\n";
   if (::write(in_pipe[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     ::close(in_pipe[0]);

@@ -16,7 +16,11 @@ struct TrialRequest {
   uint64_t id = 0;
   Architecture arch;
   bool baseline = false;    // run Evaluator::evaluate_baseline(arch) instead
+  uint32_t seed = 0;        // >= 1: Evaluator::evaluate_reseeded from that other seed
 };
+
+// How logs and progress name a request: "12", "baseline", "winner-seed2", "baseline-seed2".
+std::string trial_name(uint64_t id, bool baseline, uint32_t seed);
 
 struct TrialOutcome {
   uint64_t id = 0;

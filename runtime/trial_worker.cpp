@@ -13,11 +13,13 @@
 #include "common/error.h"
 #include "evaluator/trial_json.h"
 #include "runtime/budget.h"
+#include "runtime/trial_pool.h"
 
 namespace mctsnas {
 
 nlohmann::json to_json(const WorkerRequest& r) {
-  return {{"id", r.id}, {"choices", r.arch.choices}, {"budget", to_json(r.budget)}, {"baseline", r.baseline}};
+  return {{"id", r.id},     {"choices", r.arch.choices}, {"budget", to_json(r.budget)},
+          {"baseline", r.baseline}, {"seed", r.seed}};
 }
 
 WorkerRequest worker_request_from_json(const nlohmann::json& j, const std::string& where) {
@@ -27,6 +29,7 @@ WorkerRequest worker_request_from_json(const nlohmann::json& j, const std::strin
     r.id = json_integer<uint64_t>(j.at("id"), where, "id");
     r.arch.choices = choices_from_json(j.at("choices"), where);
     r.baseline = j.value("baseline", false);
+    r.seed = j.value("seed", uint32_t{0});
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": bad trial request: " + e.what());
   }
@@ -108,7 +111,7 @@ class LoggedReports : public ProgressSink {
 };
 
 void log_request(const WorkerRequest& req) {
-  std::cerr << "mctsnas trial " << (req.baseline ? std::string("baseline") : std::to_string(req.id))
+  std::cerr << "mctsnas trial " << trial_name(req.id, req.baseline, req.seed)
             << " (pid " << ::getpid() << "): choices " << nlohmann::json(req.arch.choices).dump()
             << (req.baseline ? " (the reference model trained like them)" : "") << "\n"
             << "mctsnas trial: budget " << to_json(req.budget).dump() << "\n"
@@ -158,8 +161,8 @@ int run_trial_request(const WorkerRequest& req, const EvaluatorFactory& make, in
     for (const auto& n : applied.notes) std::cerr << "mctsnas trial: budget: " << n << "\n";
     std::unique_ptr<Evaluator> evaluator = make();
     LoggedReports reports(t0);
-    result = req.baseline ? evaluator->evaluate_baseline(req.arch, req.budget, StopToken(&g_worker_stop))
-                          : evaluator->evaluate(req.arch, req.budget, StopToken(&g_worker_stop), &reports);
+    result = evaluate_request(*evaluator, req.arch, req.baseline, req.seed, req.budget, StopToken(&g_worker_stop),
+                              &reports);
     mark_non_finite_as_diverged(result);
   } catch (const std::exception& e) {
     result = result_from_exception(e);

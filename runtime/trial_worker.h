@@ -20,6 +20,7 @@ struct WorkerRequest {
   Architecture arch;
   TrialBudget budget;
   bool baseline = false;    // Evaluator::evaluate_baseline instead of evaluate
+  uint32_t seed = 0;        // >= 1: Evaluator::evaluate_reseeded (runtime/trial_pool.h)
 };
 
 nlohmann::json to_json(const WorkerRequest& r);

@@ -134,8 +134,10 @@ TEST_CASE("Trial worker: request JSON round trip and bad requests", "[budget]") 
   r.budget.cpu_set = {2, 3};
   r.budget.gpu = 1;
   r.budget.wall_seconds = 5;
+  r.seed = 3;
   WorkerRequest back = worker_request_from_json(to_json(r), "req");
   CHECK(back.id == 42);
+  CHECK(back.seed == 3);
   CHECK(back.arch == r.arch);
   CHECK(back.budget.cpu_set == r.budget.cpu_set);
   CHECK(back.budget.gpu == 1);

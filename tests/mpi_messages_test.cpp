@@ -11,11 +11,12 @@
 using namespace mctsnas;
 
 TEST_CASE("MPI messages: a trial request round-trips", "[mpi_messages]") {
-  TrialRequest r{~uint64_t{0}, Architecture{{3, 0, 7}}, true};
+  TrialRequest r{~uint64_t{0}, Architecture{{3, 0, 7}}, true, 2};
   TrialRequest back = request_from_json(nlohmann::json::parse(request_to_json(r).dump()), "test");
   CHECK(back.id == r.id);
   CHECK(back.arch == r.arch);
   CHECK(back.baseline);
+  CHECK(back.seed == 2);
 }
 
 TEST_CASE("MPI messages: a trial result round-trips, its times on the receiver's clock", "[mpi_messages]") {

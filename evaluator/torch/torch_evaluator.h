@@ -39,6 +39,8 @@ class TorchEvaluator : public Evaluator {
   // exactly as a trial; its metrics add params_target, `like`'s count.
   bool has_baseline() const override { return true; }
   TrialResult evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop) override;
+  TrialResult evaluate_reseeded(const Architecture& arch, bool baseline, uint32_t seed, const TrialBudget& budget,
+                                const StopToken& stop) override;
   // Any model spec (tests, bench, export).
   TrialResult evaluate_spec(const ModelSpec& spec, uint64_t trial_seed, const TrialBudget& budget,
                             const StopToken& stop, ProgressSink* progress);
