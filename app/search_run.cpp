@@ -118,17 +118,16 @@ class SearchLoop {
   // logged_bytes: set when the trial's line is already in trials.jsonl (resume).
   void observe(TrialOutcome o, std::optional<size_t> logged_bytes);
   void write_checkpoint_now();
-  // Trains the evaluator's reference model like the best architecture, once per
-  // best, into baseline.json; summary.json and the report show it beside the best.
-  void run_baseline();
+  // After the search, at once: the evaluator's reference model trained like the best
+  // architecture, once per best, into baseline.json (summary.json and the report show
+  // it beside the best); and the best and the reference from task.baseline_seeds
+  // other seeds each (app/seed_comparison.h), each run kept in baseline_seeds.json as
+  // it finishes.
+  void run_references();
   bool baseline_due() const;
-  std::optional<TrialOutcome> wait_for_baseline();
   void record_baseline(const TrialOutcome& got);
   void load_baseline();
-  // Then the winner and the reference from task.baseline_seeds other seeds each
-  // (app/seed_comparison.h), each run kept in baseline.json as it finishes.
-  void run_seed_comparison();
-  void resume_seed_comparison();
+  void load_seed_comparison();
   void record_seed_run(const TrialOutcome& got);
   // Hands each outcome of the submitted `ids` to `got` as it finishes; false when the
   // run is stopped meanwhile or the pool gives up.
@@ -194,7 +193,7 @@ class SearchLoop {
   std::map<uint64_t, LoggedTrial> recorded_;     // resume: finished after the checkpoint
   std::optional<Progress> progress_;
   std::optional<nlohmann::json> baseline_;       // baseline.json
-  std::optional<SeedComparison> seeds_;          // its `seeds`, for the best
+  std::optional<SeedComparison> seeds_;          // baseline_seeds.json, for the best
 };
 
 constexpr uint64_t kBaselineId = ~uint64_t{0};
@@ -515,7 +514,6 @@ void SearchLoop::load_baseline() {
     warn(p.string() + ": unreadable (" + e.what() + "); the baseline will be trained again");
     baseline_.reset();
   }
-  resume_seed_comparison();
 }
 
 // Once per best architecture: baseline.json's `like` says which one it was trained like.
@@ -545,15 +543,6 @@ bool SearchLoop::collect(std::set<uint64_t> ids, const std::function<void(TrialO
   return true;
 }
 
-// The baseline's outcome; none when the run is stopped meanwhile or the pool gives up.
-std::optional<TrialOutcome> SearchLoop::wait_for_baseline() {
-  submit(TrialRequest{kBaselineId, best_arch_, /*baseline=*/true});
-  std::optional<TrialOutcome> result;
-  collect({kBaselineId}, [&](TrialOutcome& out) { result = std::move(out); });
-  submitted_at_.erase(kBaselineId);
-  return result;
-}
-
 void SearchLoop::record_baseline(const TrialOutcome& got) {
   nlohmann::json summary = nlohmann::json::parse(line_of(got));
   summary["id"] = "baseline";
@@ -567,61 +556,63 @@ void SearchLoop::record_baseline(const TrialOutcome& got) {
   j["summary"] = summary;
   write_file_atomically(dir_ / "baseline.json", j.dump(2) + "\n");
   baseline_ = j;
-  seeds_.reset();   // the comparison is for the winner `like`
   std::string line = "baseline: " + std::string(to_string(got.result.status));
   if (has_score(got.result.status)) line += ", " + cfg_.objective.metric + " = " + format_number(got.result.score);
   say(line);
 }
 
-void SearchLoop::run_baseline() {
-  if (!baseline_due()) return;
-  say("training the reference baseline (a Transformer of the size of the best, trial #" +
-      std::to_string(*best_id_) + ")");
-  std::optional<TrialOutcome> got = wait_for_baseline();
-  if (progress_) progress_->finish();
-  if (got) record_baseline(*got);
-}
-
-// The comparison baseline.json holds, when it is for this best and seed count.
-void SearchLoop::resume_seed_comparison() {
-  seeds_.reset();
-  const int n = cfg_.task.baseline_seeds;
-  if (!baseline_ || n == 0 || !best_id_ || !baseline_->contains("seeds")) return;
+// The comparison baseline_seeds.json holds, when it is for this best and seed count.
+void SearchLoop::load_seed_comparison() {
+  const fs::path p = dir_ / "baseline_seeds.json";
+  if (!best_id_ || !fs::exists(p)) return;
   try {
-    seeds_ = SeedComparison::resume(baseline_->at("seeds"), n, best_arch_.choices);
+    seeds_ = SeedComparison::resume(nlohmann::json::parse(read_file(p)), cfg_.task.baseline_seeds,
+                                    best_arch_.choices);
   } catch (const std::exception& e) {
-    warn((dir_ / "baseline.json").string() + ": unreadable `seeds` (" + e.what() + "); they will be trained again");
+    warn(p.string() + ": unreadable (" + e.what() + "); its runs will be trained again");
   }
 }
 
 void SearchLoop::record_seed_run(const TrialOutcome& got) {
   const auto [baseline, seed] = *seed_run_of(got.id);
   seeds_->add(baseline, seed, got.result);
-  (*baseline_)["seeds"] = seeds_->to_json();
-  write_file_atomically(dir_ / "baseline.json", baseline_->dump(2) + "\n");
+  write_file_atomically(dir_ / "baseline_seeds.json", seeds_->to_json().dump(2) + "\n");
   std::string line = trial_name(got.id, baseline, seed) + ": " + to_string(got.result.status);
   if (has_score(got.result.status)) line += ", " + cfg_.objective.metric + " = " + format_number(got.result.score);
   say(line);
 }
 
-void SearchLoop::run_seed_comparison() {
-  if (!baseline_ || baseline_due() || cfg_.task.baseline_seeds == 0 || stop_requested()) return;
-  if (!seeds_) seeds_.emplace(cfg_.task.baseline_seeds, best_arch_.choices);
-  const auto todo = seeds_->missing();
-  if (todo.empty()) return;
-  say("training the best (trial #" + std::to_string(*best_id_) + ") and the reference again from " +
-      std::to_string(cfg_.task.baseline_seeds) + " other seeds each (task.baseline_seeds): " +
-      std::to_string(todo.size()) + " runs");
+void SearchLoop::run_references() {
+  if (!best_id_ || !evaluator_->has_baseline() || !cfg_.task.baseline) return;
+  const int n = cfg_.task.baseline_seeds;
+  if (n > 0 && (!seeds_ || seeds_->winner() != best_arch_.choices))
+    seeds_.emplace(n, best_arch_.choices);
   std::set<uint64_t> ids;
+  if (baseline_due()) {
+    say("training the reference baseline (a Transformer of the size of the best, trial #" +
+        std::to_string(*best_id_) + ")");
+    ids.insert(kBaselineId);
+    submit(TrialRequest{kBaselineId, best_arch_, /*baseline=*/true});
+  }
+  const auto todo = seeds_ ? seeds_->missing() : std::vector<std::pair<bool, uint32_t>>{};
+  if (!todo.empty())
+    say("training the best and the reference again from " + std::to_string(n) +
+        " other seeds each (task.baseline_seeds): " + std::to_string(todo.size()) + " runs");
   for (const auto& [baseline, seed] : todo) {
     ids.insert(seed_run_id(baseline, seed));
     submit(TrialRequest{seed_run_id(baseline, seed), best_arch_, baseline, seed});
   }
-  collect(ids, [&](TrialOutcome& out) { record_seed_run(out); });
+  if (ids.empty()) return;
+  const bool all = collect(ids, [&](TrialOutcome& out) {
+    if (out.id == kBaselineId)
+      record_baseline(out);
+    else
+      record_seed_run(out);
+  });
   for (uint64_t id : ids) submitted_at_.erase(id);
   if (progress_) progress_->finish();
-  const nlohmann::json stats = seeds_->statistics(cfg_.objective.goal == Goal::minimize);
-  say("seeds: " + stats.at("verdict").get<std::string>());
+  if (all && !todo.empty())
+    say("seeds: " + seeds_->statistics(cfg_.objective.goal == Goal::minimize).at("verdict").get<std::string>());
 }
 
 void SearchLoop::setup() {
@@ -712,6 +703,7 @@ SearchRunResult SearchLoop::run() {
   if (o_.resume) {
     open_resumed();
     load_baseline();
+    load_seed_comparison();
   } else {
     open_fresh();
   }
@@ -719,10 +711,7 @@ SearchRunResult SearchLoop::run() {
   write_summary("running");
   last_outputs_ = run_clock_seconds();
   run_trials();
-  if (done() && !stop_requested()) {
-    run_baseline();
-    run_seed_comparison();
-  }
+  if (done() && !stop_requested()) run_references();
   const bool finished = done();
   write_outputs(finished ? "finished" : "interrupted");
   return result(finished);

@@ -6,7 +6,7 @@
 // difference exceeds twice the combined error tell a user if the winner's lead is
 // more than seed noise.
 //
-// The runs live in baseline.json's `seeds`, each written as it finishes, so a resume
+// The runs live in baseline_seeds.json, each written as it finishes, so a resume
 // trains only the missing ones; summary.json's `baseline_seeds` and the report show
 // the statistics.
 #include <cstdint>
@@ -40,14 +40,15 @@ class SeedComparison {
  public:
   SeedComparison(int seeds, std::vector<Choice> winner);
 
-  // baseline.json's `seeds`, when it is for this winner and seed count.
+  // baseline_seeds.json's content, when it is for this winner and seed count.
   static std::optional<SeedComparison> resume(const nlohmann::json& seeds, int n, const std::vector<Choice>& winner);
 
+  const std::vector<Choice>& winner() const { return winner_; }
   // (baseline?, seed) of each run still to do.
   std::vector<std::pair<bool, uint32_t>> missing() const;
   void add(bool baseline, uint32_t seed, const TrialResult& r);
 
-  nlohmann::json to_json() const;                 // baseline.json's `seeds`
+  nlohmann::json to_json() const;                 // baseline_seeds.json
   nlohmann::json statistics(bool minimize) const; // summary.json's `baseline_seeds`
 
  private:

@@ -34,7 +34,7 @@ for t in "${tasks[@]}"; do
   timeout "${SEARCH_TIMEOUT:-900}" "$bin" search "$cfg" --run-dir "$run" "${common[@]}" "${extra[@]}" > "$out/$t.log" 2>&1
   echo "search rc=$?"
   tail -6 "$out/$t.log"
-  tar czf "$out/run-$t.tar.gz" -C /tmp "run-$t/trials.jsonl" "run-$t/summary.json" "run-$t/baseline.json" \
+  tar czf "$out/run-$t.tar.gz" -C /tmp "run-$t/trials.jsonl" "run-$t/summary.json" "run-$t/baseline.json" "run-$t/baseline_seeds.json" \
     "run-$t/report.html" "run-$t/config.resolved.yaml" 2>/dev/null
   python3 - "$run" "$t" <<'PY' | tee -a "$out/table.md"
 import json, sys

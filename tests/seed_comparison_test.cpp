@@ -1,6 +1,6 @@
 // task.baseline_seeds: the statistics of the winner against the reference over other
 // seeds (app/seed_comparison.h), and, with LibTorch, a search that retrains both,
-// keeps each run in baseline.json, resumes only the missing ones and reports them.
+// keeps each run in baseline_seeds.json, resumes only the missing ones and reports them.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -173,8 +173,9 @@ TEST_CASE("a search retrains the best and the reference from other seeds and res
   const fs::path run = d / "run";
   const std::string first = run_tiny_lm(run, false);
   CHECK(first.find("other seeds each (task.baseline_seeds): 4 runs") != std::string::npos);
+  CHECK(first.find("seeds: ") != std::string::npos);
   const auto base = read_json(run / "baseline.json");
-  const auto& seeds = base.at("seeds");
+  const auto seeds = read_json(run / "baseline_seeds.json");
   REQUIRE(seeds.at("winner").size() == 2);
   REQUIRE(seeds.at("reference").size() == 2);
   for (const char* side : {"winner", "reference"})
@@ -200,13 +201,13 @@ TEST_CASE("a search retrains the best and the reference from other seeds and res
   CHECK(report.find("id=\"seeds-table\"") != std::string::npos);
 
   // A run lost before it was written: resume trains that one alone, from the same seed.
-  nlohmann::json cut = base;
-  cut["seeds"]["winner"].erase(1);
-  test::write_text(run / "baseline.json", cut.dump(2));
+  nlohmann::json cut = seeds;
+  cut["winner"].erase(1);
+  test::write_text(run / "baseline_seeds.json", cut.dump(2));
   const std::string second = run_tiny_lm(run, true);
   CHECK(second.find(": 1 runs") != std::string::npos);
   CHECK(second.find("winner-seed2: ok") != std::string::npos);
   CHECK(second.find("baseline-seed") == std::string::npos);
-  CHECK(read_json(run / "baseline.json")["seeds"] == seeds);   // seed 2 again gives the same score
+  CHECK(read_json(run / "baseline_seeds.json") == seeds);   // seed 2 again gives the same score
 }
 #endif
