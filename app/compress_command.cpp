@@ -122,7 +122,7 @@ void add_compress_command(CLI::App& app, int& code) {
   auto* cmd = app.add_subcommand("compress", "Make and measure smaller variants (int8, distilled, pruned) of a run's exported model");
   auto o = std::make_shared<CompressCommandOptions>();
   auto dir = std::make_shared<std::string>();
-  cmd->add_option("RUN_DIR", *dir, "Run directory of an lm, g2p or classify run, exported with `mctsnas export`")
+  cmd->add_option("RUN_DIR", *dir, "Run directory of an lm, g2p, classify or seq2seq run, exported with `mctsnas export`")
       ->required();
   cmd->add_option("--variants", o->variants, "Variants to make: int8, distill, prune")
       ->delimiter(',')

@@ -30,6 +30,7 @@
 #include "app/yaml_fields.h"
 #include "app/yaml_limits.h"
 #include "common/strings.h"
+#include "evaluator/task_dims.h"
 #include "evaluator/task_metrics.h"
 
 namespace mctsnas {
@@ -40,7 +41,7 @@ namespace {
 // space's own for a text task, a table's cost column for a table.
 void check_cost_constraints(const config::Context& ctx, const RunOptions& o) {
   const bool table = o.task.kind == "table";
-  const bool text = o.task.kind == "lm" || o.task.kind == "g2p" || o.task.kind == "classify";
+  const bool text = is_text_task(o.task.kind);
   const CostColumns& cols = o.task.cost_columns;
   if (!table && (!cols.params.empty() || !cols.flops.empty()))
     ctx.fail_at("task.cost_columns", "only a table task reads cost columns (task.kind is " + o.task.kind + ")");
@@ -58,23 +59,36 @@ void check_cost_constraints(const config::Context& ctx, const RunOptions& o) {
   }
 }
 
-// The user's classification files: all three splits, for classify only, not beside
-// task.data (the built-in dataset's directory).
-void check_classify_files(const config::Context& ctx, const TaskOptions& t) {
+// The user's own files: classify and seq2seq read all three splits, lm task.train and
+// either both of validation and test or neither; never beside task.data (the built-in
+// dataset's directory).
+void check_user_files(const config::Context& ctx, const TaskOptions& t) {
   if (t.class_weights != "none" && t.kind != "classify")
     ctx.fail_at("task.class_weights", "weighs the classes of task.kind classify only, this task is " + t.kind);
   const bool any = !t.train.empty() || !t.validation.empty() || !t.test.empty();
+  if (t.kind == "seq2seq" && !any)
+    ctx.fail_at("task.train", "seq2seq reads your files: set task.train, task.validation and task.test "
+                              "(.jsonl, .csv or .tsv)");
   if (!any) return;
-  if (t.kind != "classify")
+  if (t.kind != "classify" && t.kind != "seq2seq" && t.kind != "lm")
     ctx.fail_at(!t.train.empty() ? "task.train" : !t.validation.empty() ? "task.validation" : "task.test",
-                "the split files are read by task.kind classify only, this task is " + t.kind);
-  for (const auto& [key, file] : {std::pair{"task.train", &t.train}, {"task.validation", &t.validation},
-                                  {"task.test", &t.test}})
-    if (file->empty())
-      ctx.fail_at(key, "classify on your own files needs task.train, task.validation and task.test "
-                       "(.jsonl, .csv or .tsv)");
+                "the split files are read by task.kind classify, seq2seq and lm only, this task is " + t.kind);
+  if (t.kind == "lm") {
+    if (t.train.empty())
+      ctx.fail_at(!t.validation.empty() ? "task.validation" : "task.test", "lm on your own text needs task.train");
+    if (t.validation.empty() != t.test.empty())
+      ctx.fail_at(t.validation.empty() ? "task.validation" : "task.test",
+                  "lm reads task.validation and task.test together, or neither (then the lines of task.train are "
+                  "split: line i to validation when i % 20 == 18, to test when i % 20 == 19)");
+  } else {
+    for (const auto& [key, file] : {std::pair{"task.train", &t.train}, {"task.validation", &t.validation},
+                                    {"task.test", &t.test}})
+      if (file->empty())
+        ctx.fail_at(key, t.kind + " on your own files needs task.train, task.validation and task.test "
+                                  "(.jsonl, .csv or .tsv)");
+  }
   if (!t.data.empty())
-    ctx.fail_at("task.data", "set either task.data (the built-in spam data) or task.train/validation/test "
+    ctx.fail_at("task.data", "set either task.data (the built-in data) or task.train/validation/test "
                              "(your files), not both");
 }
 
@@ -82,7 +96,7 @@ void check_classify_files(const config::Context& ctx, const TaskOptions& t) {
 // bits per character, losses, sizes and latencies.
 Goal automatic_goal(const std::string& metric) {
   static const char* lower_is_better[] = {"per", "bpc", "loss", "error", "latency", "params", "flops", "wer"};
-  bool minimize = false;
+  bool minimize = metric == "ter" || metric.ends_with("_ter");   // token error rate
   for (const char* w : lower_is_better) minimize |= metric.find(w) != std::string::npos;
   return minimize ? Goal::minimize : Goal::maximize;
 }
@@ -139,7 +153,7 @@ void check_cross_fields(const config::Context& ctx, RunOptions& o) {
   if (o.task.kind == "table" && o.task.table.empty())
     ctx.fail_at("task.table", "task.kind table needs task.table (the CSV file of scores)");
   check_cost_constraints(ctx, o);
-  check_classify_files(ctx, o.task);
+  check_user_files(ctx, o.task);
   if (o.task.baseline_seeds == 1)
     ctx.fail_at("task.baseline_seeds", "one seed gives no standard error: use 2 or more, or 0 for no comparison");
   if (o.search.evolution.tournament > o.search.evolution.population)

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "evaluator/fault_evaluator.h"
 #include "evaluator/tabular_evaluator.h"
+#include "evaluator/task_dims.h"
 #ifdef MCTSNAS_HAVE_TORCH
 #include "evaluator/torch/torch_evaluator.h"
 #endif
@@ -20,7 +21,7 @@ std::unique_ptr<Evaluator> make_evaluator(const RunOptions& options, const Searc
     if (!task.cost_columns.flops.empty()) t.metric_columns.emplace_back("flops", task.cost_columns.flops);
     return std::make_unique<TabularEvaluator>(space, t);
   }
-  if (task.kind == "lm" || task.kind == "g2p" || task.kind == "classify") {
+  if (is_text_task(task.kind)) {
 #ifdef MCTSNAS_HAVE_TORCH
     return make_torch_evaluator(space, task, options.train, options.objective, options.seed);
 #else
@@ -30,7 +31,7 @@ std::unique_ptr<Evaluator> make_evaluator(const RunOptions& options, const Searc
 #endif
   }
   if (task.kind == "fault") return std::make_unique<FaultEvaluator>(space);  // tests of the runtime
-  throw Error("task.kind: unknown task kind '" + task.kind + "' (expected table, lm, g2p or classify)");
+  throw Error("task.kind: unknown task kind '" + task.kind + "' (expected table, lm, g2p, classify or seq2seq)");
 }
 
 bool runs_inline(const RunOptions& options) {

@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/file_manifest.h"
 #include "common/rng.h"
+#include "evaluator/task_dims.h"
 #include "space/arch_io.h"
 #include "space/cell_space.h"
 #include "space/space_options.h"
@@ -25,8 +26,6 @@
 namespace mctsnas {
 namespace fs = std::filesystem;
 namespace {
-
-bool is_torch_task(const std::string& kind) { return kind == "lm" || kind == "g2p" || kind == "classify"; }
 
 nlohmann::json optional_number(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
@@ -51,8 +50,8 @@ ExportJob open_export(const ExportOptions& o) {
   job.config = load_run_config(o.run_dir);
   job.minimize = job.run.has_summary ? job.run.summary.minimize : job.config.objective.goal == Goal::minimize;
   job.space = make_space(job.config.space);
-  if (o.retrain_steps && !is_torch_task(job.config.task.kind))
-    throw Error("--retrain-steps: task.kind " + job.config.task.kind + " trains no model (only lm, g2p and classify do)");
+  if (o.retrain_steps && !is_text_task(job.config.task.kind))
+    throw Error("--retrain-steps: task.kind " + job.config.task.kind + " trains no model (only lm, g2p, classify and seq2seq do)");
   job.metric = job.run.summary.metric.empty() ? job.config.objective.metric : job.run.summary.metric;
   return job;
 }
@@ -166,7 +165,7 @@ ExportOutcome export_trial(const ExportJob& job, const ExportOptions& o, std::op
   out << "exporting trial " << job.trial->id << " (" << (rank ? "rank " + std::to_string(*rank) : "Pareto set")
       << ", " << job.metric << " " << *job.trial->score << ") to " << job.dir.string() << "\n";
   write_architecture_files(job, out);
-  ExportOutcome res{job.dir, job.trial->id, is_torch_task(job.config.task.kind)};
+  ExportOutcome res{job.dir, job.trial->id, is_text_task(job.config.task.kind)};
   nlohmann::json metrics;
   metrics["trial"] = trial_json(job, rank);
   metrics["export"] = res.has_model ? export_model(job, o, out) : table_note(job, out);
@@ -209,9 +208,9 @@ std::vector<ExportOutcome> run_export_pareto(const ExportOptions& o, std::ostrea
 fs::path exported_model_dir(const fs::path& run_dir, const std::string& variant) {
   read_run(run_dir, ReadRunOptions{.trials = false});   // Error when it is not a run directory
   const RunOptions config = load_run_config(run_dir);
-  if (!is_torch_task(config.task.kind))
+  if (!is_text_task(config.task.kind))
     throw Error(run_dir.string() + ": a task.kind " + config.task.kind +
-                " run has no model to run (generate and predict need an lm, g2p or classify run)");
+                " run has no model to run (generate and predict need an lm, g2p, classify or seq2seq run)");
   const fs::path best = run_dir / "best";
   if (!fs::exists(best / "model.json") || !fs::exists(best / "weights.pt"))
     throw Error((best / "model.json").string() + ": missing: export the model first (mctsnas export " +

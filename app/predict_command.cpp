@@ -34,7 +34,7 @@ std::vector<std::string> unseen_characters(const std::string& text, const std::s
 namespace {
 
 #ifdef MCTSNAS_HAVE_TORCH
-// G2P models read lower-cased words (predict_phonemes); classifiers read the text as is.
+// G2P models read lower-cased words (predict_phonemes); the others read the text as is.
 void warn_unseen(const torchnas::LoadedModel& model, const std::string& input, std::ostream& err) {
   if (model.info.input_bytes.empty()) return;
   std::string text = input;
@@ -57,7 +57,7 @@ void run_predict(const std::filesystem::path& run_dir, const std::vector<std::st
 #ifdef MCTSNAS_HAVE_TORCH
   auto model = torchnas::load_exported_model(dir);
   if (model.info.task == "lm")
-    throw Error(run_dir.string() + ": predict runs g2p and classify models; for a language model use "
+    throw Error(run_dir.string() + ": predict runs g2p, classify and seq2seq models; for a language model use "
                 "`mctsnas generate " + run_dir.string() + " --prompt TEXT`");
   for (const auto& in : inputs) {
     warn_unseen(model, in, err);
@@ -66,6 +66,8 @@ void run_predict(const std::filesystem::path& run_dir, const std::vector<std::st
       const auto phones = torchnas::predict_phonemes(model, in);
       for (size_t i = 0; i < phones.size(); ++i) line += (i ? " " : "") + phones[i];
       out << line << "\n";
+    } else if (model.info.task == "seq2seq") {
+      out << in << "\t" << torchnas::predict_sequence(model, in) << "\n";
     } else {
       const auto p = torchnas::predict_class(model, in);
       char prob[32];
@@ -82,12 +84,13 @@ void run_predict(const std::filesystem::path& run_dir, const std::vector<std::st
 }
 
 void add_predict_command(CLI::App& app, int& code) {
-  auto* cmd = app.add_subcommand("predict", "Run a run's exported G2P or classification model on words or texts");
+  auto* cmd = app.add_subcommand("predict", "Run a run's exported G2P, classification or seq2seq model on words or texts");
   auto dir = std::make_shared<std::string>();
   auto inputs = std::make_shared<std::vector<std::string>>();
   auto variant = std::make_shared<std::string>("fp32");
-  cmd->add_option("RUN_DIR", *dir, "Run directory of a g2p or classify run, exported with `mctsnas export`")->required();
-  cmd->add_option("INPUT", *inputs, "Words (g2p) or texts (classify)")->required();
+  cmd->add_option("RUN_DIR", *dir, "Run directory of a g2p, classify or seq2seq run, exported with `mctsnas export`")
+      ->required();
+  cmd->add_option("INPUT", *inputs, "Words (g2p) or texts (classify; seq2seq: source texts)")->required();
   cmd->add_option("--variant", *variant, "fp32 (the export) or a compressed variant (mctsnas compress): int8, distill, prune")
       ->default_val("fp32");
   cmd->callback([=, &code] {

@@ -1,5 +1,7 @@
 #include "evaluator/task_dims.h"
 
+#include "evaluator/user_text_data.h"
+
 namespace mctsnas {
 namespace {
 
@@ -8,13 +10,32 @@ constexpr int64_t kPhoneVocab = 3 + 39;    // padding, BOS, EOS, then the 39 ARP
 
 }  // namespace
 
+bool is_text_task(const std::string& kind) {
+  return kind == "lm" || kind == "g2p" || kind == "classify" || kind == "seq2seq";
+}
+
+// FLOPs are counted for one example at full length: lm reads len target tokens,
+// g2p and seq2seq len source and len target tokens, classify len source tokens.
+ModelDims lm_dims(const TaskOptions& task, int64_t vocab) { return {0, vocab, 0, task.max_len, 0, task.max_len}; }
+
+ModelDims classify_dims(const TaskOptions& task, int64_t classes) {
+  return {kByteVocab, 0, classes, task.max_len, task.max_len, 0};
+}
+
+ModelDims seq2seq_dims(const TaskOptions& task, int64_t src_vocab, int64_t tgt_vocab) {
+  return {src_vocab, tgt_vocab, 0, task.max_len, task.max_len, task.max_len};
+}
+
 std::optional<ModelDims> task_model_dims(const TaskOptions& task) {
-  const int64_t len = task.max_len;
-  // FLOPs are counted for one example at full length: lm reads len target tokens,
-  // g2p len source and len target tokens, classify len source tokens.
-  if (task.kind == "lm") return ModelDims{0, kByteVocab, 0, len, 0, len};
-  if (task.kind == "g2p") return ModelDims{kByteVocab, kPhoneVocab, 0, len, len, len};
-  if (task.kind == "classify") return ModelDims{kByteVocab, 0, 2, len, len, 0};
+  // The built-in data: the byte vocabulary, and spam's 2 classes.
+  const bool own_files = !task.train.empty();
+  if (task.kind == "lm") return lm_dims(task, own_files ? read_lm_data(task).vocab.size() : kByteVocab);
+  if (task.kind == "g2p") return seq2seq_dims(task, kByteVocab, kPhoneVocab);
+  if (task.kind == "classify") return classify_dims(task, own_files ? classify_label_count(task) : 2);
+  if (task.kind == "seq2seq") {
+    const auto d = read_seq2seq_data(task);
+    return seq2seq_dims(task, d.source_vocab.size(), d.target_vocab.size());
+  }
   return std::nullopt;
 }
 

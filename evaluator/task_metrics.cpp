@@ -13,6 +13,7 @@ std::vector<std::string> quality_metrics(const std::string& kind) {
   if (kind == "lm") return {"bpc"};
   if (kind == "g2p") return {"per", "word_acc"};
   if (kind == "classify") return {"accuracy", "f1"};
+  if (kind == "seq2seq") return {"ter", "exact_match"};   // token error rate, whole-sequence match
   return {};
 }
 

@@ -38,7 +38,7 @@ struct CostColumns {
 };
 
 struct TaskOptions {
-  std::string kind = "table";     // table | lm | g2p | classify
+  std::string kind = "table";     // table | lm | g2p | classify | seq2seq
   // kind: table — a CSV of precomputed scores (NAS-Bench style).
   std::string table;              // path, relative to the config file
   std::string key_column = "arch";
@@ -46,11 +46,15 @@ struct TaskOptions {
   CostColumns cost_columns;
   // text tasks
   std::string data;               // data directory (default: the shipped sample / cache)
-  // kind: classify on the user's own files (.jsonl, .csv or .tsv; paths relative to
-  // the config file); when `train` is empty, the built-in spam data of `data`.
+  // The user's own files (paths relative to the config file): classify and seq2seq
+  // read .jsonl, .csv or .tsv (all three splits); lm reads UTF-8 text (train, and
+  // validation and test or neither: then the lines of train are split by split_of).
+  // When `train` is empty, classify and lm read the built-in data of `data`.
   std::string train, validation, test;
-  std::string text_field = "text";
+  std::string text_field = "text";       // classify
   std::string label_field = "label";
+  std::string source_field = "source";   // seq2seq
+  std::string target_field = "target";
   // classify: "balanced" weighs each class's training loss by n / (classes * n_class)
   // (inverse frequency, mean weight 1 over the training examples); "none": unweighted.
   std::string class_weights = "none";
@@ -108,7 +112,7 @@ template <class V> void bind_fields(V& v, CostColumns& o) {
 }
 template <class V> void bind_fields(V& v, TaskOptions& o) {
   using namespace config;
-  v.field("kind", o.kind, one_of({"table", "lm", "g2p", "classify", "fault"}));
+  v.field("kind", o.kind, one_of({"table", "lm", "g2p", "classify", "seq2seq", "fault"}));
   v.field("table", o.table, path());
   v.field("key_column", o.key_column, non_empty());
   v.field("score_column", o.score_column, non_empty());
@@ -119,6 +123,8 @@ template <class V> void bind_fields(V& v, TaskOptions& o) {
   v.field("test", o.test, path());
   v.field("text_field", o.text_field, non_empty());
   v.field("label_field", o.label_field, non_empty());
+  v.field("source_field", o.source_field, non_empty());
+  v.field("target_field", o.target_field, non_empty());
   v.field("class_weights", o.class_weights, one_of({"none", "balanced"}));
   v.field("max_file_size", o.max_file_size, bytes());   // 0 = no cap
   v.field("max_len", o.max_len, min(1).max(1 << 20));

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "evaluator/user_text_data.h"
 #include "evaluator/torch/classify_data.h"
 #include "evaluator/torch/seq_model.h"
 #include "evaluator/torch/text_data.h"
@@ -194,4 +195,65 @@ TEST_CASE("edit distance", "[torch][data]") {
   CHECK(edit_distance({1, 3}, {1, 2, 3}) == 1);
   CHECK(edit_distance({}, {1, 2}) == 2);
   CHECK(edit_distance({4, 5, 6}, {1, 2, 3}) == 3);
+}
+
+TEST_CASE("seq2seq and lm on a user's files: char ids from the training vocabulary, the task's metrics",
+          "[torch][data][user_data]") {
+  Rng rng(1);
+  TaskOptions o;
+  o.kind = "seq2seq";
+  o.train = kSamples + "/seq2seq/train.tsv";
+  o.validation = kSamples + "/seq2seq/validation.csv";
+  o.test = kSamples + "/seq2seq/test.jsonl";
+  o.max_len = 36;
+  auto s2s = make_text_task(o);
+  REQUIRE(s2s->source_vocab());
+  REQUIRE(s2s->target_vocab());
+  CHECK(s2s->shape().src_vocab == s2s->source_vocab()->size());
+  CHECK(s2s->shape().tgt_vocab == s2s->target_vocab()->size());
+  CHECK(s2s->input_bytes() == s2s->source_vocab()->bytes());
+  CHECK(s2s->size(Split::val) == 40);
+  CHECK(s2s->metric() == "ter");
+  CHECK(s2s->model_kind() == "encoder_decoder");
+  auto b = s2s->sample_train(4, rng);
+  CHECK((b.tgt_in.select(1, 0) == CharVocab::kBos).all().item<bool>());
+  CHECK((b.src.masked_select(b.src.ne(CharVocab::kPad)) >= CharVocab::kFirst).all().item<bool>());
+  CHECK(b.src.max().item<int64_t>() < s2s->shape().src_vocab);
+  CHECK(b.tgt_out.max().item<int64_t>() < s2s->shape().tgt_vocab);
+  ModelSpec spec;
+  spec.arch.model = "encoder_decoder";
+  spec.arch.d_model = 16;
+  spec.arch.encoder_layers = 1;
+  spec.arch.decoder_layers = 1;
+  spec.arch.encoder.nodes = {{{{0, "conv3"}}}};
+  spec.arch.decoder.nodes = {{{{0, "cross_attention"}}}};
+  torch::manual_seed(1);
+  auto model = build_model(spec, s2s->shape());
+  torch::NoGradGuard no_grad;
+  const auto m = s2s->evaluate(model, Split::val, 16, 8, torch::kCPU);
+  REQUIRE(m.count("val_ter") == 1);
+  REQUIRE(m.count("val_exact_match") == 1);
+  CHECK(m.at("val_ter") > 0);   // an untrained model
+  CHECK(m.at("val_exact_match") == 0);
+  CHECK_THAT(s2s->data_summary(), Catch::Contains("train 327, validation 40, test 40 pairs"));
+
+  TaskOptions l;
+  l.kind = "lm";
+  l.train = kSamples + "/lm/brown_sentences.txt";
+  l.max_len = 24;
+  auto lm = make_text_task(l);
+  REQUIRE(lm->target_vocab());
+  CHECK(lm->source_vocab() == nullptr);
+  CHECK(lm->shape().tgt_vocab == lm->target_vocab()->size());
+  auto w = lm->example_batch(1);   // the first window of train: its first 24 bytes
+  std::ifstream in(l.train);
+  std::string first(24, '\0');
+  in.read(first.data(), 24);
+  const auto ids = lm->target_vocab()->ids(first);
+  CHECK(torch::equal(w.tgt_in[0], torch::tensor(ids, torch::kLong)));
+  const auto text = read_lm_data(l);
+  CHECK_THAT(lm->data_summary(), Catch::Contains("data: train " + std::to_string(text.text[0].size()) + ", validation " +
+                                                 std::to_string(text.text[1].size()) + ", test "));
+  CHECK(text.text[1].size() > 1000);
+  CHECK(make_text_task(task("lm", 24))->target_vocab() == nullptr);   // KJV: the fixed byte ids
 }

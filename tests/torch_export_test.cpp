@@ -15,6 +15,7 @@
 #include "evaluator/torch/export_use.h"
 #include "evaluator/torch/text_data.h"
 #include "evaluator/torch/torch_evaluator.h"
+#include "run_shell.h"
 #include "test_util.h"
 #include "torch_parity.h"
 
@@ -87,7 +88,14 @@ struct ParityCase {
   ModelShape shape;
   std::string call;   // the forward compared (test::parity_forward)
   std::vector<std::string> labels = {};   // classify: one name per class
+  CharVocabs chars = {};                   // a user's seq2seq or lm data
 };
+
+CharVocab vocab_of(const std::string& text) {
+  CharVocab v;
+  v.learn(text);
+  return v;
+}
 
 // The shipped spam sample as a user's JSONL files, labelled by sub-corpus (4 classes:
 // easy-ham-1, easy-ham-2, spam-1, spam-2), split as message i % 10: 8 validation, 9 test.
@@ -112,14 +120,7 @@ TaskOptions spam_group_files(const test::TempDir& d) {
 std::string run_model_py(const std::string& py, const fs::path& dir, const std::vector<std::string>& texts) {
   std::string cmd = "cd '" + dir.string() + "' && " + py + " model.py";
   for (const auto& t : texts) cmd += " '" + t + "'";
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
+  return test::run_shell(cmd).out;
 }
 
 }  // namespace
@@ -148,8 +149,11 @@ TEST_CASE("model.json reads back the architecture it describes; bad files name t
 }
 
 TEST_CASE("exported weights reload into the C++ model, and model.py reproduces its outputs", "[torch][export]") {
+  const CharVocab source = vocab_of("abcdefghij'"), target = vocab_of("AEHIOUY 012");
   const std::vector<ParityCase> cases = {
       {"g2p", g2p_spec(), {257, 42, 0, 16}, "decode"},
+      {"seq2seq", g2p_spec(), {source.size(), target.size(), 0, 16}, "decode", {}, {&source, &target}},
+      {"lm_chars", lm_spec(), {0, target.size(), 0, 16}, "decode", {}, {nullptr, &target}},
       {"lm", lm_spec(), {0, 257, 0, 16}, "decode"},
       {"classify", classify_spec(), {257, 0, 2, 16}, "classify", {"ham", "spam"}},
       {"classify3", classify_spec(), {257, 0, 3, 16}, "classify", {"negative", "neutral", "positive"}},
@@ -164,8 +168,8 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       auto model = build_model(c.spec, c.shape);
       test::randomize(model, 11);
       model->eval();
-      const std::string task = c.call == "classify" ? "classify" : c.task;
-      const auto files = write_model_files(model, c.spec, c.shape, task, d.path(), {}, c.labels);
+      const std::string task = c.call == "classify" ? "classify" : c.task == "lm_chars" ? "lm" : c.task;
+      const auto files = write_model_files(model, c.spec, c.shape, task, d.path(), {}, c.labels, c.chars);
       for (const auto& f : files) CHECK(fs::file_size(f) > 0);
       const auto forward = test::parity_forward(c.spec, c.shape, c.call);
       const auto expected = test::run_forward(model, forward);
@@ -176,6 +180,11 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       CHECK(torch::equal(test::run_forward(reloaded.model, forward), expected));
       CHECK(info.task == task);
       if (!c.labels.empty()) CHECK(info.vocab.at("labels") == c.labels);
+      if (c.chars.target) {
+        REQUIRE(reloaded.info.target_chars);
+        CHECK(reloaded.info.target_chars->bytes() == c.chars.target->bytes());
+        CHECK(reloaded.info.source_chars.has_value() == (c.chars.source != nullptr));
+      }
 
       if (py.empty()) continue;
       const std::vector<test::ParityJob> job = {{d.path(), forward, expected, model->num_parameters()}};

@@ -129,6 +129,9 @@ TEST_CASE("task_metrics: defaults and the metrics each task offers", "[validate]
   t.kind = "classify";
   CHECK(default_objective_metric(t) == "val_accuracy");
   CHECK(objective_metric_problem(t, "val_f1").empty());
+  t.kind = "seq2seq";
+  CHECK(default_objective_metric(t) == "val_ter");
+  CHECK(objective_metric_problem(t, "test_exact_match").empty());
   t.kind = "fault";   // the runtime's test evaluator: any name
   CHECK(objective_metrics(t).empty());
   CHECK(objective_metric_problem(t, "anything").empty());
@@ -193,11 +196,37 @@ TEST_CASE("validate reads a classify config's own files: sizes and label counts,
   // The config's own checks: all three files, for classify only, not beside task.data.
   check_refused(run("validate " + example + " --set task.test=", d.path()), "task.test");
   check_refused(run("validate " + example + " --set task.data=/tmp", d.path()), "task.data");
-  check_refused(run("validate " + example + " --set task.kind=lm", d.path()), "task.train");
+  check_refused(run("validate " + example + " --set task.kind=g2p", d.path()), "task.train");
   check_refused(run("validate " + example + " --set task.class_weights=inverse", d.path()), "task.class_weights");
   check_refused(run("validate " + (test::source_dir() / "configs" / "quickstart.yaml").string() +
                         " --set task.class_weights=balanced", d.path()),
                 "task.class_weights");
+}
+
+TEST_CASE("validate checks a seq2seq or lm config's own files", "[validate][user_data]") {
+  test::TempDir d("validate-user-data");
+  const std::string seq2seq = std::string(MCTSNAS_SOURCE_DIR) + "/configs/seq2seq_example.yaml";
+  const std::string lm = std::string(MCTSNAS_SOURCE_DIR) + "/configs/lm_example.yaml";
+#ifdef MCTSNAS_HAVE_TORCH
+  d.write("bad.csv", "source,target\nab,AE1 B\nna\xefve,N AY1 V\n");
+  check_refused(run("validate " + seq2seq + " --set task.validation=" + (d / "bad.csv").string(), d.path()),
+                (d / "bad.csv").string() + ":3: byte 0xEF is not UTF-8");
+  d.write("bad.jsonl", "{\"source\": \"ab\"}\n");
+  check_refused(run("validate " + seq2seq + " --set task.test=" + (d / "bad.jsonl").string(), d.path()),
+                (d / "bad.jsonl").string() + ":1: no field \"target\" (task.target_field)");
+  check_refused(run("validate " + lm + " --set task.max_file_size=1000", d.path()), "over task.max_file_size");
+  const Run ok = run("validate " + seq2seq, d.path());
+  INFO(ok.err);
+  CHECK(ok.code == 0);
+  // The cost model counts the data's vocabularies: the smallest architecture's size.
+  CHECK_THAT(ok.out, Catch::Contains("within objective.constraints (max_params 300000)"));
+#endif
+  check_refused(run("validate " + seq2seq + " --set task.train=", d.path()), "task.train");
+  check_refused(run("validate " + seq2seq + " --set task.data=/tmp", d.path()), "task.data");
+  check_refused(run("validate " + lm + " --set task.validation=x.txt", d.path()),
+                "task.test: lm reads task.validation and task.test together, or neither");
+  check_refused(run("validate " + lm + " --set task.kind=g2p", d.path()),
+                "task.train: the split files are read by task.kind classify, seq2seq and lm only");
 }
 
 TEST_CASE("validate names a Pareto search's metrics and goals", "[validate]") {

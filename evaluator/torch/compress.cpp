@@ -90,7 +90,8 @@ fs::path write_int8(const fs::path& best_dir, std::ostream* log) {
 fs::path write_fp32_variant(const std::string& name, const SeqModel& model, const ModelSpec& spec,
                             const LoadedModel& from, const TextTask& task, const fs::path& best_dir) {
   const fs::path dir = best_dir / "compressed" / name;
-  write_model_files(model, spec, from.info.shape, from.info.task, dir, from.info.input_bytes, task.labels());
+  write_model_files(model, spec, from.info.shape, from.info.task, dir, from.info.input_bytes, task.labels(),
+                    from.info.chars());
   return dir;
 }
 

@@ -75,9 +75,50 @@ Cell read_cell(const nlohmann::json& j, const std::string& path, const std::stri
   return c;
 }
 
+std::vector<int> byte_list(const std::string& bytes) {
+  std::vector<int> out;
+  for (char b : bytes) out.push_back(static_cast<unsigned char>(b));
+  return out;
+}
+
+// vocab.source_bytes / target_bytes of an "input": "chars" vocabulary, as CharVocabs;
+// task_vocabulary of them must give the vocabulary back (so a list is sorted, unique).
+void read_char_vocabs(ExportedModelInfo& info, const std::string& where) {
+  if (!info.vocab.is_object() || info.vocab.value("input", "") != "chars") return;
+  for (auto [key, slot] : {std::pair{"source_bytes", &info.source_chars}, {"target_bytes", &info.target_chars}}) {
+    if (!info.vocab.contains(key)) continue;
+    CharVocab v;
+    for (int b : get<std::vector<int>>(info.vocab, key, "vocab.", where)) {
+      if (b < 0 || b > 255) throw Error(where + ": vocab." + key + ": " + std::to_string(b) + " is not a byte (0..255)");
+      v.learn(std::string(1, static_cast<char>(b)));
+    }
+    *slot = std::move(v);
+  }
+}
+
+void check_char_shape(const ExportedModelInfo& info, const std::string& where) {
+  auto check = [&](const std::optional<CharVocab>& v, int64_t size, const char* what) {
+    if (v && v->size() != size)
+      throw Error(where + ": shape." + what + " " + std::to_string(size) + " does not fit vocab's " +
+                  std::to_string(v->bytes().size()) + " bytes (expected " + std::to_string(v->size()) + ")");
+  };
+  check(info.source_chars, info.shape.src_vocab, "src_vocab");
+  check(info.target_chars, info.shape.tgt_vocab, "tgt_vocab");
+}
+
 }  // namespace
 
-nlohmann::json task_vocabulary(const std::string& task_kind, const std::vector<std::string>& labels) {
+nlohmann::json task_vocabulary(const std::string& task_kind, const std::vector<std::string>& labels,
+                               CharVocabs chars) {
+  if (task_kind == "seq2seq" || (task_kind == "lm" && chars.target)) {
+    if (!chars.target || (task_kind == "seq2seq" && !chars.source))
+      throw Error("a " + task_kind + " model of a user's data needs its char vocabularies");
+    nlohmann::json v = {{"input", "chars"},       {"pad", CharVocab::kPad}, {"bos", CharVocab::kBos},
+                        {"eos", CharVocab::kEos}, {"unk", CharVocab::kUnk}, {"first", CharVocab::kFirst}};
+    if (chars.source) v["source_bytes"] = byte_list(chars.source->bytes());
+    v["target_bytes"] = byte_list(chars.target->bytes());
+    return v;
+  }
   nlohmann::json v = {{"input", "bytes"}, {"pad", 0}, {"byte_offset", 1}};
   if (task_kind == "g2p") {
     v["bos"] = 1;
@@ -88,13 +129,14 @@ nlohmann::json task_vocabulary(const std::string& task_kind, const std::vector<s
     if (labels.size() < 2) throw Error("a classify model needs the names of its labels (at least 2)");
     v["labels"] = labels;
   } else if (task_kind != "lm") {
-    throw Error("task.kind '" + task_kind + "': an exported model is for lm, g2p or classify");
+    throw Error("task.kind '" + task_kind + "': an exported model is for lm, g2p, classify or seq2seq");
   }
   return v;
 }
 
 nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind,
-                                 const std::string& input_bytes, const std::vector<std::string>& labels) {
+                                 const std::string& input_bytes, const std::vector<std::string>& labels,
+                                 CharVocabs chars) {
   if (spec.transformer_baseline) throw Error("export: the reference Transformer is not a searched architecture");
   const auto& a = spec.arch;
   nlohmann::json arch = {{"model", a.model}, {"d_model", a.d_model}};
@@ -115,12 +157,8 @@ nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape,
             {"tgt_vocab", shape.tgt_vocab},
             {"num_classes", shape.num_classes},
             {"max_len", shape.max_len}}},
-          {"vocab", task_vocabulary(task_kind, labels)}};
-  if (!input_bytes.empty()) {
-    std::vector<int> bytes;
-    for (char b : input_bytes) bytes.push_back(static_cast<unsigned char>(b));
-    j["input_bytes"] = bytes;
-  }
+          {"vocab", task_vocabulary(task_kind, labels, chars)}};
+  if (!input_bytes.empty()) j["input_bytes"] = byte_list(input_bytes);
   return j;
 }
 
@@ -161,9 +199,11 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
       throw Error(where + ": vocab.labels: " + std::to_string(labels.size()) + " names for shape.num_classes " +
                   std::to_string(info.shape.num_classes) + " (expected one per class, at least 2)");
   }
-  const auto expected = task_vocabulary(info.task, labels);   // also checks the task kind
+  read_char_vocabs(info, where);
+  const auto expected = task_vocabulary(info.task, labels, info.chars());   // also checks the task kind
   if (info.vocab != expected)
     throw Error(where + ": vocab: does not match this mctsnas's " + info.task + " vocabulary");
+  check_char_shape(info, where);
   if (j.contains("variant")) {
     info.variant = get<std::string>(j, "variant", "", where);
     info.weights = get<std::string>(j, "weights", "", where);
@@ -181,11 +221,12 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
 
 std::vector<fs::path> write_model_files(const SeqModel& model, const ModelSpec& spec, const ModelShape& shape,
                                         const std::string& task_kind, const fs::path& dir,
-                                        const std::string& input_bytes, const std::vector<std::string>& labels) {
+                                        const std::string& input_bytes, const std::vector<std::string>& labels,
+                                        CharVocabs chars) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
-  const auto desc = model_description(spec, shape, task_kind, input_bytes, labels);
+  const auto desc = model_description(spec, shape, task_kind, input_bytes, labels, chars);
   std::vector<fs::path> files = {dir / "model.json", dir / "weights.pt", dir / "model.py"};
   write_file_atomically(files[0], desc.dump(2) + "\n");
   // Saved from the CPU in fp32: what model.py and load_weights read anywhere.
@@ -268,7 +309,8 @@ ExportResult train_and_export(const CellArchitecture& arch, const ExportTraining
   }
   res.metrics["latency_ms_b1"] = measure_latency_ms(model, *task, 1, device, bf16);
   model->eval();
-  res.files = write_model_files(model, spec, task->shape(), task->kind(), dir, task->input_bytes(), task->labels());
+  res.files = write_model_files(model, spec, task->shape(), task->kind(), dir, task->input_bytes(), task->labels(),
+                                {task->source_vocab(), task->target_vocab()});
   return res;
 }
 

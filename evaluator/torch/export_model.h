@@ -12,11 +12,13 @@
 // and keep no weights, so an export trains the chosen architecture again.
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "evaluator/char_vocab.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/task_options.h"
 #include "evaluator/torch/seq_model.h"
@@ -25,25 +27,40 @@ namespace mctsnas::torchnas {
 
 inline constexpr const char* kModelFormat = "mctsnas-model/1";
 
-// The task's token ids, as text_tasks.cpp assigns them (every task reads bytes:
-// byte b is id b + 1, 0 is padding; g2p's decoder: 1 BOS, 2 EOS, 3 + i phone i;
-// classify: output k is labels[k], TextTask::labels, at least 2).
-nlohmann::json task_vocabulary(const std::string& task_kind, const std::vector<std::string>& labels = {});
+// A user's char vocabularies (TextTask::source_vocab, target_vocab): seq2seq has both,
+// an lm on the user's text the target only; none: the fixed byte ids.
+struct CharVocabs {
+  const CharVocab* source = nullptr;
+  const CharVocab* target = nullptr;
+};
+
+// The task's token ids, as text_tasks.cpp assigns them. The built-in data and classify
+// read bytes ("input": "bytes": byte b is id b + 1, 0 is padding; g2p's decoder: 1 BOS,
+// 2 EOS, 3 + i phone i; classify: output k is labels[k], TextTask::labels, at least 2).
+// With char vocabularies ("input": "chars", char_vocab.h): pad, bos, eos, unk, first,
+// and "source_bytes" / "target_bytes", the byte of id first + k at k.
+nlohmann::json task_vocabulary(const std::string& task_kind, const std::vector<std::string>& labels = {},
+                               CharVocabs chars = {});
 
 // model.json's content. input_bytes: the bytes the training inputs use (TextTask::
 // input_bytes), kept as "input_bytes" when not empty so `predict` can warn about others.
 // labels: a classify model's label names (one per output).
 nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind,
-                                 const std::string& input_bytes = {}, const std::vector<std::string>& labels = {});
+                                 const std::string& input_bytes = {}, const std::vector<std::string>& labels = {},
+                                 CharVocabs chars = {});
 
 struct ExportedModelInfo {
   ModelSpec spec;
   ModelShape shape;
-  std::string task;           // lm | g2p | classify
+  std::string task;           // lm | g2p | classify | seq2seq
   nlohmann::json vocab;
+  std::optional<CharVocab> source_chars, target_chars;   // "input": "chars" (task_vocabulary)
   std::string input_bytes;    // sorted; empty: not recorded (any byte)
   std::string variant = "fp32";        // fp32 | int8 (compress.h)
   std::string weights = "weights.pt";  // the weights file, next to model.json
+  CharVocabs chars() const {
+    return {source_chars ? &*source_chars : nullptr, target_chars ? &*target_chars : nullptr};
+  }
 };
 // Reads model.json's content back; Error naming `where` and the key at fault.
 ExportedModelInfo read_model_description(const nlohmann::json& j, const std::string& where);
@@ -53,7 +70,8 @@ std::vector<std::filesystem::path> write_model_files(const SeqModel& model, cons
                                                      const ModelShape& shape, const std::string& task_kind,
                                                      const std::filesystem::path& dir,
                                                      const std::string& input_bytes = {},
-                                                     const std::vector<std::string>& labels = {});
+                                                     const std::vector<std::string>& labels = {},
+                                                     CharVocabs chars = {});
 
 // A compressed variant's model.json in `variant_dir`: the export's (in `best_dir`)
 // with "variant" and "weights" (its weights file) added.

@@ -178,20 +178,29 @@ def load(weights=None, device="cpu"):
     return m.to(device).eval()
 
 
-# ---- the task's vocabulary: every task reads bytes (byte b is id b + 1, 0 is padding)
+# ---- the task's vocabulary: byte b is id b + byte_offset (0 is padding), or, with a
+# char vocabulary (a user's seq2seq or lm data, "input": "chars"), the k-th byte of
+# vocab[table] is id first + k and any other byte is unk
 
-def text_ids(text, max_len):
+def text_ids(text, max_len, table="source_bytes"):
     vocab = DESCRIPTION["vocab"]
-    return [b + vocab["byte_offset"] for b in text.encode("utf-8")][:max_len]
+    data = text.encode("utf-8")
+    if vocab["input"] == "chars":
+        index = {b: vocab["first"] + k for k, b in enumerate(vocab[table])}
+        return [index.get(b, vocab["unk"]) for b in data][:max_len]
+    return [b + vocab["byte_offset"] for b in data][:max_len]
+
+
+def token_bytes(ids, table="target_bytes"):
+    """The bytes of char-vocabulary ids; BOS, EOS and UNK add none."""
+    vocab = DESCRIPTION["vocab"]
+    return bytes(vocab[table][i - vocab["first"]] for i in ids if i >= vocab["first"])
 
 
 @torch.no_grad()
-def g2p(m, word):
-    """Greedy grapheme-to-phoneme decoding of one word (lower-cased)."""
+def greedy(m, ids):
+    """Greedy decoding of source ids from BOS until EOS (at most max_len - 1 steps)."""
     vocab = DESCRIPTION["vocab"]
-    ids = text_ids(word.lower(), m.max_len)
-    if not ids:
-        return []
     src = torch.tensor([ids])
     src_pad = src.eq(vocab["pad"])
     memory = m.encode(src, src_pad)
@@ -202,9 +211,24 @@ def g2p(m, word):
         if nxt == vocab["eos"]:
             break
         ys.append(nxt)
+    return ys[1:]
+
+
+def g2p(m, word):
+    """Greedy grapheme-to-phoneme decoding of one word (lower-cased)."""
+    vocab = DESCRIPTION["vocab"]
+    ids = text_ids(word.lower(), m.max_len)
+    if not ids:
+        return []
     phones = vocab["phones"]
     first = vocab["first_phone"]
-    return [phones[i - first] if first <= i < first + len(phones) else "?" for i in ys[1:]]
+    return [phones[i - first] if first <= i < first + len(phones) else "?" for i in greedy(m, ids)]
+
+
+def seq2seq(m, text):
+    """The greedy target text of one source text (seq2seq)."""
+    ids = text_ids(text, m.max_len)
+    return token_bytes(greedy(m, ids)).decode("utf-8", errors="replace") if ids else ""
 
 
 @torch.no_grad()
@@ -222,19 +246,20 @@ def classify_text(m, text):
 def generate(m, prompt, tokens=200, temperature=1.0, generator=None):
     """Samples `tokens` bytes after `prompt` (temperature 0: greedy)."""
     vocab = DESCRIPTION["vocab"]
-    ids = text_ids(prompt, 1 << 30) or [ord("\n") + vocab["byte_offset"]]
-    out = []
+    ids = text_ids(prompt, 1 << 30, "target_bytes") or text_ids("\n", 1, "target_bytes")
+    chars = vocab["input"] == "chars"
     for _ in range(tokens):
         ctx = torch.tensor([ids[-m.max_len:]])
         logits = m.decode(ctx, torch.zeros_like(ctx, dtype=torch.bool))[0, -1].float()
-        logits[vocab["pad"]] = -float("inf")
+        logits[:vocab["first"] if chars else vocab["pad"] + 1] = -float("inf")   # ids that are not bytes
         if temperature <= 0:
             nxt = int(logits.argmax())
         else:
             nxt = int(torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator))
         ids.append(nxt)
-        out.append(nxt - vocab["byte_offset"])
-    return prompt + bytes(out).decode("utf-8", errors="replace")
+    new = ids[len(ids) - tokens:]
+    data = token_bytes(new) if chars else bytes(i - vocab["byte_offset"] for i in new)
+    return prompt + data.decode("utf-8", errors="replace")
 
 
 if __name__ == "__main__":
@@ -246,6 +271,9 @@ if __name__ == "__main__":
     elif task == "g2p":
         for w in inputs:
             print(w + "\t" + " ".join(g2p(m, w)))
+    elif task == "seq2seq":
+        for t in inputs:
+            print(t + "\t" + seq2seq(m, t))
     else:
         for t in inputs:
             label, p = classify_text(m, t)

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <fstream>
 #include <limits>
+#include <optional>
+#include <string_view>
 
 #include "common/error.h"
 #include "common/atomic_file.h"
@@ -15,7 +17,11 @@ namespace mctsnas::torchnas {
 namespace fs = std::filesystem;
 namespace {
 
-std::vector<int64_t> text_ids(const LoadedModel& m, const std::string& text, size_t max) {
+// The ids of the first `max` bytes of text: by the char vocabulary where the model has
+// one (a user's data), else byte b is b + byte_offset.
+std::vector<int64_t> text_ids(const LoadedModel& m, const std::optional<CharVocab>& chars, const std::string& text,
+                              size_t max) {
+  if (chars) return chars->ids(std::string_view(text).substr(0, max));
   const int64_t offset = m.info.vocab.at("byte_offset").get<int64_t>();
   std::vector<int64_t> ids;
   for (size_t i = 0; i < text.size() && i < max; ++i) ids.push_back(static_cast<unsigned char>(text[i]) + offset);
@@ -29,6 +35,33 @@ torch::Tensor row(const std::vector<int64_t>& ids) {
 void require_task(const LoadedModel& m, const std::string& task, const char* what) {
   if (m.info.task != task)
     throw Error(std::string(what) + " needs an exported " + task + " model; this one is for task " + m.info.task);
+}
+
+// Greedy decoding from BOS until EOS, at most max_len - 1 steps, as the tasks' evaluation
+// decodes (text_tasks.cpp PairTask::evaluate); the tokens after BOS.
+std::vector<int64_t> greedy_tokens(LoadedModel& m, const std::vector<int64_t>& src_ids) {
+  const auto& v = m.info.vocab;
+  const int64_t pad = v.at("pad").get<int64_t>(), bos = v.at("bos").get<int64_t>(), eos = v.at("eos").get<int64_t>();
+  auto src = row(src_ids);
+  auto src_pad = src.eq(pad);
+  auto memory = m.model->encode(src, src_pad);
+  std::vector<int64_t> ys = {bos};
+  for (int64_t step = 0; step < m.info.shape.max_len - 1; ++step) {
+    auto y = row(ys);
+    const int64_t next =
+        m.model->decode(y, torch::zeros_like(y, torch::kBool), memory, src_pad).select(1, y.size(1) - 1)[0].argmax().item<int64_t>();
+    if (next == eos) break;
+    ys.push_back(next);
+  }
+  return {ys.begin() + 1, ys.end()};
+}
+
+// The bytes of char-vocabulary tokens; special tokens (BOS, EOS, UNK) add none.
+std::string token_bytes(const CharVocab& chars, const std::vector<int64_t>& ids) {
+  std::string out;
+  for (int64_t id : ids)
+    if (id >= CharVocab::kFirst) out.push_back(chars.bytes().at(static_cast<size_t>(id - CharVocab::kFirst)));
+  return out;
 }
 
 }  // namespace
@@ -64,10 +97,11 @@ std::string generate_text(LoadedModel& m, const std::string& prompt, const Gener
   if (o.tokens < 0) throw Error("--tokens must be >= 0");
   if (o.temperature < 0) throw Error("--temperature must be >= 0");
   torch::NoGradGuard no_grad;
-  const auto& v = m.info.vocab;
-  const int64_t pad = v.at("pad").get<int64_t>(), offset = v.at("byte_offset").get<int64_t>();
-  auto ids = text_ids(m, prompt, prompt.size());
-  if (ids.empty()) ids.push_back('\n' + offset);
+  const auto& chars = m.info.target_chars;
+  auto ids = text_ids(m, chars, prompt, prompt.size());
+  if (ids.empty()) ids = text_ids(m, chars, "\n", 1);
+  // Never a next byte: padding, and a char vocabulary's BOS, EOS and UNK.
+  const int64_t not_bytes = chars ? CharVocab::kFirst : m.info.vocab.at("pad").get<int64_t>() + 1;
   const size_t window = static_cast<size_t>(m.info.shape.max_len);
   Rng rng(o.seed);
   std::string out = prompt;
@@ -75,7 +109,7 @@ std::string generate_text(LoadedModel& m, const std::string& prompt, const Gener
     std::vector<int64_t> ctx(ids.end() - static_cast<std::ptrdiff_t>(std::min(window, ids.size())), ids.end());
     auto x = row(ctx);
     auto logits = m.model->decode(x, torch::zeros_like(x, torch::kBool)).select(1, x.size(1) - 1)[0].to(torch::kFloat);
-    logits[pad] = -std::numeric_limits<float>::infinity();   // padding is never a next byte
+    logits.slice(0, 0, not_bytes).fill_(-std::numeric_limits<float>::infinity());
     int64_t next = 0;
     if (o.temperature == 0) {
       next = logits.argmax().item<int64_t>();
@@ -94,7 +128,8 @@ std::string generate_text(LoadedModel& m, const std::string& prompt, const Gener
       }
     }
     ids.push_back(next);
-    out.push_back(static_cast<char>(static_cast<unsigned char>(next - offset)));
+    out += chars ? token_bytes(*chars, {next})
+                 : std::string(1, static_cast<char>(next - m.info.vocab.at("byte_offset").get<int64_t>()));
   }
   return out;
 }
@@ -108,24 +143,12 @@ std::vector<std::string> predict_phonemes(LoadedModel& m, const std::string& wor
   if (static_cast<int64_t>(lower.size()) > m.info.shape.max_len)
     throw Error("predict: '" + word + "' is longer than the model's max_len " + std::to_string(m.info.shape.max_len));
   const auto& v = m.info.vocab;
-  const int64_t pad = v.at("pad").get<int64_t>(), bos = v.at("bos").get<int64_t>(), eos = v.at("eos").get<int64_t>(),
-                first = v.at("first_phone").get<int64_t>();
+  const int64_t first = v.at("first_phone").get<int64_t>();
   const auto phones = v.at("phones").get<std::vector<std::string>>();
-  auto src = row(text_ids(m, lower, lower.size()));
-  auto src_pad = src.eq(pad);
-  auto memory = m.model->encode(src, src_pad);
-  std::vector<int64_t> ys = {bos};
-  // Greedy, as the task's evaluation decodes (text_tasks.cpp G2pTask::evaluate).
-  for (int64_t step = 0; step < m.info.shape.max_len - 1; ++step) {
-    auto y = row(ys);
-    const int64_t next =
-        m.model->decode(y, torch::zeros_like(y, torch::kBool), memory, src_pad).select(1, y.size(1) - 1)[0].argmax().item<int64_t>();
-    if (next == eos) break;
-    ys.push_back(next);
-  }
+  const auto ys = greedy_tokens(m, text_ids(m, std::nullopt, lower, lower.size()));
   std::vector<std::string> out;
-  for (size_t i = 1; i < ys.size(); ++i) {
-    const int64_t k = ys[i] - first;
+  for (int64_t id : ys) {
+    const int64_t k = id - first;
     out.push_back(k >= 0 && k < static_cast<int64_t>(phones.size()) ? phones[static_cast<size_t>(k)] : "?");
   }
   return out;
@@ -135,13 +158,23 @@ ClassPrediction predict_class(LoadedModel& m, const std::string& text) {
   require_task(m, "classify", "predict");
   torch::NoGradGuard no_grad;
   const auto& v = m.info.vocab;
-  auto ids = text_ids(m, text, static_cast<size_t>(m.info.shape.max_len));
+  auto ids = text_ids(m, std::nullopt, text, static_cast<size_t>(m.info.shape.max_len));
   if (ids.empty()) ids.push_back('\n' + v.at("byte_offset").get<int64_t>());   // as ClassifyTask does
   auto src = row(ids);
   auto probs = torch::softmax(m.model->classify(src, src.eq(v.at("pad").get<int64_t>())).to(torch::kFloat), -1)[0];
   const int64_t k = probs.argmax().item<int64_t>();
   const auto labels = v.at("labels").get<std::vector<std::string>>();
   return {labels.at(static_cast<size_t>(k)), probs[k].item<double>()};
+}
+
+std::string predict_sequence(LoadedModel& m, const std::string& source) {
+  require_task(m, "seq2seq", "predict");
+  torch::NoGradGuard no_grad;
+  if (source.empty()) throw Error("predict: an empty source text");
+  if (static_cast<int64_t>(source.size()) > m.info.shape.max_len)
+    throw Error("predict: '" + source + "' is " + std::to_string(source.size()) +
+                " bytes, longer than the model's max_len " + std::to_string(m.info.shape.max_len));
+  return token_bytes(*m.info.target_chars, greedy_tokens(m, text_ids(m, m.info.source_chars, source, source.size())));
 }
 
 }  // namespace mctsnas::torchnas

@@ -1,6 +1,6 @@
 #pragma once
 // Using an exported model (export_model.h) from C++: `mctsnas generate` samples text
-// from a language model, `mctsnas predict` runs a G2P or classification model.
+// from a language model, `mctsnas predict` runs a G2P, classification or seq2seq model.
 // Everything runs on the CPU in fp32, one input at a time.
 #include <filesystem>
 #include <string>
@@ -40,5 +40,9 @@ struct ClassPrediction {
   double probability = 0;
 };
 ClassPrediction predict_class(LoadedModel& m, const std::string& text);
+
+// The greedy target text of one source text (seq2seq models only; the bytes the model
+// decodes, so not necessarily UTF-8). Error when longer than the model's max_len.
+std::string predict_sequence(LoadedModel& m, const std::string& source);
 
 }  // namespace mctsnas::torchnas

@@ -17,21 +17,23 @@ ServeRequest make_serve_request(const ExportedModelInfo& info, int64_t batch) {
   ServeRequest r;
   r.task = info.task;
   const int64_t len = info.shape.max_len;
-  // Any byte will do for timing; 'a' keeps G2P's input inside its training alphabet.
-  const int64_t id = 'a' + v.value("byte_offset", int64_t{1});
+  // Any byte will do for timing; 'a' keeps G2P's input inside its training alphabet,
+  // and a char vocabulary's first byte is in its own.
+  const int64_t id = v.value("input", "") == "chars" ? v.value("first", int64_t{4}) : 'a' + v.value("byte_offset", int64_t{1});
   r.ids = torch::full({batch, len}, id, torch::kLong);
   r.pad = torch::zeros({batch, len}, torch::kBool);
-  if (info.task == "g2p") {
+  if (info.task == "g2p" || info.task == "seq2seq") {
     r.decode_steps = len - 1;
     r.tokens = {v.value("bos", int64_t{1}), v.value("eos", int64_t{2})};
   } else if (info.task != "lm" && info.task != "classify") {
-    throw Error("serving: no request shape for task '" + info.task + "' (lm, g2p or classify)");
+    throw Error("serving: no request shape for task '" + info.task + "' (lm, g2p, classify or seq2seq)");
   }
   return r;
 }
 
 torch::Tensor serve(SeqModel& model, const ServeRequest& r) {
-  if (r.task == "g2p") return greedy_decode(model, r.ids, r.pad, r.decode_steps, r.tokens, /*stop_early=*/false);
+  if (r.task == "g2p" || r.task == "seq2seq")
+    return greedy_decode(model, r.ids, r.pad, r.decode_steps, r.tokens, /*stop_early=*/false);
   if (r.task == "lm") return model->decode(r.ids, r.pad).select(1, r.ids.size(1) - 1);
   return model->classify(r.ids, r.pad);
 }

@@ -33,20 +33,6 @@ void strip_cr(std::string& s) {
 
 }  // namespace
 
-const char* to_string(Split s) {
-  switch (s) {
-    case Split::train: return "train";
-    case Split::val: return "val";
-    case Split::test: return "test";
-  }
-  return "?";
-}
-
-Split split_of(size_t index) {
-  const size_t r = index % 20;
-  return r == 18 ? Split::val : r == 19 ? Split::test : Split::train;
-}
-
 std::string dataset_path(const std::string& dir, const std::string& file) {
   const std::filesystem::path base = dir.empty() ? std::filesystem::path(MCTSNAS_DATA_DIR) / "cache" : std::filesystem::path(dir);
   const auto p = base / file;

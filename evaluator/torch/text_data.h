@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "evaluator/data_split.h"
+
 namespace mctsnas::torchnas {
 
-enum class Split { train, val, test };
-const char* to_string(Split s);
-// The fixed split of record i (in file order): every 20th from the 19th is
-// validation, every 20th from the 20th is test, the rest train (90/5/5).
-Split split_of(size_t index);
+using mctsnas::Split;
+using mctsnas::split_of;
+using mctsnas::to_string;
 
 // kjv.txt: one verse per line, plain text.
 std::vector<std::string> read_kjv(const std::string& path);

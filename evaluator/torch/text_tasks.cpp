@@ -1,10 +1,13 @@
 #include "evaluator/torch/text_tasks.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <optional>
 
 #include "common/error.h"
 #include "evaluator/task_dims.h"
+#include "evaluator/user_text_data.h"
 #include "evaluator/torch/classify_data.h"
 
 namespace mctsnas::torchnas {
@@ -12,12 +15,6 @@ namespace {
 
 constexpr int64_t kPad = 0;
 
-// The task's model shape, from the one table of task dimensions (evaluator/task_dims.h).
-ModelDims dims_of(const TaskOptions& o) {
-  auto d = task_model_dims(o);
-  MCTSNAS_CHECK(d.has_value(), "no model dimensions for task kind " + o.kind);
-  return *d;
-}
 ModelShape shape_of(const ModelDims& d) { return {d.src_vocab, d.tgt_vocab, d.num_classes, d.max_len}; }
 
 torch::Tensor long_tensor(const std::vector<int64_t>& v, int64_t rows, int64_t cols) {
@@ -45,8 +42,17 @@ torch::Tensor ce_loss(const torch::Tensor& logits, const torch::Tensor& target) 
 // ---------------------------------------------------------------- lm
 class LmTask : public TextTask {
  public:
-  explicit LmTask(const TaskOptions& o) : len_(o.max_len), dims_(dims_of(o)) {
+  explicit LmTask(const TaskOptions& o) : len_(o.max_len) {
     if (len_ < 2) throw Error("task.max_len must be >= 2 for lm, got " + std::to_string(len_));
+    if (!o.train.empty()) {
+      auto data = read_lm_data(o);
+      summary_ = describe_lm_data(data);
+      for (int k = 0; k < 3; ++k) text_[k] = std::move(data.text[k]);
+      for (int b = 0; b < 256; ++b) id_[static_cast<size_t>(b)] = data.vocab.id(static_cast<char>(b));
+      dims_ = lm_dims(o, data.vocab.size());
+      vocab_ = std::move(data.vocab);
+      return;
+    }
     const auto verses = read_kjv(dataset_path(o.data, "kjv.txt"));
     for (size_t i = 0; i < verses.size(); ++i) {
       auto& text = text_[static_cast<int>(split_of(i))];
@@ -55,6 +61,8 @@ class LmTask : public TextTask {
     }
     for (auto& t : text_)
       if (t.size() < static_cast<size_t>(len_ + 2)) throw Error("lm: a split holds less text than task.max_len");
+    for (int b = 0; b < 256; ++b) id_[static_cast<size_t>(b)] = b + 1;
+    dims_ = *task_model_dims(o);
   }
   std::string kind() const override { return "lm"; }
   std::string model_kind() const override { return "decoder_only"; }
@@ -62,14 +70,16 @@ class LmTask : public TextTask {
   std::string metric() const override { return "bpc"; }
   bool minimize() const override { return true; }
   size_t size(Split s) const override { return text_[static_cast<int>(s)].size() / static_cast<size_t>(len_); }
+  std::string data_summary() const override { return summary_.empty() ? TextTask::data_summary() : summary_; }
+  const CharVocab* target_vocab() const override { return vocab_ ? &*vocab_ : nullptr; }
 
   Batch window_batch(const std::string& text, const std::vector<size_t>& starts) const {
     const int64_t b = static_cast<int64_t>(starts.size());
     std::vector<int64_t> in(static_cast<size_t>(b * len_)), out(in.size());
     for (int64_t r = 0; r < b; ++r)
       for (int64_t c = 0; c < len_; ++c) {
-        in[static_cast<size_t>(r * len_ + c)] = static_cast<unsigned char>(text[starts[r] + c]) + 1;
-        out[static_cast<size_t>(r * len_ + c)] = static_cast<unsigned char>(text[starts[r] + c + 1]) + 1;
+        in[static_cast<size_t>(r * len_ + c)] = id_[static_cast<unsigned char>(text[starts[r] + c])];
+        out[static_cast<size_t>(r * len_ + c)] = id_[static_cast<unsigned char>(text[starts[r] + c + 1])];
       }
     Batch bt;
     bt.tgt_in = long_tensor(in, b, len_);
@@ -115,60 +125,48 @@ class LmTask : public TextTask {
   int64_t len_;
   ModelDims dims_;
   std::string text_[3];
+  std::array<int64_t, 256> id_{};   // byte -> token id: b + 1 on the built-in data, else vocab_'s
+  std::optional<CharVocab> vocab_;  // a user's text: the training split's bytes
+  std::string summary_;             // a user's text: describe_lm_data
 };
 
-// ---------------------------------------------------------------- g2p
-class G2pTask : public TextTask {
+// ---------------------------------------------------------------- g2p, seq2seq
+// Source -> target pairs, decoded greedily from BOS. The metrics: edits over reference
+// tokens (g2p: phoneme error rate "per", seq2seq: token error rate "ter") and the share
+// decoded exactly ("word_acc", "exact_match").
+class PairTask : public TextTask {
  public:
-  static constexpr int64_t kBos = 1, kEos = 2, kFirstPhone = 3;
-  explicit G2pTask(const TaskOptions& o) : len_(o.max_len), dims_(dims_of(o)) {
-    if (len_ < 4) throw Error("task.max_len must be >= 4 for g2p, got " + std::to_string(len_));
-    const auto words = read_cmudict(dataset_path(o.data, "cmudict.tsv"));
-    const auto& phones = arpabet_phones();
-    MCTSNAS_CHECK(dims_.tgt_vocab == kFirstPhone + static_cast<int64_t>(phones.size()),
-                  "evaluator/task_dims.cpp's g2p vocabulary does not match the phone list");
-    for (size_t i = 0; i < words.size(); ++i) {
-      const auto& w = words[i];
-      // Words too long for max_len are left out of every split alike.
-      if (static_cast<int64_t>(w.word.size()) > len_ || static_cast<int64_t>(w.phones.size()) + 1 > len_) continue;
-      Example e;
-      e.src = bytes_to_ids(w.word, w.word.size());
-      if (split_of(i) == Split::train) add_bytes(input_bytes_, w.word, w.word.size());
-      for (const auto& p : w.phones)
-        e.phones.push_back(kFirstPhone + (std::find(phones.begin(), phones.end(), p) - phones.begin()));
-      data_[static_cast<int>(split_of(i))].push_back(std::move(e));
-    }
-    for (auto& d : data_)
-      if (d.empty()) throw Error("g2p: a split is empty after dropping words longer than task.max_len");
-  }
-  std::string kind() const override { return "g2p"; }
+  static constexpr int64_t kBos = 1, kEos = 2;
+  struct Example {
+    std::vector<int64_t> src, tgt;
+  };
+  struct Names {
+    std::string error, exact;
+  };
   std::string model_kind() const override { return "encoder_decoder"; }
   ModelShape shape() const override { return shape_of(dims_); }
-  std::string metric() const override { return "per"; }
+  std::string metric() const override { return names_.error; }
   std::string input_bytes() const override { return input_bytes_; }
   bool minimize() const override { return true; }
   size_t size(Split s) const override { return data_[static_cast<int>(s)].size(); }
 
-  struct Example {
-    std::vector<int64_t> src, phones;
-  };
   Batch make_batch(const std::vector<const Example*>& ex) const {
     const int64_t b = static_cast<int64_t>(ex.size());
     int64_t s = 1, t = 1;
     for (auto* e : ex) {
       s = std::max<int64_t>(s, static_cast<int64_t>(e->src.size()));
-      t = std::max<int64_t>(t, static_cast<int64_t>(e->phones.size()) + 1);
+      t = std::max<int64_t>(t, static_cast<int64_t>(e->tgt.size()) + 1);
     }
     std::vector<int64_t> src(static_cast<size_t>(b * s), kPad), in(static_cast<size_t>(b * t), kPad), out(in.size(), kPad);
     for (int64_t r = 0; r < b; ++r) {
       const auto& e = *ex[static_cast<size_t>(r)];
       std::copy(e.src.begin(), e.src.end(), src.begin() + r * s);
       in[static_cast<size_t>(r * t)] = kBos;
-      for (size_t k = 0; k < e.phones.size(); ++k) {
-        in[static_cast<size_t>(r * t) + k + 1] = e.phones[k];
-        out[static_cast<size_t>(r * t) + k] = e.phones[k];
+      for (size_t k = 0; k < e.tgt.size(); ++k) {
+        in[static_cast<size_t>(r * t) + k + 1] = e.tgt[k];
+        out[static_cast<size_t>(r * t) + k] = e.tgt[k];
       }
-      out[static_cast<size_t>(r * t) + e.phones.size()] = kEos;
+      out[static_cast<size_t>(r * t) + e.tgt.size()] = kEos;
     }
     Batch bt;
     bt.src = long_tensor(src, b, s);
@@ -201,7 +199,7 @@ class G2pTask : public TextTask {
       for (int64_t r = 0; r < host.size(0); ++r) {
         std::vector<int64_t> hyp;
         for (int64_t c = 1; c < host.size(1) && acc[r][c] != kEos; ++c) hyp.push_back(acc[r][c]);
-        const auto& ref = ex[static_cast<size_t>(r)]->phones;
+        const auto& ref = ex[static_cast<size_t>(r)]->tgt;
         const int64_t e = edit_distance(hyp, ref);
         edits += e;
         ref_len += static_cast<int64_t>(ref.size());
@@ -209,39 +207,101 @@ class G2pTask : public TextTask {
       }
     }
     const std::string p = to_string(s);
-    return {{p + "_per", static_cast<double>(edits) / static_cast<double>(std::max<int64_t>(1, ref_len))},
-            {p + "_word_acc", static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, n))}};
+    return {{p + "_" + names_.error, static_cast<double>(edits) / static_cast<double>(std::max<int64_t>(1, ref_len))},
+            {p + "_" + names_.exact, static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, n))}};
   }
   Batch example_batch(int64_t batch) const override {
-    // Full-length synthetic ids: latency is measured at the longest shape.
+    // Full-length ids: latency is measured at the longest shape.
     Example e;
-    e.src.assign(static_cast<size_t>(len_), 'a' + 1);
-    e.phones.assign(static_cast<size_t>(len_ - 1), kFirstPhone);
+    e.src.assign(static_cast<size_t>(len_), example_.src.at(0));
+    e.tgt.assign(static_cast<size_t>(len_ - 1), example_.tgt.at(0));
     std::vector<const Example*> ex(static_cast<size_t>(batch), &e);
     return make_batch(ex);
   }
   std::pair<int64_t, int64_t> flop_lengths() const override { return {dims_.flop_src_len, dims_.flop_tgt_len}; }
-  // Serving G2P is decoding a pronunciation: all max_len - 1 steps, so the figure does
-  // not depend on when the model happens to emit EOS.
+  // Serving is decoding a target: all max_len - 1 steps, so the figure does not
+  // depend on when the model happens to emit EOS.
   torch::Tensor infer(SeqModel& m, const Batch& b) const override {
     return greedy_decode(m, b, len_ - 1, /*stop_early=*/false);
   }
+
+ protected:
+  // example: one source and one target id that latency batches repeat.
+  PairTask(const TaskOptions& o, Names names, Example example)
+      : len_(o.max_len), names_(std::move(names)), example_(std::move(example)) {
+    if (len_ < 4) throw Error("task.max_len must be >= 4 for " + o.kind + ", got " + std::to_string(len_));
+  }
+  int64_t len_;
+  ModelDims dims_;
+  std::vector<Example> data_[3];
+  std::string input_bytes_;
 
  private:
   static torch::Tensor greedy_decode(SeqModel& m, const Batch& b, int64_t steps, bool stop_early) {
     return torchnas::greedy_decode(m, b.src, b.src_pad, steps, {kBos, kEos}, stop_early);
   }
 
-  int64_t len_;
-  ModelDims dims_;
-  std::vector<Example> data_[3];
-  std::string input_bytes_;
+  Names names_;
+  Example example_;
+};
+
+class G2pTask : public PairTask {
+ public:
+  static constexpr int64_t kFirstPhone = 3;
+  explicit G2pTask(const TaskOptions& o) : PairTask(o, {"per", "word_acc"}, {{'a' + 1}, {kFirstPhone}}) {
+    dims_ = *task_model_dims(o);
+    const auto words = read_cmudict(dataset_path(o.data, "cmudict.tsv"));
+    const auto& phones = arpabet_phones();
+    MCTSNAS_CHECK(dims_.tgt_vocab == kFirstPhone + static_cast<int64_t>(phones.size()),
+                  "evaluator/task_dims.cpp's g2p vocabulary does not match the phone list");
+    for (size_t i = 0; i < words.size(); ++i) {
+      const auto& w = words[i];
+      // Words too long for max_len are left out of every split alike.
+      if (static_cast<int64_t>(w.word.size()) > len_ || static_cast<int64_t>(w.phones.size()) + 1 > len_) continue;
+      Example e;
+      e.src = bytes_to_ids(w.word, w.word.size());
+      if (split_of(i) == Split::train) add_bytes(input_bytes_, w.word, w.word.size());
+      for (const auto& p : w.phones)
+        e.tgt.push_back(kFirstPhone + (std::find(phones.begin(), phones.end(), p) - phones.begin()));
+      data_[static_cast<int>(split_of(i))].push_back(std::move(e));
+    }
+    for (auto& d : data_)
+      if (d.empty()) throw Error("g2p: a split is empty after dropping words longer than task.max_len");
+  }
+  std::string kind() const override { return "g2p"; }
+};
+
+// A user's pairs (user_text_data.h), one token per byte on either side.
+class Seq2seqTask : public PairTask {
+ public:
+  explicit Seq2seqTask(const TaskOptions& o)
+      : PairTask(o, {"ter", "exact_match"}, {{CharVocab::kFirst}, {CharVocab::kFirst}}) {
+    auto data = read_seq2seq_data(o);
+    MCTSNAS_CHECK(CharVocab::kBos == kBos && CharVocab::kEos == kEos && CharVocab::kPad == kPad,
+                  "CharVocab's special ids differ from the decoder's");
+    for (int k = 0; k < 3; ++k)
+      for (const auto& p : data.splits[k])
+        data_[k].push_back({data.source_vocab.ids(p.source), data.target_vocab.ids(p.target)});
+    dims_ = seq2seq_dims(o, data.source_vocab.size(), data.target_vocab.size());
+    summary_ = describe_seq2seq_data(data, o.max_len);
+    input_bytes_ = data.source_vocab.bytes();
+    source_ = std::move(data.source_vocab);
+    target_ = std::move(data.target_vocab);
+  }
+  std::string kind() const override { return "seq2seq"; }
+  std::string data_summary() const override { return summary_; }
+  const CharVocab* source_vocab() const override { return &source_; }
+  const CharVocab* target_vocab() const override { return &target_; }
+
+ private:
+  CharVocab source_, target_;
+  std::string summary_;
 };
 
 // ---------------------------------------------------------------- classify
 class ClassifyTask : public TextTask {
  public:
-  explicit ClassifyTask(const TaskOptions& o) : len_(o.max_len), dims_(dims_of(o)) {
+  explicit ClassifyTask(const TaskOptions& o) : len_(o.max_len) {
     if (len_ < 1) throw Error("task.max_len must be >= 1 for classify");
     auto data = read_classify_data(o);
     for (int k = 0; k < 3; ++k)
@@ -255,9 +315,7 @@ class ClassifyTask : public TextTask {
       if (d.empty()) throw Error("classify: a split is empty");
     summary_ = describe_classify_data(data);
     if (o.class_weights == "balanced") class_weights_ = torch::tensor(balanced_class_weights(data)).to(torch::kFloat);
-    // One output per label of the data. The up-front cost model (evaluator/task_dims)
-    // counts 2, the built-in data's: its params bound is low by (labels - 2) * (d_model + 1).
-    dims_.num_classes = static_cast<int64_t>(data.labels.size());
+    dims_ = classify_dims(o, static_cast<int64_t>(data.labels.size()));   // one output per label
     labels_ = std::move(data.labels);
     keys_ = label_metric_keys(labels_);
   }
@@ -435,7 +493,8 @@ std::unique_ptr<TextTask> make_text_task(const TaskOptions& opts) {
   if (opts.kind == "lm") return std::make_unique<LmTask>(opts);
   if (opts.kind == "g2p") return std::make_unique<G2pTask>(opts);
   if (opts.kind == "classify") return std::make_unique<ClassifyTask>(opts);
-  throw Error("task.kind '" + opts.kind + "': the LibTorch evaluator runs lm, g2p or classify");
+  if (opts.kind == "seq2seq") return std::make_unique<Seq2seqTask>(opts);
+  throw Error("task.kind '" + opts.kind + "': the LibTorch evaluator runs lm, g2p, classify or seq2seq");
 }
 
 }  // namespace mctsnas::torchnas

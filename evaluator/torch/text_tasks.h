@@ -1,15 +1,19 @@
 #pragma once
-// The three text tasks: batches, loss and the task metric of a model.
-//   lm        KJV Bible, byte-level next-character model; metric bits per character
+// The text tasks: batches, loss and the task metric of a model.
+//   lm        next-byte model of a user's text (char tokens, evaluator/char_vocab.h) or
+//             the KJV Bible (byte b is id b + 1); metric bits per character (byte)
 //   g2p       CMU dict, grapheme -> phoneme; phoneme error rate, word accuracy (greedy)
 //   classify  labelled texts (the user's files, or SpamAssassin spam vs ham from subject
 //             + body) from their bytes; accuracy, macro-F1 and each class's F1
+//   seq2seq   a user's source -> target pairs, char tokens on either side; token error
+//             rate and exact match (greedy decoding, as g2p)
 #include <torch/torch.h>
 
 #include <memory>
 #include <string>
 
 #include "common/rng.h"
+#include "evaluator/char_vocab.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/task_options.h"
 #include "evaluator/torch/seq_model.h"
@@ -38,6 +42,10 @@ class TextTask {
   virtual size_t size(Split s) const = 0;
   // classify: the label of each output, in order; empty for the other tasks.
   virtual std::vector<std::string> labels() const { return {}; }
+  // The char vocabularies of a user's seq2seq pairs (both) or lm text (target only);
+  // null where the ids are fixed (the built-in data, classify's bytes).
+  virtual const CharVocab* source_vocab() const { return nullptr; }
+  virtual const CharVocab* target_vocab() const { return nullptr; }
   // What `validate` prints about the data: split sizes (classify: each label's count).
   virtual std::string data_summary() const;
 
@@ -50,7 +58,7 @@ class TextTask {
   virtual Batch example_batch(int64_t batch) const = 0;
   // What serving one batch runs, for the latency metrics: by default one forward
   // pass (classify: the labels' logits; LM: one next-token step over a full-length
-  // context, no KV cache). G2P overrides it with a whole greedy decode.
+  // context, no KV cache). G2P and seq2seq override it with a whole greedy decode.
   virtual torch::Tensor infer(SeqModel& model, const Batch& b) const;
   // Source/target lengths for the FLOP estimate of one example.
   virtual std::pair<int64_t, int64_t> flop_lengths() const = 0;

@@ -1,0 +1,103 @@
+// A user's seq2seq pairs and lm text end to end through the CLI, with the tiniest
+// settings on the shipped example configs: validate, search, resume, export, then
+// predict (seq2seq, and the exported model.py saying the same) and generate (lm).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "run_shell.h"
+#include "test_util.h"
+
+using namespace mctsnas;
+namespace fs = std::filesystem;
+
+#ifdef MCTSNAS_HAVE_TORCH
+namespace {
+
+using Out = test::ShellResult;
+
+Out cli(const std::string& args) { return test::run_shell(test::mctsnas_binary() + " " + args); }
+
+std::string example_config(const std::string& name) { return (test::source_dir() / "configs" / name).string(); }
+
+// Two trials of a few steps, one small width.
+const std::string kTiny =
+    " --set search.trials=2 --set train.steps=6 --set train.eval_every=3 --set train.eval_batches=1"
+    " --set train.batch_size=8 --set 'space.macro.d_model=[32]' --set resources.per_trial.wall_time=60s";
+
+size_t lines(const fs::path& file) {
+  std::ifstream in(file);
+  size_t n = 0;
+  for (std::string l; std::getline(in, l);) ++n;
+  return n;
+}
+
+bool python_has_torch() { return test::run_shell("/usr/bin/python3 -c 'import torch'").code == 0; }
+
+}  // namespace
+
+TEST_CASE("seq2seq on a user's files: validate, search, resume, export, predict and model.py", "[cli][user_data]") {
+  test::TempDir d("seq2seq-cli");
+  const std::string run = (d / "run").string();
+  const Out v = cli("validate " + example_config("seq2seq_example.yaml") + kTiny);
+  INFO(v.out);
+  REQUIRE(v.code == 0);
+  CHECK_THAT(v.out, Catch::Contains("data: train 327, validation 40, test 40 pairs; vocabulary (bytes of train)"));
+  CHECK_THAT(v.out, Catch::Contains("read as UNK: validation"));
+
+  const Out s = cli("search " + example_config("seq2seq_example.yaml") + " --run-dir " + run + kTiny);
+  INFO(s.out);
+  REQUIRE(s.code == 0);
+  CHECK_THAT(s.out, Catch::Contains("finished: 2 trials"));
+  std::ifstream trials(d / "run" / "trials.jsonl");
+  const std::string first((std::istreambuf_iterator<char>(trials)), {});
+  CHECK_THAT(first, Catch::Contains("\"val_ter\"") && Catch::Contains("\"val_exact_match\""));
+
+  const Out r = cli("resume " + run + " --trials 3");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK(lines(d / "run" / "trials.jsonl") == 3);
+
+  const Out e = cli("export " + run);
+  INFO(e.out);
+  REQUIRE(e.code == 0);
+  const Out p = cli("predict " + run + " hello world");
+  INFO(p.out);
+  REQUIRE(p.code == 0);
+  CHECK(p.out.rfind("hello\t", 0) == 0);
+  CHECK_THAT(p.out, Catch::Contains("\nworld\t"));
+  CHECK_THAT(cli("generate " + run + " --prompt x").out, Catch::Contains("needs an exported lm model"));
+  CHECK_THAT(cli("predict " + run + " " + std::string(40, 'a')).out, Catch::Contains("longer than the model's max_len"));
+  if (!python_has_torch()) {
+    WARN("skipping model.py: /usr/bin/python3 has no torch (apt-get install python3-torch)");
+    return;
+  }
+  const Out py = test::run_shell("cd " + run + "/best && /usr/bin/python3 model.py hello world");
+  CHECK(py.out == p.out);
+}
+
+TEST_CASE("lm on a user's text: validate, search, export, generate and model.py", "[cli][user_data]") {
+  test::TempDir d("lm-cli");
+  const std::string run = (d / "run").string();
+  const Out v = cli("validate " + example_config("lm_example.yaml") + kTiny);
+  INFO(v.out);
+  REQUIRE(v.code == 0);
+  CHECK_THAT(v.out, Catch::Contains("data: train ") && Catch::Contains(" bytes; vocabulary (bytes of train): "));
+  CHECK_THAT(v.out, !Catch::Contains("data: train 0,"));
+
+  const Out s = cli("search " + example_config("lm_example.yaml") + " --run-dir " + run + kTiny);
+  INFO(s.out);
+  REQUIRE(s.code == 0);
+  REQUIRE(cli("export " + run).code == 0);
+  const Out g = cli("generate " + run + " --prompt 'The jury' --tokens 12 --temperature 0");
+  INFO(g.out);
+  REQUIRE(g.code == 0);
+  CHECK(g.out.rfind("The jury", 0) == 0);
+  CHECK(g.out.size() == 8 + 12 + 1);   // the vocabulary is ASCII: 12 bytes, and the newline
+  if (!python_has_torch()) return;
+  const Out py = test::run_shell("cd " + run + "/best && /usr/bin/python3 -c 'import model; m = model.load(); "
+                    "print(model.generate(m, \"The jury\", tokens=12, temperature=0))'");
+  CHECK(py.out == g.out);
+}
+#endif
