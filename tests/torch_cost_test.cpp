@@ -8,6 +8,7 @@
 #include "common/rng.h"
 #include "evaluator/task_dims.h"
 #include "evaluator/torch/seq_model.h"
+#include "evaluator/torch/text_tasks.h"
 #include "space/cell_cost.h"
 
 using namespace mctsnas;
@@ -46,6 +47,22 @@ TEST_CASE("cell cost: equal to the builder's params and FLOPs (g2p, lm, classify
   check_config("g2p_gpu.yaml", 25, CellCombine::concat);
   check_config("cells_lm.yaml", 20);
   check_config("classify_gpu.yaml", 20);
+}
+
+// On a user's files the vocabularies (seq2seq, lm) and the label count (classify) come
+// from the training data: the cost model reads them as the task does.
+TEST_CASE("cell cost on a user's data: the task's own shape, and equal to the builder's", "[torch][cost][user_data]") {
+  for (const char* name : {"seq2seq_example.yaml", "lm_example.yaml", "intent_example.yaml"}) {
+    INFO(name);
+    const RunOptions o = load_config(std::filesystem::path(MCTSNAS_SOURCE_DIR) / "configs" / name, {});
+    const ModelDims dims = *task_model_dims(o.task);
+    const auto shape = torchnas::make_text_task(o.task)->shape();
+    CHECK(shape.src_vocab == dims.src_vocab);
+    CHECK(shape.tgt_vocab == dims.tgt_vocab);
+    CHECK(shape.num_classes == dims.num_classes);
+    CHECK(shape.max_len == dims.max_len);
+    check_config(name, 20);
+  }
 }
 
 // The g2p space's models are large (up to ~10M parameters each to initialize): 1,000
