@@ -10,7 +10,9 @@
 #   lm         configs/lm_gpu.yaml on the KJV Bible (data/cache/kjv.txt)
 # Usage: bench/text_search_gpu.sh [task...]      runs in /tmp/run-TASK; results in $out
 #   (SEARCH_TIMEOUT: seconds allowed to each search, default 900; a search cut short is
-#   reported as interrupted, never as finished)
+#   reported as interrupted, never as finished. STEPS_SENTIMENT, STEPS_G2P, STEPS_LM:
+#   fewer training steps than the config's for that task, to fit a device budget; the
+#   table's command line then shows them)
 set -uo pipefail
 source bench/gpu_env.sh
 tasks=("$@")
@@ -28,6 +30,8 @@ for t in "${tasks[@]}"; do
     lm)        cfg=configs/lm_gpu.yaml; extra=() ;;
     *) echo "unknown task $t"; exit 2 ;;
   esac
+  steps=STEPS_${t^^}
+  [[ -n ${!steps:-} ]] && extra+=(--set train.steps=${!steps} --set train.eval_every=$(( ${!steps} / 4 )))
   run=/tmp/run-$t
   rm -rf "$run"
   echo "== $t: $bin search $cfg ${common[*]} ${extra[*]}"
