@@ -72,9 +72,13 @@ if [ "$quickstart" = 1 ]; then
   t1=$(secs)
   s="$TMP/quickstart/summary.json"
   q_trials=$(json "$s" trials_finished)
-  echo "| the quickstart search ($q_trials G2P trials on CPU, then the reference Transformer) | $(dur "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')") | \`mctsnas search configs/quickstart.yaml\` after the build |"
+  q_seeds=$(json "$s" baseline_seeds.seeds)
+  echo "| the quickstart search ($q_trials G2P trials on CPU, then the reference Transformer, and both from $q_seeds other seeds) | $(dur "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')") | \`mctsnas search configs/quickstart.yaml\` after the build |"
   echo
   printf 'quickstart: best val PER %.3f (trial #%s); the reference Transformer of about the same parameter count, trained the same way: %.3f\n' \
     "$(json "$s" best.score)" "$(json "$s" best.id)" "$(json "$s" baseline.score)"
+  printf 'over %s other seeds: best %.3f +- %.3f, reference %.3f +- %.3f (mean +- standard error): %s\n' "$q_seeds" \
+    "$(json "$s" baseline_seeds.winner.mean)" "$(json "$s" baseline_seeds.winner.se)" \
+    "$(json "$s" baseline_seeds.reference.mean)" "$(json "$s" baseline_seeds.reference.se)" "$(json "$s" baseline_seeds.verdict)"
 fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
