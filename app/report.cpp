@@ -654,6 +654,16 @@ void confusion_section(Page& p, const ReportData& d) {
         "best/metrics.json.</p>\n</section>\n");
 }
 
+// "test_per 0.084 ± 0.001" from one side of `baseline_seeds`, "" without test figures.
+std::string test_text(const nlohmann::json& side) {
+  if (!side.contains("test") || !side["test"].is_object()) return "";
+  const auto& t = side["test"];
+  auto v = [&](const char* k) {
+    return score_text(t.contains(k) && t[k].is_number() ? std::optional<double>(t[k].get<double>()) : std::nullopt);
+  };
+  return t.value("metric", "test") + " " + v("mean") + " ± " + v("se");
+}
+
 // summary.json's `baseline_seeds` (app/seed_comparison.h), when the run has one.
 void seeds_section(Page& p, const ReportData& d) {
   const auto j = nlohmann::json::parse(read_file_or_empty(d.run.dir / "summary.json"), nullptr, false);
@@ -665,7 +675,8 @@ void seeds_section(Page& p, const ReportData& d) {
   const std::string metric = d.run.summary.metric;
   p.add("<section id=\"seeds\"><h2>The best against the reference over " + std::to_string(s.value("seeds", 0)) +
         " other seeds</h2>\n<table id=\"seeds-table\"><tr>" + th("model") + th("params", true) +
-        th(metric + " mean", true) + th("standard error", true) + th("finished", true) + th("each seed") + "</tr>\n");
+        th(metric + " mean", true) + th("standard error", true) + th("finished", true) + th("each seed") +
+        th("test mean ± SE", true) + "</tr>\n");
   for (const char* side : {"winner", "reference"}) {
     const auto& m = s.value(side, nlohmann::json::object());
     std::string each;
@@ -673,7 +684,7 @@ void seeds_section(Page& p, const ReportData& d) {
     p.add("<tr>" + td(std::string(side) == "winner" ? "best architecture" : "reference Transformer") +
           td(num(m.value("params", nlohmann::json())), true) + td(num(m.value("mean", nlohmann::json())), true) +
           td(num(m.value("se", nlohmann::json())), true) + td(std::to_string(m.value("n", 0)), true) + td(each) +
-          "</tr>\n");
+          td(test_text(m), true) + "</tr>\n");
   }
   std::string verdict = s.value("verdict", "");
   if (s.contains("difference"))

@@ -129,6 +129,9 @@ class SearchLoop {
   void load_baseline();
   void load_seed_comparison();
   void record_seed_run(const TrialOutcome& got);
+  nlohmann::json seed_statistics() const {
+    return seeds_->statistics(cfg_.objective.metric, cfg_.objective.goal == Goal::minimize);
+  }
   // Hands each outcome of the submitted `ids` to `got` as it finishes; false when the
   // run is stopped meanwhile or the pool gives up.
   bool collect(std::set<uint64_t> ids, const std::function<void(TrialOutcome&)>& got);
@@ -479,7 +482,7 @@ void SearchLoop::write_summary(const std::string& state) const {
     j["baseline"] = (*baseline_)["summary"];
     j["baseline"]["id"] = "baseline";   // runs from before the name had the internal number
   }
-  if (seeds_) j["baseline_seeds"] = seeds_->statistics(cfg_.objective.goal == Goal::minimize);
+  if (seeds_) j["baseline_seeds"] = seed_statistics();
   j["mctsnas_version"] = MCTSNAS_VERSION;
   write_file_atomically(dir_ / "summary.json", j.dump(2) + "\n");
 }
@@ -612,7 +615,7 @@ void SearchLoop::run_references() {
   for (uint64_t id : ids) submitted_at_.erase(id);
   if (progress_) progress_->finish();
   if (all && !todo.empty())
-    say("seeds: " + seeds_->statistics(cfg_.objective.goal == Goal::minimize).at("verdict").get<std::string>());
+    say("seeds: " + seed_statistics().at("verdict").get<std::string>());
 }
 
 void SearchLoop::setup() {

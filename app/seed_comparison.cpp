@@ -15,18 +15,23 @@ const char* model_name(bool baseline) { return baseline ? "reference" : "winner"
 
 nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
-nlohmann::json side_statistics(const std::map<uint32_t, SeedRun>& runs) {
-  std::vector<double> scores;
+nlohmann::json side_statistics(const std::map<uint32_t, SeedRun>& runs, const std::string& test_metric) {
+  std::vector<double> scores, tests;
   nlohmann::json all = nlohmann::json::array();
   double params = 0;
   for (const auto& [seed, r] : runs) {
     scores.push_back(r.score);
     all.push_back(number_or_null(r.score));
-    if (r.params > 0) params = r.params;
+    if (auto p = r.metrics.find("params"); p != r.metrics.end()) params = p->second;
+    auto t = r.metrics.find(test_metric);
+    tests.push_back(t != r.metrics.end() && has_score(*trial_status_from_string(r.status)) ? t->second : std::nan(""));
   }
   const MeanSe m = mean_and_se(scores);
-  return {{"n", m.n}, {"mean", number_or_null(m.mean)}, {"se", number_or_null(m.se)}, {"scores", all},
-          {"params", params}};
+  nlohmann::json j = {{"n", m.n}, {"mean", number_or_null(m.mean)}, {"se", number_or_null(m.se)}, {"scores", all},
+                      {"params", params}};
+  if (const MeanSe t = mean_and_se(tests); t.n > 0)
+    j["test"] = {{"metric", test_metric}, {"n", t.n}, {"mean", t.mean}, {"se", number_or_null(t.se)}};
+  return j;
 }
 
 }  // namespace
@@ -63,8 +68,10 @@ std::optional<SeedComparison> SeedComparison::resume(const nlohmann::json& seeds
       const auto seed = r.at("seed").get<uint32_t>();
       if (seed < 1 || seed > static_cast<uint32_t>(n)) throw Error("seed " + std::to_string(seed) + " out of range");
       const nlohmann::json& score = r.at("score");
-      c.runs_[baseline][seed] = {r.at("status").get<std::string>(),
-                                 score.is_null() ? std::nan("") : score.get<double>(), r.at("params").get<double>()};
+      SeedRun run{r.at("status").get<std::string>(), score.is_null() ? std::nan("") : score.get<double>(), {}};
+      if (!trial_status_from_string(run.status)) throw Error("unknown status '" + run.status + "'");
+      for (const auto& [k, v] : r.at("metrics").items()) run.metrics[k] = v.is_null() ? std::nan("") : v.get<double>();
+      c.runs_[baseline][seed] = std::move(run);
     }
   return c;
 }
@@ -78,17 +85,18 @@ std::vector<std::pair<bool, uint32_t>> SeedComparison::missing() const {
 }
 
 void SeedComparison::add(bool baseline, uint32_t seed, const TrialResult& r) {
-  const auto params = r.metrics.find("params");
-  runs_[baseline][seed] = {to_string(r.status), has_score(r.status) ? r.score : std::nan(""),
-                           params == r.metrics.end() ? 0.0 : params->second};
+  runs_[baseline][seed] = {to_string(r.status), has_score(r.status) ? r.score : std::nan(""), r.metrics};
 }
 
 nlohmann::json SeedComparison::to_json() const {
   nlohmann::json j = {{"n", n_}, {"like", winner_}};
   for (bool baseline : {false, true}) {
     nlohmann::json runs = nlohmann::json::array();
-    for (const auto& [seed, r] : runs_[baseline])
-      runs.push_back({{"seed", seed}, {"status", r.status}, {"score", number_or_null(r.score)}, {"params", r.params}});
+    for (const auto& [seed, r] : runs_[baseline]) {
+      nlohmann::json metrics = nlohmann::json::object();
+      for (const auto& [k, v] : r.metrics) metrics[k] = number_or_null(v);
+      runs.push_back({{"seed", seed}, {"status", r.status}, {"score", number_or_null(r.score)}, {"metrics", metrics}});
+    }
     j[model_name(baseline)] = runs;
   }
   return j;
@@ -96,8 +104,9 @@ nlohmann::json SeedComparison::to_json() const {
 
 // The difference is called real when it exceeds twice the combined standard error
 // (about a 95% two-sided interval that excludes zero, for normal seed noise).
-nlohmann::json SeedComparison::statistics(bool minimize) const {
-  nlohmann::json w = side_statistics(runs_[0]), r = side_statistics(runs_[1]);
+nlohmann::json SeedComparison::statistics(const std::string& metric, bool minimize) const {
+  const std::string test = metric.rfind("val_", 0) == 0 ? "test_" + metric.substr(4) : "";
+  nlohmann::json w = side_statistics(runs_[0], test), r = side_statistics(runs_[1], test);
   nlohmann::json j = {{"seeds", n_}, {"winner", w}, {"reference", r}};
   if (w["n"].get<int>() < 2 || r["n"].get<int>() < 2) {
     j["verdict"] = "too few seeds finished for an error estimate";

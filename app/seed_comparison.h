@@ -33,7 +33,7 @@ MeanSe mean_and_se(const std::vector<double>& values);
 struct SeedRun {
   std::string status;    // the trial status ("ok", "timeout", ...)
   double score = 0;      // NaN when the status has none
-  double params = 0;
+  Metrics metrics;       // all the run's metrics (params, test_*, latency_*, ...)
 };
 
 class SeedComparison {
@@ -49,7 +49,9 @@ class SeedComparison {
   void add(bool baseline, uint32_t seed, const TrialResult& r);
 
   nlohmann::json to_json() const;                 // baseline_seeds.json
-  nlohmann::json statistics(bool minimize) const; // summary.json's `baseline_seeds`
+  // summary.json's `baseline_seeds`, for the objective `metric`; a validation metric's
+  // test counterpart (val_per -> test_per) gets its mean and error too.
+  nlohmann::json statistics(const std::string& metric, bool minimize) const;
 
  private:
   int n_;

@@ -27,6 +27,7 @@ TrialResult scored(double score, double params = 1000) {
   TrialResult r;
   r.score = score;
   r.metrics["params"] = params;
+  r.metrics["test_per"] = score + 0.01;
   return r;
 }
 
@@ -55,18 +56,22 @@ TEST_CASE("mean and standard error over seeds", "[seeds]") {
 
 TEST_CASE("the verdict compares the difference with twice the combined standard error", "[seeds]") {
   // Error rates (minimize): the winner is clearly lower.
-  auto clear = filled({0.10, 0.11, 0.12}, {0.20, 0.21, 0.22}).statistics(/*minimize=*/true);
+  auto clear = filled({0.10, 0.11, 0.12}, {0.20, 0.21, 0.22}).statistics("val_per", /*minimize=*/true);
   CHECK(clear["difference"].get<double>() == Approx(-0.10));
   CHECK(clear["combined_se"].get<double>() == Approx(std::hypot(0.005773503, 0.005773503)).epsilon(1e-6));
   CHECK(clear["exceeds_twice_se"] == true);
   CHECK(clear["verdict"].get<std::string>().find("the winner is better") == 0);
   CHECK(clear["winner"]["params"] == 1000);
   CHECK(clear["reference"]["params"] == 990);
+  CHECK(clear["winner"]["test"]["metric"] == "test_per");   // the validation metric's test counterpart
+  CHECK(clear["winner"]["test"]["mean"].get<double>() == Approx(0.12));
+  CHECK(clear["winner"]["test"]["n"] == 3);
+  CHECK_FALSE(filled({0.1, 0.2}, {0.3, 0.4}).statistics("params", true)["winner"].contains("test"));
   // The same numbers when higher is better: the reference wins.
-  auto reversed = filled({0.10, 0.11, 0.12}, {0.20, 0.21, 0.22}).statistics(/*minimize=*/false);
+  auto reversed = filled({0.10, 0.11, 0.12}, {0.20, 0.21, 0.22}).statistics("val_per", /*minimize=*/false);
   CHECK(reversed["verdict"].get<std::string>().find("the reference is better") == 0);
   // Overlapping seeds: no verdict either way.
-  auto noise = filled({0.10, 0.20, 0.15}, {0.12, 0.22, 0.17}).statistics(true);
+  auto noise = filled({0.10, 0.20, 0.15}, {0.12, 0.22, 0.17}).statistics("val_per", true);
   CHECK(noise["exceeds_twice_se"] == false);
   CHECK(noise["verdict"].get<std::string>().find("no difference") == 0);
   // One reference seed failed of two: no error estimate for it.
@@ -75,11 +80,13 @@ TEST_CASE("the verdict compares the difference with twice the combined standard 
   c.add(false, 2, scored(0.2));
   TrialResult failed;
   failed.status = TrialStatus::timeout;
+  failed.metrics["test_per"] = 0.5;   // e.g. reported before it ran out of time
   c.add(true, 1, failed);
   c.add(true, 2, scored(0.3));
-  auto few = c.statistics(true);
+  auto few = c.statistics("val_per", true);
   CHECK(few["reference"]["n"] == 1);
   CHECK(few["reference"]["scores"][0].is_null());
+  CHECK(few["reference"]["test"]["n"] == 1);   // the failed seed's test figure does not count
   CHECK_FALSE(few.contains("difference"));
   CHECK(few["verdict"].get<std::string>().find("too few") == 0);
 }
@@ -100,6 +107,10 @@ TEST_CASE("a comparison resumes from its JSON only for the same winner and seed 
   nlohmann::json bad = j;
   bad["winner"][0]["seed"] = 9;
   CHECK_THROWS_WITH(SeedComparison::resume(bad, 3, {4, 5}), Catch::Contains("seed 9 out of range"));
+  bad = j;
+  bad["reference"][0]["status"] = "fine";
+  CHECK_THROWS_WITH(SeedComparison::resume(bad, 3, {4, 5}), Catch::Contains("unknown status 'fine'"));
+  CHECK(j["winner"][0]["metrics"]["test_per"].get<double>() == Approx(0.51));   // every metric is kept
 }
 
 TEST_CASE("seed runs have pool ids of their own", "[seeds]") {
@@ -189,13 +200,15 @@ TEST_CASE("a search retrains the best and the reference from other seeds and res
   CHECK(w1 != w2);
   CHECK(w1 != summary["best"]["score"].get<double>());
   CHECK(seeds["reference"][0]["score"].get<double>() != base["summary"]["score"].get<double>());
-  // The reference is sized to the winner.
-  CHECK(seeds["reference"][0]["params"].get<double>() > 0);
+  // The reference is sized to the winner; every metric of a run is kept.
+  CHECK(seeds["reference"][0]["metrics"]["params"].get<double>() > 0);
+  CHECK(seeds["winner"][0]["metrics"].contains("latency_ms_b1"));
   const auto& stats = summary.at("baseline_seeds");
   CHECK(stats["seeds"] == 2);
   CHECK(stats["winner"]["n"] == 2);
   CHECK(stats["winner"]["mean"].get<double>() == Approx((w1 + w2) / 2));
   CHECK(stats.contains("exceeds_twice_se"));
+  CHECK(stats["reference"]["test"]["metric"] == "test_bpc");
   std::ifstream html(run / "report.html");
   const std::string report((std::istreambuf_iterator<char>(html)), {});
   CHECK(report.find("id=\"seeds-table\"") != std::string::npos);
@@ -208,6 +221,14 @@ TEST_CASE("a search retrains the best and the reference from other seeds and res
   CHECK(second.find(": 1 runs") != std::string::npos);
   CHECK(second.find("winner-seed2: ok") != std::string::npos);
   CHECK(second.find("baseline-seed") == std::string::npos);
-  CHECK(read_json(run / "baseline_seeds.json") == seeds);   // seed 2 again gives the same score
+  const auto again = read_json(run / "baseline_seeds.json");
+  for (const char* side : {"winner", "reference"}) {   // seed 2 again gives the same score (times differ)
+    REQUIRE(again[side].size() == 2);
+    for (size_t i = 0; i < 2; ++i) {
+      CHECK(again[side][i]["seed"] == seeds[side][i]["seed"]);
+      CHECK(again[side][i]["score"] == seeds[side][i]["score"]);
+      CHECK(again[side][i]["metrics"]["test_bpc"] == seeds[side][i]["metrics"]["test_bpc"]);
+    }
+  }
 }
 #endif
