@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/file_manifest.h"
 #include "common/rng.h"
+#include "common/stopwatch.h"
 #include "evaluator/torch/dense.h"
 #include "evaluator/torch/export_use.h"
 #include "evaluator/torch/prune.h"
@@ -19,10 +20,6 @@ namespace mctsnas::torchnas {
 namespace fs = std::filesystem;
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-
 // Median of 25 timed runs after 3 warm-ups (more than a trial's 7: these figures
 // decide which variant is recommended, and int8 and fp32 differ by tens of percent).
 double median_latency_ms(SeqModel& model, const TextTask& task, int64_t batch) {
@@ -31,7 +28,7 @@ double median_latency_ms(SeqModel& model, const TextTask& task, int64_t batch) {
   for (int i = 0; i < 3; ++i) task.infer(model, b);
   std::vector<double> ms;
   for (int i = 0; i < 25; ++i) {
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     task.infer(model, b);
     ms.push_back(ms_since(t0));
   }
@@ -54,7 +51,7 @@ VariantReport measure(const std::string& name, const fs::path& dir, const std::s
                       const TextTask& task, std::ostream* log) {
   if (log) *log << "measuring " << name << " (" << dir.string() << ") ..." << std::endl;
   VariantReport r{name, dir, {}};
-  const auto t0 = Clock::now();
+  const auto t0 = SteadyClock::now();
   auto m = load_exported_model(dir);
   r.metrics["load_ms"] = ms_since(t0);
   r.metrics["params"] = static_cast<double>(m.model->num_parameters());

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/stopwatch.h"
 #include "evaluator/torch/baseline_model.h"
 #include "evaluator/torch/compat.h"
 #include "evaluator/torch/export_use.h"
@@ -15,17 +16,13 @@
 namespace mctsnas::torchnas {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-
 // The model to serve: the export itself (loaded twice, both timed: the first load in
 // a process pays LibTorch's first-use costs), or its reference Transformer.
 LoadedModel load(const InstanceSpec& s, const torch::Device& dev, InstanceChannel& ch) {
-  auto t0 = Clock::now();
+  auto t0 = SteadyClock::now();
   LoadedModel m = load_exported_model(s.model_dir);
   const double first = ms_since(t0);
-  t0 = Clock::now();
+  t0 = SteadyClock::now();
   m = load_exported_model(s.model_dir);
   const double second = ms_since(t0);
   if (s.reference) {
@@ -33,7 +30,7 @@ LoadedModel load(const InstanceSpec& s, const torch::Device& dev, InstanceChanne
     m.model = build_model(param_matched_baseline(m.info.spec.arch, m.info.shape).spec, m.info.shape);
     m.model->eval();
   }
-  t0 = Clock::now();
+  t0 = SteadyClock::now();
   m.model->to(dev);
   const double to_device = dev.is_cuda() ? ms_since(t0) : 0;
   ch.send({{"loaded", {{"first_load_ms", first}, {"second_load_ms", second}, {"to_device_ms", to_device},
@@ -52,9 +49,9 @@ nlohmann::json run_batch(LoadedModel& m, const InstanceSpec& s, int64_t batch, c
   ch.send({{"ready", batch}});
   ch.wait_go();
   std::vector<double> ms;
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   while (ms.size() < kMaxLatencySamples && ms_since(start) < s.seconds * 1000) {
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     once();
     ms.push_back(ms_since(t0));
   }

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "common/stopwatch.h"
 #include "evaluator/task_metrics.h"
 #include "evaluator/torch/baseline_model.h"
 #include "evaluator/torch/compat.h"
@@ -35,7 +36,7 @@ double measure_latency_ms(SeqModel& model, const TextTask& task, int64_t batch, 
   while (ms.size() < 7 && (ms.size() < 3 || total < 150.0)) {
     const auto t0 = std::chrono::steady_clock::now();
     torchc::sync(task.infer(model, b));
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(ms_since(t0));
     total += ms.back();
   }
   auto mid = ms.begin() + static_cast<std::ptrdiff_t>(ms.size() / 2);
