@@ -54,8 +54,8 @@ std::string config_fingerprint(const std::string& resolved_yaml) {
   return out;
 }
 
-std::string fingerprint_diff(const std::string& before, const std::string& now) {
-  const auto a = parse(before), b = parse(now);
+std::string fingerprint_diff(const std::string& before, const std::string& now, const std::string& defaults) {
+  const auto a = parse(before), b = parse(now), d = parse(defaults);
   std::string out;
   auto add = [&](const std::string& key, const std::string& was, const std::string& is) {
     out += (out.empty() ? "" : "; ") + key + " was " + was + ", now " + is;
@@ -67,8 +67,10 @@ std::string fingerprint_diff(const std::string& before, const std::string& now) 
     else if (it->second != v)
       add(k, "'" + v + "'", "'" + it->second + "'");
   }
-  for (const auto& [k, v] : b)
-    if (!a.count(k)) add(k, "absent", "'" + v + "'");
+  for (const auto& [k, v] : b) {
+    const auto def = d.find(k);
+    if (!a.count(k) && (def == d.end() || def->second != v)) add(k, "absent", "'" + v + "'");
+  }
   return out;
 }
 

@@ -17,7 +17,10 @@ const std::vector<std::string>& resume_changeable_keys();
 std::string config_fingerprint(const std::string& resolved_yaml);
 
 // "" when the two fingerprints agree; otherwise one line naming each key that
-// differs: "objective.goal was 'maximize', now 'minimize'; ...".
-std::string fingerprint_diff(const std::string& before, const std::string& now);
+// differs: "objective.goal was 'maximize', now 'minimize'; ...". A key that `before`
+// lacks is no difference when `now` holds the value `defaults` (the fingerprint of a
+// default config) gives it: a key a newer mctsnas added, at the default that keeps
+// what the older one did, so a run it started still resumes.
+std::string fingerprint_diff(const std::string& before, const std::string& now, const std::string& defaults = "");
 
 }  // namespace mctsnas

@@ -241,7 +241,8 @@ CheckpointState SearchLoop::checked_checkpoint() {
     throw Error(what + ": was written by algorithm '" + ck.algorithm + "', but the config says '" +
                 searcher_->name() + "'");
   if (!ck.config_fingerprint.empty()) {
-    std::string diff = fingerprint_diff(ck.config_fingerprint, fingerprint_);
+    const std::string defaults = config_fingerprint(resolved_yaml(RunOptions{}));
+    std::string diff = fingerprint_diff(ck.config_fingerprint, fingerprint_, defaults);
     if (!diff.empty())
       throw Error((dir_ / "config.resolved.yaml").string() + ": changed since the run started (" + diff +
                   "); these settings decide its results, so resume refuses them (what may change: see "

@@ -115,6 +115,13 @@ TEST_CASE("config fingerprint: every key but the listed ones counts", "[run_stor
   CHECK(fingerprint_diff(a, b).empty());
   std::string c = config_fingerprint("name: a\nseed: 2\nsearch: {trials: 5, parallel: 3}\n");
   CHECK(fingerprint_diff(a, c) == "search.parallel was '2', now '3'; seed was '1', now '2'");
+  // A key an older mctsnas did not have: no difference at its default, one otherwise.
+  const std::string defaults = config_fingerprint("task: {baseline_seeds: 3}\n");
+  std::string newer = config_fingerprint("name: a\nseed: 1\nsearch: {trials: 5, parallel: 2}\ntask: {baseline_seeds: 3}\n");
+  CHECK(fingerprint_diff(a, newer, defaults).empty());
+  newer = config_fingerprint("name: a\nseed: 1\nsearch: {trials: 5, parallel: 2}\ntask: {baseline_seeds: 5}\n");
+  CHECK(fingerprint_diff(a, newer, defaults) == "task.baseline_seeds was absent, now '5'");
+  CHECK(fingerprint_diff(a, newer).find("task.baseline_seeds was absent") != std::string::npos);
 }
 
 TEST_CASE("7: a crafted tree.ckpt with an illegal best architecture is refused", "[run_store]") {
