@@ -66,6 +66,20 @@ TEST_CASE("a serving request has the trial latency's shapes for each task", "[se
   // BOS and max_len - 1 greedy steps, never stopping early.
   CHECK(serve(g2p_model, make_serve_request(g2p.info, 2)).sizes() == torch::IntArrayRef({2, 12}));
   CHECK_THROWS_WITH(make_serve_request(cls.info, 0), Catch::Contains("batch of at least 1"));
+
+  // A seq2seq model of a user's pairs: ids of its own (char) source vocabulary, a whole decode.
+  CharVocab src, tgt;
+  src.learn("abc");
+  tgt.learn("XYZ ");
+  const ModelShape s2s_shape{src.size(), tgt.size(), 0, 10};
+  const auto spec = encoder_spec("encoder_decoder");
+  write_model_files(build_model(spec, s2s_shape), spec, s2s_shape, "seq2seq", d / "seq2seq", {}, {}, {&src, &tgt});
+  const auto s2s = load_exported_model(d / "seq2seq");
+  const auto s2s_request = make_serve_request(s2s.info, 2);
+  CHECK(s2s_request.ids.min().item<int64_t>() >= CharVocab::kFirst);
+  CHECK(s2s_request.ids.max().item<int64_t>() < src.size());
+  auto s2s_model = s2s.model;
+  CHECK(serve(s2s_model, s2s_request).sizes() == torch::IntArrayRef({2, 10}));
 }
 
 TEST_CASE("an instance loads, then times each batch size after its go", "[serve][torch]") {
