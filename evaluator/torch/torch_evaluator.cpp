@@ -53,48 +53,41 @@ TorchEvaluator::TorchEvaluator(Decoder decode, const TaskOptions& task, const Tr
   if (auto why = objective_metric_problem(task, metric_); !why.empty()) throw Error("objective.metric: " + why);
 }
 
-namespace {
-TrialResult undecodable(const std::exception& e) {
-  TrialResult r;
-  r.status = TrialStatus::invalid;
-  r.error = std::string("cannot decode architecture: ") + e.what();
-  return r;
-}
-}  // namespace
-
 // A trial trains from a seed of the run's seed and its architecture, the reference
 // from one of the run's seed alone; seed k >= 1 (evaluate_reseeded) mixes k in.
-TrialResult TorchEvaluator::evaluate(const Architecture& arch, const TrialBudget& budget, const StopToken& stop,
-                                     ProgressSink* progress) {
+TrialResult TorchEvaluator::train_request(const Architecture& arch, bool baseline, uint32_t seed,
+                                          const TrialBudget& budget, const StopToken& stop, ProgressSink* progress) {
   ModelSpec spec;
   try {
     spec.arch = decode_(arch);
   } catch (const std::exception& e) {
-    return undecodable(e);
-  }
-  return evaluate_spec(spec, hash_combine(seed_, exact_hash(arch.choices)), budget, stop, progress);
-}
-
-TrialResult TorchEvaluator::evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop) {
-  return evaluate_reseeded(like, /*baseline=*/true, 0, budget, stop);
-}
-
-TrialResult TorchEvaluator::evaluate_reseeded(const Architecture& arch, bool baseline, uint32_t seed,
-                                              const TrialBudget& budget, const StopToken& stop) {
-  ModelSpec spec;
-  try {
-    spec.arch = decode_(arch);
-  } catch (const std::exception& e) {
-    return undecodable(e);
+    TrialResult r;
+    r.status = TrialStatus::invalid;
+    r.error = std::string("cannot decode architecture: ") + e.what();
+    return r;
   }
   std::optional<BaselineSize> size;
   if (baseline) size = param_matched_baseline(spec.arch, task_->shape());
   uint64_t trial_seed = baseline ? hash_combine(seed_, 0xba5e) : hash_combine(seed_, exact_hash(arch.choices));
   if (seed > 0) trial_seed = hash_combine(trial_seed, seed);
-  TrialResult r = evaluate_spec(size ? size->spec : spec, trial_seed, budget, stop, nullptr);
+  TrialResult r = evaluate_spec(size ? size->spec : spec, trial_seed, budget, stop, progress);
   // The winner's count, which the reference is sized to.
   if (size) r.metrics["params_target"] = static_cast<double>(size->target_params);
   return r;
+}
+
+TrialResult TorchEvaluator::evaluate(const Architecture& arch, const TrialBudget& budget, const StopToken& stop,
+                                     ProgressSink* progress) {
+  return train_request(arch, /*baseline=*/false, 0, budget, stop, progress);
+}
+
+TrialResult TorchEvaluator::evaluate_baseline(const Architecture& like, const TrialBudget& budget, const StopToken& stop) {
+  return train_request(like, /*baseline=*/true, 0, budget, stop, nullptr);
+}
+
+TrialResult TorchEvaluator::evaluate_reseeded(const Architecture& arch, bool baseline, uint32_t seed,
+                                              const TrialBudget& budget, const StopToken& stop) {
+  return train_request(arch, baseline, seed, budget, stop, nullptr);
 }
 
 namespace {

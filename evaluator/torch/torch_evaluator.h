@@ -52,6 +52,11 @@ class TorchEvaluator : public Evaluator {
   bool minimize() const { return minimize_; }
 
  private:
+  // What evaluate, evaluate_baseline and evaluate_reseeded share: decode `arch`,
+  // size the reference like it when `baseline`, mix `seed` (>= 1) into the trial's
+  // seed, and train.
+  TrialResult train_request(const Architecture& arch, bool baseline, uint32_t seed, const TrialBudget& budget,
+                            const StopToken& stop, ProgressSink* progress);
   // One trial's model, where and how it runs (evaluate_spec's parts).
   struct Run {
     SeqModel& model;
