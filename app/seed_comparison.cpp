@@ -24,7 +24,7 @@ nlohmann::json side_statistics(const std::map<uint32_t, SeedRun>& runs, const st
     all.push_back(number_or_null(r.score));
     if (auto p = r.metrics.find("params"); p != r.metrics.end()) params = p->second;
     auto t = r.metrics.find(test_metric);
-    tests.push_back(t != r.metrics.end() && has_score(*trial_status_from_string(r.status)) ? t->second : std::nan(""));
+    tests.push_back(t != r.metrics.end() && has_score(r.status) ? t->second : std::nan(""));
   }
   const MeanSe m = mean_and_se(scores);
   nlohmann::json j = {{"n", m.n}, {"mean", number_or_null(m.mean)}, {"se", number_or_null(m.se)}, {"scores", all},
@@ -68,8 +68,10 @@ std::optional<SeedComparison> SeedComparison::resume(const nlohmann::json& seeds
       const auto seed = r.at("seed").get<uint32_t>();
       if (seed < 1 || seed > static_cast<uint32_t>(n)) throw Error("seed " + std::to_string(seed) + " out of range");
       const nlohmann::json& score = r.at("score");
-      SeedRun run{r.at("status").get<std::string>(), score.is_null() ? std::nan("") : score.get<double>(), {}};
-      if (!trial_status_from_string(run.status)) throw Error("unknown status '" + run.status + "'");
+      const auto status_name = r.at("status").get<std::string>();
+      const auto status = trial_status_from_string(status_name);
+      if (!status) throw Error("unknown status '" + status_name + "'");
+      SeedRun run{*status, score.is_null() ? std::nan("") : score.get<double>(), {}};
       for (const auto& [k, v] : r.at("metrics").items()) run.metrics[k] = v.is_null() ? std::nan("") : v.get<double>();
       c.runs_[baseline][seed] = std::move(run);
     }
@@ -85,7 +87,7 @@ std::vector<std::pair<bool, uint32_t>> SeedComparison::missing() const {
 }
 
 void SeedComparison::add(bool baseline, uint32_t seed, const TrialResult& r) {
-  runs_[baseline][seed] = {to_string(r.status), has_score(r.status) ? r.score : std::nan(""), r.metrics};
+  runs_[baseline][seed] = {r.status, has_score(r.status) ? r.score : std::nan(""), r.metrics};
 }
 
 nlohmann::json SeedComparison::to_json() const {
@@ -95,7 +97,10 @@ nlohmann::json SeedComparison::to_json() const {
     for (const auto& [seed, r] : runs_[baseline]) {
       nlohmann::json metrics = nlohmann::json::object();
       for (const auto& [k, v] : r.metrics) metrics[k] = number_or_null(v);
-      runs.push_back({{"seed", seed}, {"status", r.status}, {"score", number_or_null(r.score)}, {"metrics", metrics}});
+      runs.push_back({{"seed", seed},
+                      {"status", to_string(r.status)},
+                      {"score", number_or_null(r.score)},
+                      {"metrics", metrics}});
     }
     j[model_name(baseline)] = runs;
   }

@@ -31,7 +31,7 @@ struct MeanSe {
 MeanSe mean_and_se(const std::vector<double>& values);
 
 struct SeedRun {
-  std::string status;    // the trial status ("ok", "timeout", ...)
+  TrialStatus status = TrialStatus::ok;
   double score = 0;      // NaN when the status has none
   Metrics metrics;       // all the run's metrics (params, test_*, latency_*, ...)
 };
