@@ -654,24 +654,24 @@ void confusion_section(Page& p, const ReportData& d) {
         "best/metrics.json.</p>\n</section>\n");
 }
 
+// A JSON number as score_text writes it; "n/a" for anything else.
+std::string json_number_text(const nlohmann::json& v) {
+  return score_text(v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt);
+}
+
 // "test_per 0.084 ± 0.001" from one side of `baseline_seeds`, "" without test figures.
 std::string test_text(const nlohmann::json& side) {
   if (!side.contains("test") || !side["test"].is_object()) return "";
   const auto& t = side["test"];
-  auto v = [&](const char* k) {
-    return score_text(t.contains(k) && t[k].is_number() ? std::optional<double>(t[k].get<double>()) : std::nullopt);
-  };
-  return t.value("metric", "test") + " " + v("mean") + " ± " + v("se");
+  return t.value("metric", "test") + " " + json_number_text(t.value("mean", nlohmann::json())) + " ± " +
+         json_number_text(t.value("se", nlohmann::json()));
 }
 
 // summary.json's `baseline_seeds` (app/seed_comparison.h), when the run has one.
 void seeds_section(Page& p, const ReportData& d) {
-  const auto j = nlohmann::json::parse(read_file_or_empty(d.run.dir / "summary.json"), nullptr, false);
-  if (!j.is_object() || !j.contains("baseline_seeds") || !j["baseline_seeds"].is_object()) return;
-  const auto& s = j["baseline_seeds"];
-  auto num = [](const nlohmann::json& v) {
-    return score_text(v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt);
-  };
+  const auto& s = d.run.summary.baseline_seeds;
+  if (!s.is_object()) return;
+  const auto num = json_number_text;
   const std::string metric = d.run.summary.metric;
   p.add("<section id=\"seeds\"><h2>The best against the reference over " + std::to_string(s.value("seeds", 0)) +
         " other seeds</h2>\n<table id=\"seeds-table\"><tr>" + th("model") + th("params", true) +

@@ -226,6 +226,7 @@ RunSummary read_summary(const fs::path& file) {
     s.baseline = base;
   }
   if (const json* p = find(j, "pareto"); p && !p->is_null()) s.pareto = read_pareto(*p, where);
+  if (const json* b = find(j, "baseline_seeds"); b && b->is_object()) s.baseline_seeds = *b;
   s.version = string_or(j, "mctsnas_version", where);
   return s;
 }

@@ -78,6 +78,7 @@ struct RunSummary {
   std::string state;             // running | finished | interrupted
   std::optional<RunBaseline> baseline;
   std::optional<RunPareto> pareto;     // a Pareto search (objective.metrics)
+  nlohmann::json baseline_seeds;       // the comparison over seeds (app/seed_comparison.h); null: none
   std::string version;
 };
 
