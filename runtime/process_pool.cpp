@@ -27,6 +27,11 @@ namespace mctsnas {
 namespace {
 
 constexpr size_t kTailBytes = 4096;
+
+// What a worker process is sent: the request, and the budget of the slot it got.
+WorkerRequest worker_request(const TrialRequest& r, const TrialBudget& budget) {
+  return {r.id, r.arch, budget, r.baseline, r.seed};
+}
 constexpr int kResultFd = 3;
 
 std::string mib(int64_t b) { return std::to_string(b >> 20) + " MiB"; }
@@ -155,8 +160,7 @@ bool ProcessPool::start_forked(Worker& w, int result_w, int output_w) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!ensure_server()) return false;
     std::string why;
-    WorkerRequest wr{w.request.id, w.request.arch, w.slot.budget, w.request.baseline, w.request.seed};
-    pid_t pid = server_->run(wr, result_w, output_w, why);
+    pid_t pid = server_->run(worker_request(w.request, w.slot.budget), result_w, output_w, why);
     if (pid > 0) {
       w.pid = pid;
       w.forked = true;
@@ -237,8 +241,7 @@ int ProcessPool::spawn_worker(const Worker& w, int result_w, int output_w) {
   if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
   // The request goes into the pipe before the worker exists: a small line fits the
   // pipe buffer, and a worker that dies at once cannot turn this write into EPIPE.
-  WorkerRequest wr{w.request.id, w.request.arch, w.slot.budget, w.request.baseline, w.request.seed};
-  std::string line = to_json(wr).dump() + "\n";
+  std::string line = to_json(worker_request(w.request, w.slot.budget)).dump() + "\n";
   if (::write(in_pipe[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     ::close(in_pipe[0]);
     ::close(in_pipe[1]);
