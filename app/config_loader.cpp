@@ -66,6 +66,11 @@ void check_user_files(const config::Context& ctx, const TaskOptions& t) {
   if (t.class_weights != "none" && t.kind != "classify")
     ctx.fail_at("task.class_weights", "weighs the classes of task.kind classify only, this task is " + t.kind);
   const bool any = !t.train.empty() || !t.validation.empty() || !t.test.empty();
+  if (t.tokenizer != "char" && !(any && (t.kind == "lm" || t.kind == "seq2seq" || t.kind == "classify")))
+    ctx.fail_at("task.tokenizer", t.tokenizer + " tokenizes your own files (task.train) of task.kind lm, seq2seq "
+                                  "or classify; the built-in data are read as bytes: use char");
+  if (t.tokenizer == "char" && !t.sentencepiece.model.empty())
+    ctx.fail_at("task.sentencepiece.model", "is read by task.tokenizer: sentencepiece, and task.tokenizer is char");
   if (t.kind == "seq2seq" && !any)
     ctx.fail_at("task.train", "seq2seq reads your files: set task.train, task.validation and task.test "
                               "(.jsonl, .csv or .tsv)");

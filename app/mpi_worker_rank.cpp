@@ -9,6 +9,7 @@
 #include "app/config_loader.h"
 #include "app/evaluator_factory.h"
 #include "app/pool_factory.h"
+#include "app/run_config.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "runtime/mpi_worker.h"
@@ -66,11 +67,14 @@ int run_worker_rank(MpiSession& session) {
     const fs::path dir = fs::path(setup->run_dir) / "workers" / ("rank-" + std::to_string(session.rank()));
     fs::create_directories(dir);
     write_file_atomically(dir / "config.resolved.yaml", setup->config_yaml);
-    RunOptions cfg = load_config(dir / "config.resolved.yaml");
+    RunOptions cfg = load_resolved_config(dir / "config.resolved.yaml");
     // Beats often enough that a healthy worker never looks silent to rank 0.
     wo.heartbeat_seconds = std::min(wo.heartbeat_seconds, cfg.resources.heartbeat_timeout / 4);
     space = make_space(cfg.space);
     evaluator = make_evaluator(cfg, *space);
+    // A tokenizer trained on this host (the same model as rank 0's: training is
+    // deterministic), for this rank's trial processes to read.
+    write_run_files(*evaluator, dir);
     PoolSetup ps;
     ps.run_dir = dir;
     ps.log = &log;

@@ -1,6 +1,7 @@
 #include "app/run_config.h"
 
 #include "app/config_loader.h"
+#include "common/atomic_file.h"
 #include "common/error.h"
 
 namespace mctsnas {
@@ -9,7 +10,22 @@ namespace fs = std::filesystem;
 RunOptions load_run_config(const fs::path& run_dir) {
   const auto file = run_dir / "config.resolved.yaml";
   if (!fs::exists(file)) throw Error(file.string() + ": missing: not a complete run directory");
-  return load_config(file);
+  return load_resolved_config(file);
+}
+
+RunOptions load_resolved_config(const fs::path& file) {
+  RunOptions o = load_config(file);
+  o.task.tokenizer_cache = run_tokenizer_path(file.parent_path()).string();
+  return o;
+}
+
+fs::path run_tokenizer_path(const fs::path& dir) { return dir / "tokenizer.model"; }
+
+void write_run_files(const Evaluator& evaluator, const fs::path& dir) {
+  for (const auto& [name, bytes] : evaluator.run_files()) {
+    std::error_code ec;
+    if (!fs::exists(dir / name, ec)) write_file_atomically(dir / name, bytes);
+  }
 }
 
 Architecture trial_architecture(const SearchSpace& space, const TrialRecord& trial, const std::string& where) {

@@ -21,6 +21,7 @@
 #include "app/pareto_set.h"
 #include "app/progress.h"
 #include "app/report.h"
+#include "app/run_config.h"
 #include "app/run_lock.h"
 #include "app/seed_comparison.h"
 #include "app/trials_csv.h"
@@ -159,7 +160,7 @@ class SearchLoop {
   void submit(TrialRequest request);
 
   const SearchRunOptions& o_;
-  const RunOptions& cfg_;
+  RunOptions cfg_;   // o.config, with the run's task.tokenizer_cache on resume
   fs::path dir_;
   std::unique_ptr<SearchSpace> space_;
   SearchedSpace searched_;   // the space as the searcher walks it (up-front constraints)
@@ -627,6 +628,9 @@ void SearchLoop::setup() {
     // during the loading (a large table, task data) ends the process at once.
     ExitOnStopWhileLoading loading;
     space_ = make_space(cfg_.space);
+    // A resumed run reads the tokenizer it trained; a fresh one trains it and writes it
+    // once it holds the directory (write_run_files).
+    if (o_.resume) cfg_.task.tokenizer_cache = run_tokenizer_path(dir_).string();
     evaluator_ = make_evaluator(cfg_, *space_);
     searched_ = constrain(cfg_, *space_);   // may load a cost table
   }
@@ -711,6 +715,7 @@ SearchRunResult SearchLoop::run() {
   } else {
     open_fresh();
   }
+  write_run_files(*evaluator_, dir_);
   say((o_.resume ? "resuming " : "run directory: ") + dir_.string());
   write_summary("running");
   last_outputs_ = run_clock_seconds();

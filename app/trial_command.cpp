@@ -7,6 +7,7 @@
 #include "app/commands.h"
 #include "app/config_loader.h"
 #include "app/evaluator_factory.h"
+#include "app/run_config.h"
 #include "runtime/fork_server.h"
 #include "runtime/trial_worker.h"
 #include "space/search_space.h"
@@ -30,7 +31,7 @@ void add_trial_command(CLI::App& app, int& code) {
   cmd->callback([&code, config, result_fd, fork_server, control_fd, parent_pid] {
     code = guarded("trial", [&] {
       if (*fork_server && *control_fd < 0) throw Error("trial --fork-server needs --control-fd");
-      RunOptions o = load_config(*config);
+      RunOptions o = load_resolved_config(*config);
       auto space = make_space(o.space);
       if (*fork_server) {
         // Its stderr is RUN_DIR/logs/fork-server.log; each trial has its own log beside it.

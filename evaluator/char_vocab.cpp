@@ -25,9 +25,11 @@ std::vector<int64_t> CharVocab::ids(std::string_view text) const {
   return out;
 }
 
-size_t CharVocab::unknown(std::string_view text) const {
-  return static_cast<size_t>(
-      std::count_if(text.begin(), text.end(), [&](char b) { return index_[static_cast<unsigned char>(b)] < 0; }));
+std::string CharVocab::text(std::span<const int64_t> ids) const {
+  std::string out;
+  for (int64_t id : ids)
+    if (id >= kFirst && id < size()) out.push_back(bytes_[static_cast<size_t>(id - kFirst)]);
+  return out;
 }
 
 }  // namespace mctsnas

@@ -1,6 +1,6 @@
 #pragma once
 // The char tokenizer of a user's seq2seq and lm data: one token per byte, the
-// vocabulary being the bytes the training split uses. Ids:
+// vocabulary being the bytes the training split uses. Ids (tokenizer.h):
 //   0 padding, 1 BOS, 2 EOS, 3 UNK (a byte the training split never used), 4 + k: bytes()[k].
 // Validation and test bytes outside the vocabulary read as UNK rather than fail.
 #include <array>
@@ -9,24 +9,24 @@
 #include <string_view>
 #include <vector>
 
+#include "evaluator/tokenizer.h"
+
 namespace mctsnas {
 
-class CharVocab {
+class CharVocab : public Tokenizer {
  public:
-  static constexpr int64_t kPad = 0, kBos = 1, kEos = 2, kUnk = 3, kFirst = 4;
-
   CharVocab() { index_.fill(-1); }
   // Adds the bytes of `text` (the training split's).
   void learn(std::string_view text);
   const std::string& bytes() const { return bytes_; }   // sorted as char, unique
-  int64_t size() const { return kFirst + static_cast<int64_t>(bytes_.size()); }
+  std::string kind() const override { return "char"; }
+  int64_t size() const override { return kFirst + static_cast<int64_t>(bytes_.size()); }
   int64_t id(char byte) const {
     const int16_t k = index_[static_cast<unsigned char>(byte)];
     return k < 0 ? kUnk : kFirst + k;
   }
-  std::vector<int64_t> ids(std::string_view text) const;
-  // How many bytes of `text` the vocabulary lacks (they read as UNK).
-  size_t unknown(std::string_view text) const;
+  std::vector<int64_t> ids(std::string_view text) const override;
+  std::string text(std::span<const int64_t> ids) const override;
 
  private:
   std::string bytes_;

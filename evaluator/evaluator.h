@@ -109,6 +109,12 @@ class Evaluator {
   // What `validate` prints about the data read (text tasks: split sizes, label
   // counts), as indented lines; empty: nothing to say.
   virtual std::string data_summary() const { return {}; }
+
+  // Files a run keeps beside its config for this evaluator, by name and content (a
+  // sentencepiece model trained on the data): workers, resume and export read them
+  // rather than derive them again. The search writes those missing once it holds the
+  // run directory.
+  virtual std::map<std::string, std::string> run_files() const { return {}; }
 };
 
 // What a trial request asks of an evaluator: evaluate(arch) with progress reports,

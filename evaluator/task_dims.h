@@ -20,7 +20,8 @@ bool is_text_task(const std::string& kind);
 std::optional<ModelDims> task_model_dims(const TaskOptions& task);
 
 ModelDims lm_dims(const TaskOptions& task, int64_t vocab);
-ModelDims classify_dims(const TaskOptions& task, int64_t classes);
+// vocab: 257 (1 + byte) with task.tokenizer char, else the tokenizer's size.
+ModelDims classify_dims(const TaskOptions& task, int64_t classes, int64_t vocab);
 ModelDims seq2seq_dims(const TaskOptions& task, int64_t src_vocab, int64_t tgt_vocab);
 
 }  // namespace mctsnas

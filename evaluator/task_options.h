@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/option_schema.h"
+#include "evaluator/tokenizer.h"
 
 namespace mctsnas {
 
@@ -37,6 +38,14 @@ struct CostColumns {
   std::string flops;
 };
 
+// task.tokenizer: sentencepiece (evaluator/sentencepiece_tokenizer.h).
+struct SentencePieceOptions {
+  std::string model;                  // a user's trained .model; empty: train one on task.train
+  std::string model_type = "unigram";   // unigram | bpe
+  int vocab_size = 1000;              // ids, the 4 special tokens included
+  double character_coverage = 0.9995; // share of characters the pieces cover; the rest read as UNK
+};
+
 struct TaskOptions {
   std::string kind = "table";     // table | lm | g2p | classify | seq2seq
   // kind: table — a CSV of precomputed scores (NAS-Bench style).
@@ -58,6 +67,15 @@ struct TaskOptions {
   // classify: "balanced" weighs each class's training loss by n / (classes * n_class)
   // (inverse frequency, mean weight 1 over the training examples); "none": unweighted.
   std::string class_weights = "none";
+  // How a user's text becomes tokens (lm, seq2seq, classify with task.train): "char",
+  // one per byte (classify: the raw bytes), or "sentencepiece" subwords. task.max_len
+  // counts tokens.
+  std::string tokenizer = "char";
+  SentencePieceOptions sentencepiece;
+  // Not a config key: where a run keeps the sentencepiece model it trained
+  // (tokenizer.model beside the run's config, app/run_config.h), read when it exists,
+  // so workers, resume and export use the one model; else one is trained in memory.
+  std::string tokenizer_cache;
   int64_t max_file_size = int64_t{1} << 30;   // bytes; a bigger data file is refused; 0 = no cap
   int max_len = 32;
   bool baseline = true;           // also train the reference Transformer once
@@ -110,6 +128,13 @@ template <class V> void bind_fields(V& v, CostColumns& o) {
   v.field("params", o.params);
   v.field("flops", o.flops);
 }
+template <class V> void bind_fields(V& v, SentencePieceOptions& o) {
+  using namespace config;
+  v.field("model", o.model, path());
+  v.field("model_type", o.model_type, one_of({"unigram", "bpe"}));
+  v.field("vocab_size", o.vocab_size, min(Tokenizer::kFirst + 1).max(1 << 20));
+  v.field("character_coverage", o.character_coverage, range(0.5, 1));
+}
 template <class V> void bind_fields(V& v, TaskOptions& o) {
   using namespace config;
   v.field("kind", o.kind, one_of({"table", "lm", "g2p", "classify", "seq2seq", "fault"}));
@@ -126,6 +151,8 @@ template <class V> void bind_fields(V& v, TaskOptions& o) {
   v.field("source_field", o.source_field, non_empty());
   v.field("target_field", o.target_field, non_empty());
   v.field("class_weights", o.class_weights, one_of({"none", "balanced"}));
+  v.field("tokenizer", o.tokenizer, one_of({"char", "sentencepiece"}));
+  v.field("sentencepiece", o.sentencepiece);
   v.field("max_file_size", o.max_file_size, bytes());   // 0 = no cap
   v.field("max_len", o.max_len, min(1).max(1 << 20));
   v.field("baseline", o.baseline);

@@ -1,10 +1,12 @@
 #include "evaluator/user_text_data.h"
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <sstream>
 
 #include "common/error.h"
+#include "evaluator/text_tokenizer.h"
 
 namespace mctsnas {
 namespace {
@@ -18,14 +20,37 @@ std::array<SplitFile, 3> split_files(const TaskOptions& o) {
   return {SplitFile{&o.train, "task.train"}, {&o.validation, "task.validation"}, {&o.test, "task.test"}};
 }
 
-// "N source / M target bytes" of a split that the vocabularies lack.
-std::string unknown_bytes(const Seq2seqData& d, Split s) {
+size_t unknown_ids(const std::vector<int64_t>& ids) {
+  return static_cast<size_t>(std::count(ids.begin(), ids.end(), Tokenizer::kUnk));
+}
+
+// "N source / M target" tokens of a split read as UNK.
+std::string unknown_tokens(const Seq2seqData& d, Split s) {
   size_t src = 0, tgt = 0;
   for (const auto& p : d.splits[static_cast<int>(s)]) {
-    src += d.source_vocab.unknown(p.source);
-    tgt += d.target_vocab.unknown(p.target);
+    src += unknown_ids(p.source);
+    tgt += unknown_ids(p.target);
   }
   return std::to_string(src) + " source / " + std::to_string(tgt) + " target";
+}
+
+std::string vocabulary_line(const Tokenizer& t) {
+  return t.kind() == "char" ? std::to_string(t.size() - Tokenizer::kFirst) + " bytes of train"
+                            : std::to_string(t.size()) + " sentencepiece ids";
+}
+
+// The ids of `text` as int32 (an lm's stream: 4 bytes a token, not 8), encoded a block
+// of whole lines at a time so a large file never has all its 64-bit ids at once.
+std::vector<int32_t> stream_tokens(const Tokenizer& tok, std::string_view text) {
+  constexpr size_t kBlock = size_t{1} << 20;
+  std::vector<int32_t> out;
+  while (!text.empty()) {
+    size_t end = text.size() <= kBlock ? text.size() : text.rfind('\n', kBlock);
+    end = end == std::string_view::npos || end < kBlock / 2 ? std::min(text.size(), kBlock) : end + 1;
+    for (int64_t id : tok.stream_ids(text.substr(0, end))) out.push_back(static_cast<int32_t>(id));
+    text.remove_prefix(end);
+  }
+  return out;
 }
 
 }  // namespace
@@ -42,32 +67,52 @@ std::vector<std::string> classify_labels(const std::vector<TextRecord>& train, c
   return {names.begin(), names.end()};
 }
 
-int64_t classify_label_count(const TaskOptions& o) {
+std::shared_ptr<const Tokenizer> classify_tokenizer(const TaskOptions& o, const std::vector<TextRecord>& train) {
+  if (o.tokenizer == "char") return nullptr;
+  std::vector<std::string_view> texts;
+  for (const auto& r : train) texts.push_back(r.fields.at(0));
+  return make_tokenizer(o, texts);
+}
+
+ClassifySizes classify_sizes(const TaskOptions& o) {
   const auto train = read_text_records(o.train, "task.train", classify_fields(o), o.max_file_size, "classify");
-  return static_cast<int64_t>(classify_labels(train, o.train).size());
+  const auto tok = classify_tokenizer(o, train);
+  return {static_cast<int64_t>(classify_labels(train, o.train).size()), tok ? tok->size() : Tokenizer::kByteVocab};
 }
 
 Seq2seqData read_seq2seq_data(const TaskOptions& o) {
   const std::vector<RecordField> fields = {{o.source_field, "task.source_field", "source", false},
                                            {o.target_field, "task.target_field", "target", false}};
-  const auto max = static_cast<size_t>(o.max_len);
-  Seq2seqData d;
   const auto files = split_files(o);
+  std::vector<TextRecord> raw[3];
+  for (int k = 0; k < 3; ++k)
+    raw[k] = read_text_records(*files[k].path, files[k].key, fields, o.max_file_size, "seq2seq");
+  Seq2seqData d;
+  std::vector<std::string_view> sources, targets;
+  for (const auto& r : raw[0]) {
+    sources.push_back(r.fields[0]);
+    targets.push_back(r.fields[1]);
+  }
+  if (o.tokenizer == "char") {
+    d.source = make_tokenizer(o, sources);
+    d.target = make_tokenizer(o, targets);
+  } else {   // one model of both sides
+    sources.insert(sources.end(), targets.begin(), targets.end());
+    d.source = d.target = make_tokenizer(o, sources);
+  }
+  const auto max = static_cast<size_t>(o.max_len);
   for (int k = 0; k < 3; ++k) {
-    for (auto& r : read_text_records(*files[k].path, files[k].key, fields, o.max_file_size, "seq2seq")) {
-      if (r.fields[0].size() > max || r.fields[1].size() + 1 > max) {
+    for (const auto& r : raw[k]) {
+      TokenPair p{d.source->ids(r.fields[0]), d.target->ids(r.fields[1])};
+      if (p.source.empty() || p.source.size() > max || p.target.size() + 1 > max) {
         ++d.too_long[k];
         continue;
       }
-      if (k == static_cast<int>(Split::train)) {
-        d.source_vocab.learn(r.fields[0]);
-        d.target_vocab.learn(r.fields[1]);
-      }
-      d.splits[k].push_back({std::move(r.fields[0]), std::move(r.fields[1])});
+      d.splits[k].push_back(std::move(p));
     }
     if (d.splits[k].empty())
       throw Error(*files[k].path + ": every pair is longer than task.max_len (" + std::to_string(o.max_len) +
-                  " bytes of source, " + std::to_string(o.max_len - 1) + " of target); raise task.max_len");
+                  " tokens of source, " + std::to_string(o.max_len - 1) + " of target); raise task.max_len");
   }
   return d;
 }
@@ -75,50 +120,56 @@ Seq2seqData read_seq2seq_data(const TaskOptions& o) {
 std::string describe_seq2seq_data(const Seq2seqData& d, int max_len) {
   std::ostringstream out;
   out << "  data: train " << d.splits[0].size() << ", validation " << d.splits[1].size() << ", test "
-      << d.splits[2].size() << " pairs; vocabulary (bytes of train): source " << d.source_vocab.bytes().size()
-      << ", target " << d.target_vocab.bytes().size() << "\n";
+      << d.splits[2].size() << " pairs; vocabulary: ";
+  if (d.source == d.target) out << vocabulary_line(*d.source) << " (source and target)\n";
+  else out << "source " << vocabulary_line(*d.source) << ", target " << vocabulary_line(*d.target) << "\n";
   if (d.too_long[0] + d.too_long[1] + d.too_long[2] > 0)
     out << "  left out: " << d.too_long[0] << " / " << d.too_long[1] << " / " << d.too_long[2]
-        << " pairs (train / validation / test) longer than task.max_len (" << max_len << " bytes of source, "
+        << " pairs (train / validation / test) longer than task.max_len (" << max_len << " tokens of source, "
         << max_len - 1 << " of target)\n";
-  out << "  bytes never seen in train, read as UNK: validation " << unknown_bytes(d, Split::val) << ", test "
-      << unknown_bytes(d, Split::test) << "\n";
+  out << "  tokens read as UNK: validation " << unknown_tokens(d, Split::val) << ", test "
+      << unknown_tokens(d, Split::test) << "\n";
   return out.str();
 }
 
 LmData read_lm_data(const TaskOptions& o) {
-  LmData d;
+  std::string text[3];
   const auto files = split_files(o);
   if (o.validation.empty()) {
     std::istringstream in(read_text_file(o.train, "task.train", o.max_file_size, "lm"));
     std::string line;
     for (size_t i = 0; std::getline(in, line); ++i) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      d.text[static_cast<int>(split_of(i))] += line + "\n";
+      text[static_cast<int>(split_of(i))] += line + "\n";
     }
   } else {
-    for (int k = 0; k < 3; ++k) d.text[k] = read_text_file(*files[k].path, files[k].key, o.max_file_size, "lm");
+    for (int k = 0; k < 3; ++k) text[k] = read_text_file(*files[k].path, files[k].key, o.max_file_size, "lm");
   }
-  // A training window reads max_len + 1 bytes (inputs and next bytes) from a random start.
+  LmData d;
+  d.tokenizer = make_tokenizer(o, {text[0]});
+  // A training window reads max_len + 1 tokens (inputs and next tokens) from a random start.
   const auto need = static_cast<size_t>(o.max_len) + 2;
-  for (int k = 0; k < 3; ++k)
-    if (d.text[k].size() < need)
+  for (int k = 0; k < 3; ++k) {
+    d.tokens[k] = stream_tokens(*d.tokenizer, text[k]);
+    d.bytes[k] = text[k].size();
+    if (d.tokens[k].size() < need)
       throw Error((o.validation.empty() ? o.train : *files[k].path) + ": the " + to_string(static_cast<Split>(k)) +
-                  " split holds " + std::to_string(d.text[k].size()) + " bytes, fewer than task.max_len + 2 (" +
+                  " split holds " + std::to_string(d.tokens[k].size()) + " tokens, fewer than task.max_len + 2 (" +
                   std::to_string(need) + ")" +
                   (o.validation.empty() ? "; without task.validation and task.test, line i goes to validation when "
                                           "i % 20 == 18 and to test when i % 20 == 19"
                                         : ""));
-  d.vocab.learn(d.text[0]);
+  }
   return d;
 }
 
 std::string describe_lm_data(const LmData& d) {
+  auto unk = [&](int k) { return std::count(d.tokens[k].begin(), d.tokens[k].end(), Tokenizer::kUnk); };
   std::ostringstream out;
-  out << "  data: train " << d.text[0].size() << ", validation " << d.text[1].size() << ", test " << d.text[2].size()
-      << " bytes; vocabulary (bytes of train): " << d.vocab.bytes().size() << "\n"
-      << "  bytes never seen in train, read as UNK: validation " << d.vocab.unknown(d.text[1]) << ", test "
-      << d.vocab.unknown(d.text[2]) << "\n";
+  out << "  data: train " << d.bytes[0] << ", validation " << d.bytes[1] << ", test " << d.bytes[2]
+      << " bytes; " << d.tokens[0].size() << " / " << d.tokens[1].size() << " / " << d.tokens[2].size()
+      << " tokens; vocabulary: " << vocabulary_line(*d.tokenizer) << "\n"
+      << "  tokens read as UNK: validation " << unk(1) << ", test " << unk(2) << "\n";
   return out.str();
 }
 

@@ -10,12 +10,14 @@ packages=(
   libtorch-dev libopenblas0-openmp          # LibTorch (CPU) and a fast BLAS for it
   libtbb-dev libboost-dev libyaml-cpp-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libhwloc-dev
+  libsentencepiece-dev                      # task.tokenizer: sentencepiece
   catch2
   clang libclang-rt-14-dev                  # libFuzzer for the config fuzz target
   graphviz                                  # cells.svg and DOT checks in tests
   universal-ctags                           # scripts/function-lengths.sh (a ctest)
   libopenmpi-dev openmpi-bin                # one search across hosts under mpirun (MCTSNAS_WITH_MPI)
   python3 python3-torch python3-numpy       # PyTorch parity of exported models, step-time bench
+  python3-sentencepiece                     # model.py of a sentencepiece model
 )
 if [[ "${1:-}" == "--data" ]]; then
   packages+=(bible-kjv-text bible-kjv npm)

@@ -518,3 +518,22 @@ TEST_CASE("objective.metrics: a Pareto search's metrics and goals, resolved and 
   CHECK_THAT(error_of("task: {table: t.csv}\nobjective: {metrics: [test_accuracy, params]}\n"),
              Catch::Contains("objective.metrics[1]: 'params' is not what this task reports"));
 }
+
+TEST_CASE("config: task.tokenizer and task.sentencepiece", "[config][sentencepiece]") {
+  const std::string lm = "task: {kind: lm, train: text.txt, tokenizer: sentencepiece,"
+                         " sentencepiece: {model_type: bpe, vocab_size: 2000}}\n";
+  const auto o = load(lm);
+  CHECK(o.task.tokenizer == "sentencepiece");
+  CHECK(o.task.sentencepiece.model_type == "bpe");
+  CHECK(o.task.sentencepiece.vocab_size == 2000);
+  CHECK(o.task.tokenizer_cache.empty());   // set for a run's config only (app/run_config.h)
+  CHECK(load("task: {kind: lm}\n").task.tokenizer == "char");
+  CHECK_THAT(error_of("task: {kind: lm, tokenizer: sentencepiece}\n"),
+             Catch::Contains("task.tokenizer: sentencepiece tokenizes your own files (task.train)"));
+  CHECK_THAT(error_of("task: {kind: g2p, tokenizer: sentencepiece}\n"), Catch::Contains("task.tokenizer: "));
+  CHECK_THAT(error_of("task: {kind: lm, train: t.txt, tokenizer: bytes}\n"), Catch::Contains("task.tokenizer"));
+  CHECK_THAT(error_of("task: {kind: lm, train: t.txt, sentencepiece: {model: m.model}}\n"),
+             Catch::Contains("task.sentencepiece.model: is read by task.tokenizer: sentencepiece"));
+  CHECK_THAT(error_of(lm, {"task.sentencepiece.vocab_size=3"}), Catch::Contains("task.sentencepiece.vocab_size"));
+  CHECK_THAT(error_of(lm, {"task.sentencepiece.model_type=word"}), Catch::Contains("task.sentencepiece.model_type"));
+}

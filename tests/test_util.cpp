@@ -10,6 +10,8 @@
 
 #include "common/error.h"
 
+#include <catch2/catch.hpp>
+
 namespace mctsnas::test {
 
 TempDir::TempDir(const std::string& tag) {
@@ -118,6 +120,24 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   std::ofstream out(p, std::ios::binary);
   out << text;
+}
+
+void check_refused(const std::function<void()>& f, const std::string& what) {
+  try {
+    f();
+    FAIL("accepted: " << what);
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    CHECK_THAT(msg, Catch::Contains(what));
+    CHECK(msg.find('\n') == std::string::npos);
+  }
+}
+
+std::vector<std::string> sample_lines(const std::string& relative) {
+  std::ifstream in(source_dir() / "data" / "samples" / relative);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
 }
 
 }  // namespace mctsnas::test

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -59,5 +60,11 @@ void write_text(const std::filesystem::path& p, const std::string& text);
 // binary linked against the PyTorch wheel's libtorch.so that symbol binds to a copy
 // inside libtorch that crashes (seen on the GPU machine, LibTorch 2.11).
 void remove_tree(const std::filesystem::path& p);
+
+// Checks that `f` throws mctsnas::Error whose message is one line containing `what`.
+void check_refused(const std::function<void()>& f, const std::string& what);
+
+// The lines of a shipped sample file (data/samples/<relative>).
+std::vector<std::string> sample_lines(const std::string& relative);
 
 }  // namespace mctsnas::test

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/error.h"
+#include "evaluator/char_vocab.h"
 #include "evaluator/user_text_data.h"
 #include "evaluator/torch/classify_data.h"
 #include "evaluator/torch/seq_model.h"
@@ -211,7 +212,7 @@ TEST_CASE("seq2seq and lm on a user's files: char ids from the training vocabula
   REQUIRE(s2s->target_vocab());
   CHECK(s2s->shape().src_vocab == s2s->source_vocab()->size());
   CHECK(s2s->shape().tgt_vocab == s2s->target_vocab()->size());
-  CHECK(s2s->input_bytes() == s2s->source_vocab()->bytes());
+  CHECK(s2s->input_bytes() == dynamic_cast<const CharVocab&>(*s2s->source_vocab()).bytes());
   CHECK(s2s->size(Split::val) == 40);
   CHECK(s2s->metric() == "ter");
   CHECK(s2s->model_kind() == "encoder_decoder");
@@ -252,8 +253,29 @@ TEST_CASE("seq2seq and lm on a user's files: char ids from the training vocabula
   const auto ids = lm->target_vocab()->ids(first);
   CHECK(torch::equal(w.tgt_in[0], torch::tensor(ids, torch::kLong)));
   const auto text = read_lm_data(l);
-  CHECK_THAT(lm->data_summary(), Catch::Contains("data: train " + std::to_string(text.text[0].size()) + ", validation " +
-                                                 std::to_string(text.text[1].size()) + ", test "));
-  CHECK(text.text[1].size() > 1000);
+  CHECK_THAT(lm->data_summary(), Catch::Contains("data: train " + std::to_string(text.bytes[0]) + ", validation " +
+                                                 std::to_string(text.bytes[1]) + ", test "));
+  CHECK(text.bytes[1] > 1000);
   CHECK(make_text_task(task("lm", 24))->target_vocab() == nullptr);   // KJV: the fixed byte ids
+
+  // Bits per byte of text (bpc) and per token (bpt): the same for one token a byte;
+  // with sentencepiece bpc = bpt x the split's tokens per byte.
+  spec.arch.model = "decoder_only";
+  spec.arch.decoder.nodes = {{{{0, "causal_conv3"}}}};
+  auto lm_metrics = [&](const TextTask& t) {
+    torch::manual_seed(1);
+    auto m = build_model(spec, t.shape());
+    return t.evaluate(m, Split::val, 16, 0, torch::kCPU);
+  };
+  const auto chars = lm_metrics(*lm);
+  CHECK(chars.at("val_bpc") == Approx(chars.at("val_bpt")).epsilon(1e-12));
+  l.tokenizer = "sentencepiece";
+  l.sentencepiece.vocab_size = 300;
+  const auto pieces_task = make_text_task(l);
+  const auto pieces = read_lm_data(l);
+  CHECK(pieces_task->shape().tgt_vocab == 300);
+  const auto sp = lm_metrics(*pieces_task);
+  const double tokens_per_byte = static_cast<double>(pieces.tokens[1].size()) / static_cast<double>(pieces.bytes[1]);
+  CHECK(tokens_per_byte < 0.7);
+  CHECK(sp.at("val_bpc") == Approx(sp.at("val_bpt") * tokens_per_byte).epsilon(1e-9));
 }

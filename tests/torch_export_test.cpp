@@ -11,6 +11,8 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/file_manifest.h"
+#include "evaluator/char_vocab.h"
+#include "evaluator/sentencepiece_tokenizer.h"
 #include "evaluator/torch/export_model.h"
 #include "evaluator/torch/export_use.h"
 #include "evaluator/torch/text_data.h"
@@ -88,7 +90,7 @@ struct ParityCase {
   ModelShape shape;
   std::string call;   // the forward compared (test::parity_forward)
   std::vector<std::string> labels = {};   // classify: one name per class
-  CharVocabs chars = {};                   // a user's seq2seq or lm data
+  TaskTokenizers chars = {};               // a user's seq2seq, lm or classify data
 };
 
 CharVocab vocab_of(const std::string& text) {
@@ -150,6 +152,9 @@ TEST_CASE("model.json reads back the architecture it describes; bad files name t
 
 TEST_CASE("exported weights reload into the C++ model, and model.py reproduces its outputs", "[torch][export]") {
   const CharVocab source = vocab_of("abcdefghij'"), target = vocab_of("AEHIOUY 012");
+  SentencePieceOptions spo;
+  spo.vocab_size = 200;
+  const SentencePieceTokenizer pieces(SentencePieceTokenizer::train(test::sample_lines("lm/brown_sentences.txt"), spo), "pieces");
   const std::vector<ParityCase> cases = {
       {"g2p", g2p_spec(), {257, 42, 0, 16}, "decode"},
       {"seq2seq", g2p_spec(), {source.size(), target.size(), 0, 16}, "decode", {}, {&source, &target}},
@@ -157,6 +162,9 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       {"lm", lm_spec(), {0, 257, 0, 16}, "decode"},
       {"classify", classify_spec(), {257, 0, 2, 16}, "classify", {"ham", "spam"}},
       {"classify3", classify_spec(), {257, 0, 3, 16}, "classify", {"negative", "neutral", "positive"}},
+      {"lm_pieces", lm_spec(), {0, pieces.size(), 0, 16}, "decode", {}, {nullptr, &pieces}},
+      {"seq2seq_pieces", g2p_spec(), {pieces.size(), pieces.size(), 0, 16}, "decode", {}, {&pieces, &pieces}},
+      {"classify_pieces", classify_spec(), {pieces.size(), 0, 3, 16}, "classify", {"a", "b", "c"}, {&pieces, nullptr}},
   };
   const std::string py = test::python_with_torch();
   if (py.empty()) WARN("skipping the PyTorch half: no python3 with torch (Debian: apt install python3-torch)");
@@ -168,23 +176,24 @@ TEST_CASE("exported weights reload into the C++ model, and model.py reproduces i
       auto model = build_model(c.spec, c.shape);
       test::randomize(model, 11);
       model->eval();
-      const std::string task = c.call == "classify" ? "classify" : c.task == "lm_chars" ? "lm" : c.task;
+      const std::string task = c.call == "classify" ? "classify" : c.task.substr(0, c.task.find('_'));
       const auto files = write_model_files(model, c.spec, c.shape, task, d.path(), {}, c.labels, c.chars);
       for (const auto& f : files) CHECK(fs::file_size(f) > 0);
       const auto forward = test::parity_forward(c.spec, c.shape, c.call);
       const auto expected = test::run_forward(model, forward);
 
       // C++ reload: a fresh model (other random init) gives the same outputs exactly.
-      auto info = read_model_description(nlohmann::json::parse(std::ifstream(d.path() / "model.json")), "model.json");
+      auto info = read_model_description(nlohmann::json::parse(std::ifstream(d.path() / "model.json")), "model.json", d.path());
       auto reloaded = load_exported_model(d.path());
       CHECK(torch::equal(test::run_forward(reloaded.model, forward), expected));
       CHECK(info.task == task);
       if (!c.labels.empty()) CHECK(info.vocab.at("labels") == c.labels);
-      if (c.chars.target) {
-        REQUIRE(reloaded.info.target_chars);
-        CHECK(reloaded.info.target_chars->bytes() == c.chars.target->bytes());
-        CHECK(reloaded.info.source_chars.has_value() == (c.chars.source != nullptr));
+      for (auto [saved, read] : {std::pair{c.chars.source, reloaded.info.source_tokenizer.get()},
+                                 {c.chars.target, reloaded.info.target_tokenizer.get()}}) {
+        REQUIRE((read != nullptr) == (saved != nullptr));
+        if (saved) CHECK(read->ids("The AEIOU 1 jury") == saved->ids("The AEIOU 1 jury"));
       }
+      CHECK(fs::exists(d.path() / kTokenizerFile) == (c.task.find("pieces") != std::string::npos));
 
       if (py.empty()) continue;
       const std::vector<test::ParityJob> job = {{d.path(), forward, expected, model->num_parameters()}};

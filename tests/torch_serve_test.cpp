@@ -1,6 +1,7 @@
 // One serve-plan instance in this process (evaluator/torch/serve_instance.h): the
 // requests it times for each task, its messages in order, the reference Transformer
 // in place of the model, and a bad model directory reported as an error message.
+#include "evaluator/char_vocab.h"
 #include "evaluator/torch/baseline_model.h"
 #include "evaluator/torch/export_model.h"
 #include "evaluator/torch/export_use.h"

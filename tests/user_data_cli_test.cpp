@@ -1,6 +1,7 @@
-// A user's seq2seq pairs and lm text end to end through the CLI, with the tiniest
-// settings on the shipped example configs: validate, search, resume, export, then
-// predict (seq2seq, and the exported model.py saying the same) and generate (lm).
+// A user's seq2seq pairs, lm text and classify texts end to end through the CLI, with
+// the tiniest settings on the shipped example configs: validate, search, resume,
+// export, then predict (seq2seq, classify, and the exported model.py saying the same)
+// and generate (lm); with the char tokenizer and with sentencepiece.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -43,7 +44,7 @@ TEST_CASE("seq2seq on a user's files: validate, search, resume, export, predict 
   const Out v = cli("validate " + example_config("seq2seq_example.yaml") + kTiny);
   INFO(v.out);
   REQUIRE(v.code == 0);
-  CHECK_THAT(v.out, Catch::Contains("data: train 327, validation 40, test 40 pairs; vocabulary (bytes of train)"));
+  CHECK_THAT(v.out, Catch::Contains("data: train 327, validation 40, test 40 pairs; vocabulary: source "));
   CHECK_THAT(v.out, Catch::Contains("read as UNK: validation"));
 
   const Out s = cli("search " + example_config("seq2seq_example.yaml") + " --run-dir " + run + kTiny);
@@ -83,7 +84,8 @@ TEST_CASE("lm on a user's text: validate, search, export, generate and model.py"
   const Out v = cli("validate " + example_config("lm_example.yaml") + kTiny);
   INFO(v.out);
   REQUIRE(v.code == 0);
-  CHECK_THAT(v.out, Catch::Contains("data: train ") && Catch::Contains(" bytes; vocabulary (bytes of train): "));
+  CHECK_THAT(v.out, Catch::Contains("data: train ") && Catch::Contains(" tokens; vocabulary: ") &&
+                        Catch::Contains(" bytes of train"));
   CHECK_THAT(v.out, !Catch::Contains("data: train 0,"));
 
   const Out s = cli("search " + example_config("lm_example.yaml") + " --run-dir " + run + kTiny);
@@ -99,5 +101,90 @@ TEST_CASE("lm on a user's text: validate, search, export, generate and model.py"
   const Out py = test::run_shell("cd " + run + "/best && /usr/bin/python3 -c 'import model; m = model.load(); "
                     "print(model.generate(m, \"The jury\", tokens=12, temperature=0))'");
   CHECK(py.out == g.out);
+}
+namespace {
+
+const std::string kPieces = " --set task.tokenizer=sentencepiece --set task.sentencepiece.vocab_size=300";
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+bool python_has_sentencepiece() {
+  return test::run_shell("/usr/bin/python3 -c 'import torch, sentencepiece'").code == 0;
+}
+
+}  // namespace
+
+TEST_CASE("sentencepiece: the run trains its tokenizer once and resume, export and model.py read it",
+          "[cli][user_data][sentencepiece]") {
+  test::TempDir d("spm-cli");
+  const std::string run = (d / "run").string();
+  const Out v = cli("validate " + example_config("lm_example.yaml") + kTiny + kPieces);
+  INFO(v.out);
+  REQUIRE(v.code == 0);
+  CHECK_THAT(v.out, Catch::Contains("vocabulary: 300 sentencepiece ids"));
+  CHECK_FALSE(fs::exists(d / "run"));
+
+  const Out s = cli("search " + example_config("lm_example.yaml") + " --run-dir " + run + kTiny + kPieces);
+  INFO(s.out);
+  REQUIRE(s.code == 0);
+  const std::string model = file_bytes(d / "run" / "tokenizer.model");
+  REQUIRE(model.size() > 1000);
+  std::ifstream trials(d / "run" / "trials.jsonl");
+  const std::string log((std::istreambuf_iterator<char>(trials)), {});
+  CHECK_THAT(log, Catch::Contains("\"val_bpc\"") && Catch::Contains("\"val_bpt\""));
+
+  // A resumed run reads the model it wrote; a deleted one is trained again, the same.
+  fs::remove(d / "run" / "tokenizer.model");
+  const Out r = cli("resume " + run + " --trials 3");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK(lines(d / "run" / "trials.jsonl") == 3);
+  CHECK(file_bytes(d / "run" / "tokenizer.model") == model);
+
+  REQUIRE(cli("export " + run).code == 0);
+  CHECK(file_bytes(d / "run" / "best" / "tokenizer.model") == model);
+  const Out g = cli("generate " + run + " --prompt 'The jury' --tokens 12 --temperature 0");
+  INFO(g.out);
+  REQUIRE(g.code == 0);
+  CHECK(g.out.rfind("The jury", 0) == 0);
+  CHECK(g.out.size() > 8 + 1);
+  if (!python_has_sentencepiece()) {
+    WARN("skipping model.py: /usr/bin/python3 lacks torch or sentencepiece (apt-get install python3-sentencepiece)");
+    return;
+  }
+  const Out py = test::run_shell("cd " + run + "/best && /usr/bin/python3 -c 'import model; m = model.load(); "
+                    "print(model.generate(m, \"The jury\", tokens=12, temperature=0))'");
+  CHECK(py.out == g.out);
+}
+
+TEST_CASE("sentencepiece seq2seq and classify: predict and model.py agree", "[cli][user_data][sentencepiece]") {
+  test::TempDir d("spm-cli2");
+  struct Case {
+    const char* config;
+    std::string inputs;
+  };
+  for (const Case& c : {Case{"seq2seq_example.yaml", "hello world"},
+                        Case{"intent_example.yaml", "'the jury said' 'a new model of the atom'"}}) {
+    DYNAMIC_SECTION(c.config) {
+      const std::string run = (d / c.config).string();
+      const Out s = cli("search " + example_config(c.config) + " --run-dir " + run + kTiny + kPieces +
+                        " --set task.baseline_seeds=0");
+      INFO(s.out);
+      REQUIRE(s.code == 0);
+      REQUIRE(fs::exists(fs::path(run) / "tokenizer.model"));
+      const Out e = cli("export " + run);
+      INFO(e.out);
+      REQUIRE(e.code == 0);
+      const Out p = cli("predict " + run + " " + c.inputs);
+      INFO(p.out);
+      REQUIRE(p.code == 0);
+      if (!python_has_sentencepiece()) continue;
+      const Out py = test::run_shell("cd " + run + "/best && /usr/bin/python3 model.py " + c.inputs);
+      CHECK(py.out == p.out);
+    }
+  }
 }
 #endif

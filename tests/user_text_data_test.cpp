@@ -4,6 +4,7 @@
 // each kind of bad data is one error naming file:line, and the cost model's
 // vocabulary sizes (task_dims.h) are the data's. The pairs are the shipped sample
 // (data/samples/seq2seq: CMU dict words -> ARPAbet with stress, as characters).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -35,6 +36,23 @@ TaskOptions shipped_seq2seq() {
   return o;
 }
 
+struct TextPair {
+  std::string source, target;
+};
+
+// The pairs of a split as text (the char tokenizer reads every training byte back).
+std::vector<TextPair> texts(const Seq2seqData& d, int split) {
+  std::vector<TextPair> out;
+  for (const auto& p : d.splits[split]) out.push_back({d.source->text(p.source), d.target->text(p.target)});
+  return out;
+}
+
+const CharVocab& chars(const std::shared_ptr<const Tokenizer>& t) { return dynamic_cast<const CharVocab&>(*t); }
+
+size_t unknown_ids(const std::vector<int64_t>& ids) {
+  return static_cast<size_t>(std::count(ids.begin(), ids.end(), Tokenizer::kUnk));
+}
+
 std::string write_pairs(const std::vector<TextPair>& ps, const std::string& ext) {
   std::string out;
   if (ext == "jsonl") {
@@ -45,17 +63,6 @@ std::string write_pairs(const std::vector<TextPair>& ps, const std::string& ext)
   out = "tgt" + sep + "src\n";
   for (const auto& p : ps) out += "\"" + p.target + "\"" + sep + "\"" + p.source + "\"\n";
   return out;
-}
-
-void refused(const std::function<void()>& read, const std::string& what) {
-  try {
-    read();
-    FAIL("accepted: " << what);
-  } catch (const Error& e) {
-    const std::string msg = e.what();
-    CHECK_THAT(msg, Catch::Contains(what));
-    CHECK(msg.find('\n') == std::string::npos);
-  }
 }
 
 }  // namespace
@@ -77,9 +84,10 @@ TEST_CASE("seq2seq reads JSONL, CSV and TSV alike; vocabularies from train, unse
   REQUIRE(shipped.splits[0].size() == 327);
   REQUIRE(shipped.splits[1].size() == 40);
   REQUIRE(shipped.splits[2].size() == 40);
-  CHECK(shipped.splits[1][0].source == "alessandro");
-  CHECK(shipped.splits[1][0].target == "AA0 L EY0 Z AA1 N D R OW0");
-  CHECK(shipped.target_vocab.bytes().find('0') != std::string::npos);
+  CHECK(texts(shipped, 1)[0].source == "alessandro");
+  CHECK(texts(shipped, 1)[0].target == "AA0 L EY0 Z AA1 N D R OW0");
+  CHECK(chars(shipped.target).bytes().find('0') != std::string::npos);
+  CHECK(shipped.source != shipped.target);   // char: a vocabulary of each side
 
   test::TempDir d("seq2seq");
   std::vector<Seq2seqData> read;
@@ -88,9 +96,9 @@ TEST_CASE("seq2seq reads JSONL, CSV and TSV alike; vocabularies from train, unse
     TaskOptions o = shipped_seq2seq();
     o.source_field = "src";
     o.target_field = "tgt";
-    o.train = d.write("train." + ext, write_pairs(shipped.splits[0], ext)).string();
-    o.validation = d.write("validation." + ext, write_pairs(shipped.splits[1], ext)).string();
-    o.test = d.write("test." + ext, write_pairs(shipped.splits[2], ext)).string();
+    o.train = d.write("train." + ext, write_pairs(texts(shipped, 0), ext)).string();
+    o.validation = d.write("validation." + ext, write_pairs(texts(shipped, 1), ext)).string();
+    o.test = d.write("test." + ext, write_pairs(texts(shipped, 2), ext)).string();
     read.push_back(read_seq2seq_data(o));
     for (int s = 0; s < 3; ++s) {
       REQUIRE(read.back().splits[s].size() == shipped.splits[s].size());
@@ -99,35 +107,36 @@ TEST_CASE("seq2seq reads JSONL, CSV and TSV alike; vocabularies from train, unse
         CHECK(read.back().splits[s][i].target == shipped.splits[s][i].target);
       }
     }
-    CHECK(read.back().source_vocab.bytes() == shipped.source_vocab.bytes());
-    CHECK(read.back().target_vocab.bytes() == shipped.target_vocab.bytes());
+    CHECK(chars(read.back().source).bytes() == chars(shipped.source).bytes());
+    CHECK(chars(read.back().target).bytes() == chars(shipped.target).bytes());
   }
 
   SECTION("a byte only validation uses reads as UNK, and validate says how many") {
     TaskOptions o = shipped_seq2seq();
     o.validation = d.write("v.jsonl", "{\"source\": \"na\xc3\xafve\", \"target\": \"N AY2 IY1 V\"}\n").string();
     const auto data = read_seq2seq_data(o);
-    CHECK(data.source_vocab.unknown(data.splits[1][0].source) == 2);   // the two bytes of 'ï'
-    CHECK(data.source_vocab.ids("\xc3\xaf") == std::vector<int64_t>{CharVocab::kUnk, CharVocab::kUnk});
+    CHECK(unknown_ids(data.splits[1][0].source) == 2);   // the two bytes of 'ï'
+    CHECK(data.source->ids("\xc3\xaf") == std::vector<int64_t>{CharVocab::kUnk, CharVocab::kUnk});
     CHECK_THAT(describe_seq2seq_data(data, o.max_len),
                Catch::Contains("read as UNK: validation 2 source / 0 target, test 0 source / 0 target"));
   }
-  SECTION("pairs longer than max_len are left out, counted; the vocabulary is of the pairs kept") {
+  SECTION("pairs longer than max_len tokens are left out and counted") {
     TaskOptions o = shipped_seq2seq();
     o.max_len = 12;
     const auto data = read_seq2seq_data(o);
     size_t expected_left_out = 0;
-    for (const auto& p : shipped.splits[0]) expected_left_out += p.source.size() > 12 || p.target.size() > 11;
+    for (const auto& p : texts(shipped, 0)) expected_left_out += p.source.size() > 12 || p.target.size() > 11;
     CHECK(expected_left_out > 0);
     CHECK(data.too_long[0] == expected_left_out);
     CHECK(data.splits[0].size() == shipped.splits[0].size() - expected_left_out);
     for (const auto& p : data.splits[0]) CHECK(p.target.size() <= 11);
     CHECK_THAT(describe_seq2seq_data(data, o.max_len), Catch::Contains("left out: " + std::to_string(expected_left_out)));
     o.max_len = 4;
-    refused([&] { read_seq2seq_data(o); }, o.train + ": every pair is longer than task.max_len (4");
+    test::check_refused([&] { read_seq2seq_data(o); }, o.train + ": every pair is longer than task.max_len (4");
   }
   CHECK_THAT(describe_seq2seq_data(shipped, 40),
-             Catch::Contains("data: train 327, validation 40, test 40 pairs; vocabulary (bytes of train): source "));
+             Catch::Contains("data: train 327, validation 40, test 40 pairs; vocabulary: source " +
+                             std::to_string(chars(shipped.source).bytes().size()) + " bytes of train, target "));
 }
 
 TEST_CASE("bad seq2seq data is one error naming file:line", "[user_data]") {
@@ -136,35 +145,35 @@ TEST_CASE("bad seq2seq data is one error naming file:line", "[user_data]") {
   auto read = [&] { read_seq2seq_data(o); };
   SECTION("a missing JSONL field") {
     o.test = d.write("t.jsonl", "{\"source\": \"a\", \"target\": \"AH0\"}\n{\"source\": \"b\"}\n").string();
-    refused(read, o.test + ":2: no field \"target\" (task.target_field)");
+    test::check_refused(read, o.test + ":2: no field \"target\" (task.target_field)");
   }
   SECTION("a missing CSV column") {
     o.source_field = "word";
-    refused(read, o.train + ":1: no column \"word\" (task.source_field) in the header (its columns: source, target)");
+    test::check_refused(read, o.train + ":1: no column \"word\" (task.source_field) in the header (its columns: source, target)");
   }
   SECTION("an empty source, an empty target") {
     o.validation = d.write("v.csv", "source,target\nab,AE1 B\n  ,B IY1\n").string();
-    refused(read, o.validation + ":3: empty source (task.source_field \"source\")");
+    test::check_refused(read, o.validation + ":3: empty source (task.source_field \"source\")");
     o.validation = d.write("v.tsv", "source\ttarget\nab\t\n").string();
-    refused(read, o.validation + ":2: empty target (task.target_field \"target\")");
+    test::check_refused(read, o.validation + ":2: empty target (task.target_field \"target\")");
   }
   SECTION("a byte that is not UTF-8") {
     o.validation = d.write("v.csv", "source,target\nab,AE1 B\nna\xefve,N AY1 V\n").string();
-    refused(read, o.validation + ":3: byte 0xEF is not UTF-8");
+    test::check_refused(read, o.validation + ":3: byte 0xEF is not UTF-8");
   }
   SECTION("an empty split") {
     o.test = d.write("t.jsonl", "\n").string();
-    refused(read, o.test + ": no records (task.test is an empty split)");
+    test::check_refused(read, o.test + ": no records (task.test is an empty split)");
   }
   SECTION("a file over task.max_file_size") {
     o.max_file_size = 1000;
-    refused(read, o.train + ": " + std::to_string(std::filesystem::file_size(o.train)) + " bytes, over task.max_file_size");
+    test::check_refused(read, o.train + ": " + std::to_string(std::filesystem::file_size(o.train)) + " bytes, over task.max_file_size");
   }
   SECTION("an unknown file type, a missing file") {
     o.test = d.write("t.txt", "a\n").string();
-    refused(read, o.test + ": task.test: unknown file type '.txt'");
+    test::check_refused(read, o.test + ": task.test: unknown file type '.txt'");
     o.test = (d.path() / "absent.csv").string();
-    refused(read, o.test + ": not found (task.test, a seq2seq data file)");
+    test::check_refused(read, o.test + ": not found (task.test, a seq2seq data file)");
   }
 }
 
@@ -176,9 +185,12 @@ TEST_CASE("lm on a user's text: the lines of train split by split_of, or three f
   std::ifstream in(o.train);
   std::string expected[3], line;
   for (size_t i = 0; std::getline(in, line); ++i) expected[static_cast<int>(split_of(i))] += line + "\n";
-  for (int s = 0; s < 3; ++s) CHECK(data.text[s] == expected[s]);
-  CHECK(data.text[1].size() > 1000);
-  CHECK(data.vocab.bytes().find('e') != std::string::npos);
+  for (int s = 0; s < 3; ++s) CHECK(data.bytes[s] == expected[s].size());
+  const std::vector<int64_t> train_ids(data.tokens[0].begin(), data.tokens[0].end());
+  CHECK(data.tokenizer->text(train_ids) == expected[0]);   // char: one token a byte
+  CHECK(data.tokens[1].size() == expected[1].size());
+  CHECK(data.bytes[1] > 1000);
+  CHECK(chars(data.tokenizer).bytes().find('e') != std::string::npos);
   CHECK_THAT(describe_lm_data(data), Catch::Contains("data: train " + std::to_string(expected[0].size()) + ", validation "));
 
   test::TempDir d("lm");
@@ -188,22 +200,22 @@ TEST_CASE("lm on a user's text: the lines of train split by split_of, or three f
     o.test = d.write("t.txt", "the z\xc3\xa9" "bra sat on the mat\n").string();
     o.max_len = 8;
     const auto files = read_lm_data(o);
-    CHECK(files.text[2] == "the z\xc3\xa9" "bra sat on the mat\n");
-    CHECK(files.vocab.unknown(files.text[2]) == 5);   // z, the two bytes of é, b, r
+    CHECK(files.bytes[2] == std::string("the z\xc3\xa9" "bra sat on the mat\n").size());
+    CHECK(std::count(files.tokens[2].begin(), files.tokens[2].end(), Tokenizer::kUnk) == 5);   // z, é's two bytes, b, r
     CHECK_THAT(describe_lm_data(files), Catch::Contains("read as UNK: validation 0, test 5"));
-    CHECK(task_model_dims(o)->tgt_vocab == CharVocab::kFirst + static_cast<int64_t>(files.vocab.bytes().size()));
+    CHECK(task_model_dims(o)->tgt_vocab == CharVocab::kFirst + static_cast<int64_t>(chars(files.tokenizer).bytes().size()));
   }
   SECTION("bad text: not UTF-8, over the cap, empty, a split shorter than a window") {
     o.train = d.write("bad.txt", "fine\nna\xefve\n").string();
-    refused([&] { read_lm_data(o); }, o.train + ":2: byte 0xEF is not UTF-8");
+    test::check_refused([&] { read_lm_data(o); }, o.train + ":2: byte 0xEF is not UTF-8");
     o.train = kSamples + "lm/brown_sentences.txt";
     o.max_file_size = 1000;
-    refused([&] { read_lm_data(o); }, " bytes, over task.max_file_size");
+    test::check_refused([&] { read_lm_data(o); }, " bytes, over task.max_file_size");
     o.max_file_size = 0;
     o.train = d.write("empty.txt", "\n \n").string();
-    refused([&] { read_lm_data(o); }, o.train + ": no text (task.train is an empty split)");
+    test::check_refused([&] { read_lm_data(o); }, o.train + ": no text (task.train is an empty split)");
     o.train = d.write("short.txt", "a few lines\nof text\n").string();
-    refused([&] { read_lm_data(o); }, o.train + ": the train split holds 20 bytes, fewer than task.max_len + 2 (34); without task.validation");
+    test::check_refused([&] { read_lm_data(o); }, o.train + ": the train split holds 20 tokens, fewer than task.max_len + 2 (34); without task.validation");
   }
 }
 
@@ -212,8 +224,8 @@ TEST_CASE("the cost model counts the user data's vocabularies and labels", "[use
   const auto data = read_seq2seq_data(s2s);
   const auto dims = task_model_dims(s2s);
   REQUIRE(dims);
-  CHECK(dims->src_vocab == 4 + static_cast<int64_t>(data.source_vocab.bytes().size()));
-  CHECK(dims->tgt_vocab == 4 + static_cast<int64_t>(data.target_vocab.bytes().size()));
+  CHECK(dims->src_vocab == 4 + static_cast<int64_t>(chars(data.source).bytes().size()));
+  CHECK(dims->tgt_vocab == 4 + static_cast<int64_t>(chars(data.target).bytes().size()));
   CHECK(dims->flop_src_len == 40);
 
   TaskOptions classify;

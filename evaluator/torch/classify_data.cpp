@@ -42,6 +42,7 @@ ClassifyData read_classify_data(const TaskOptions& o) {
     raw[k] = read_text_records(*files[k].first, files[k].second, classify_fields(o), o.max_file_size, "classify");
   ClassifyData d;
   d.labels = classify_labels(raw[0], o.train);
+  d.tokenizer = classify_tokenizer(o, raw[0]);
   for (int k = 0; k < 3; ++k)
     for (auto& r : raw[k]) {
       const std::string& label = r.fields[1];

@@ -5,10 +5,12 @@
 // No LibTorch here. Every problem is a one-line mctsnas::Error naming the file (and
 // line): a missing field, an empty text or label, a label not in the training file,
 // a byte that is not UTF-8, an empty split, a file over task.max_file_size.
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "evaluator/task_options.h"
+#include "evaluator/tokenizer.h"
 #include "evaluator/torch/text_data.h"
 
 namespace mctsnas::torchnas {
@@ -16,6 +18,7 @@ namespace mctsnas::torchnas {
 struct ClassifyData {
   std::vector<std::string> labels;         // sorted, at least 2
   std::vector<LabelledText> splits[3];     // by Split; LabelledText::label indexes labels
+  std::shared_ptr<const Tokenizer> tokenizer;   // null: the raw bytes (task.tokenizer char)
 };
 
 ClassifyData read_classify_data(const TaskOptions& task);

@@ -88,7 +88,7 @@ fs::path write_fp32_variant(const std::string& name, const SeqModel& model, cons
                             const LoadedModel& from, const TextTask& task, const fs::path& best_dir) {
   const fs::path dir = best_dir / "compressed" / name;
   write_model_files(model, spec, from.info.shape, from.info.task, dir, from.info.input_bytes, task.labels(),
-                    from.info.chars());
+                    from.info.tokenizers());
   return dir;
 }
 

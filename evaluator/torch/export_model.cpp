@@ -6,6 +6,8 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/file_manifest.h"
+#include "evaluator/char_vocab.h"
+#include "evaluator/sentencepiece_tokenizer.h"
 #include "evaluator/torch/compat.h"
 #include "evaluator/torch/export_pytorch.h"
 #include "evaluator/torch/text_data.h"
@@ -81,42 +83,81 @@ std::vector<int> byte_list(const std::string& bytes) {
   return out;
 }
 
+nlohmann::json special_ids(const char* input) {
+  return {{"input", input},          {"pad", Tokenizer::kPad}, {"bos", Tokenizer::kBos},
+          {"eos", Tokenizer::kEos},  {"unk", Tokenizer::kUnk}, {"first", Tokenizer::kFirst}};
+}
+
 // vocab.source_bytes / target_bytes of an "input": "chars" vocabulary, as CharVocabs;
 // task_vocabulary of them must give the vocabulary back (so a list is sorted, unique).
 void read_char_vocabs(ExportedModelInfo& info, const std::string& where) {
-  if (!info.vocab.is_object() || info.vocab.value("input", "") != "chars") return;
-  for (auto [key, slot] : {std::pair{"source_bytes", &info.source_chars}, {"target_bytes", &info.target_chars}}) {
+  for (auto [key, slot] : {std::pair{"source_bytes", &info.source_tokenizer}, {"target_bytes", &info.target_tokenizer}}) {
     if (!info.vocab.contains(key)) continue;
-    CharVocab v;
+    auto v = std::make_shared<CharVocab>();
     for (int b : get<std::vector<int>>(info.vocab, key, "vocab.", where)) {
       if (b < 0 || b > 255) throw Error(where + ": vocab." + key + ": " + std::to_string(b) + " is not a byte (0..255)");
-      v.learn(std::string(1, static_cast<char>(b)));
+      v->learn(std::string(1, static_cast<char>(b)));
     }
     *slot = std::move(v);
   }
 }
 
-void check_char_shape(const ExportedModelInfo& info, const std::string& where) {
-  auto check = [&](const std::optional<CharVocab>& v, int64_t size, const char* what) {
-    if (v && v->size() != size)
-      throw Error(where + ": shape." + what + " " + std::to_string(size) + " does not fit vocab's " +
-                  std::to_string(v->bytes().size()) + " bytes (expected " + std::to_string(v->size()) + ")");
+// The export's sentencepiece model, for both sides the task has.
+void read_sentencepiece(ExportedModelInfo& info, const std::string& where, const fs::path& dir) {
+  const auto path = dir / kTokenizerFile;
+  std::shared_ptr<const Tokenizer> tok;
+  try {
+    tok = std::make_shared<SentencePieceTokenizer>(read_file(path), path.string());
+  } catch (const Error& e) {
+    throw Error(where + ": vocab.model: " + e.what());
+  }
+  if (info.task != "lm") info.source_tokenizer = tok;
+  if (info.task != "classify") info.target_tokenizer = tok;
+}
+
+void read_tokenizers(ExportedModelInfo& info, const std::string& where, const fs::path& dir) {
+  const std::string input = info.vocab.is_object() ? info.vocab.value("input", "") : "";
+  if (input == "chars") read_char_vocabs(info, where);
+  if (input == "sentencepiece") read_sentencepiece(info, where, dir);
+}
+
+void check_tokenizer_shape(const ExportedModelInfo& info, const std::string& where) {
+  auto check = [&](const std::shared_ptr<const Tokenizer>& t, int64_t size, const char* what) {
+    if (t && t->size() != size)
+      throw Error(where + ": shape." + what + " " + std::to_string(size) + " does not fit the " + t->kind() +
+                  " vocabulary's " + std::to_string(t->size()) + " ids");
   };
-  check(info.source_chars, info.shape.src_vocab, "src_vocab");
-  check(info.target_chars, info.shape.tgt_vocab, "tgt_vocab");
+  check(info.source_tokenizer, info.shape.src_vocab, "src_vocab");
+  check(info.target_tokenizer, info.shape.tgt_vocab, "tgt_vocab");
+}
+
+const SentencePieceTokenizer* sentencepiece_of(TaskTokenizers t) {
+  for (const Tokenizer* x : {t.source, t.target})
+    if (const auto* sp = dynamic_cast<const SentencePieceTokenizer*>(x)) return sp;
+  return nullptr;
 }
 
 }  // namespace
 
 nlohmann::json task_vocabulary(const std::string& task_kind, const std::vector<std::string>& labels,
-                               CharVocabs chars) {
-  if (task_kind == "seq2seq" || (task_kind == "lm" && chars.target)) {
-    if (!chars.target || (task_kind == "seq2seq" && !chars.source))
+                               TaskTokenizers tokenizers) {
+  if (const auto* sp = sentencepiece_of(tokenizers)) {
+    if (task_kind != "lm" && task_kind != "seq2seq" && task_kind != "classify")
+      throw Error("task.kind '" + task_kind + "' reads bytes, not a sentencepiece model");
+    nlohmann::json v = special_ids("sentencepiece");
+    v["model"] = kTokenizerFile;
+    v["offset"] = sp->offset();
+    if (task_kind == "classify") v["labels"] = labels;
+    return v;
+  }
+  if (task_kind == "seq2seq" || (task_kind == "lm" && tokenizers.target)) {
+    const auto* source = dynamic_cast<const CharVocab*>(tokenizers.source);
+    const auto* target = dynamic_cast<const CharVocab*>(tokenizers.target);
+    if (!target || (task_kind == "seq2seq" && !source))
       throw Error("a " + task_kind + " model of a user's data needs its char vocabularies");
-    nlohmann::json v = {{"input", "chars"},       {"pad", CharVocab::kPad}, {"bos", CharVocab::kBos},
-                        {"eos", CharVocab::kEos}, {"unk", CharVocab::kUnk}, {"first", CharVocab::kFirst}};
-    if (chars.source) v["source_bytes"] = byte_list(chars.source->bytes());
-    v["target_bytes"] = byte_list(chars.target->bytes());
+    nlohmann::json v = special_ids("chars");
+    if (source) v["source_bytes"] = byte_list(source->bytes());
+    v["target_bytes"] = byte_list(target->bytes());
     return v;
   }
   nlohmann::json v = {{"input", "bytes"}, {"pad", 0}, {"byte_offset", 1}};
@@ -136,7 +177,7 @@ nlohmann::json task_vocabulary(const std::string& task_kind, const std::vector<s
 
 nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind,
                                  const std::string& input_bytes, const std::vector<std::string>& labels,
-                                 CharVocabs chars) {
+                                 TaskTokenizers tokenizers) {
   if (spec.transformer_baseline) throw Error("export: the reference Transformer is not a searched architecture");
   const auto& a = spec.arch;
   nlohmann::json arch = {{"model", a.model}, {"d_model", a.d_model}};
@@ -157,12 +198,12 @@ nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape,
             {"tgt_vocab", shape.tgt_vocab},
             {"num_classes", shape.num_classes},
             {"max_len", shape.max_len}}},
-          {"vocab", task_vocabulary(task_kind, labels, chars)}};
+          {"vocab", task_vocabulary(task_kind, labels, tokenizers)}};
   if (!input_bytes.empty()) j["input_bytes"] = byte_list(input_bytes);
   return j;
 }
 
-ExportedModelInfo read_model_description(const nlohmann::json& j, const std::string& where) {
+ExportedModelInfo read_model_description(const nlohmann::json& j, const std::string& where, const fs::path& dir) {
   const auto format = get<std::string>(j, "format", "", where);
   if (format != kModelFormat)
     throw Error(where + ": format '" + format + "': this mctsnas reads " + kModelFormat);
@@ -199,11 +240,11 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
       throw Error(where + ": vocab.labels: " + std::to_string(labels.size()) + " names for shape.num_classes " +
                   std::to_string(info.shape.num_classes) + " (expected one per class, at least 2)");
   }
-  read_char_vocabs(info, where);
-  const auto expected = task_vocabulary(info.task, labels, info.chars());   // also checks the task kind
+  read_tokenizers(info, where, dir);
+  const auto expected = task_vocabulary(info.task, labels, info.tokenizers());   // also checks the task kind
   if (info.vocab != expected)
     throw Error(where + ": vocab: does not match this mctsnas's " + info.task + " vocabulary");
-  check_char_shape(info, where);
+  check_tokenizer_shape(info, where);
   if (j.contains("variant")) {
     info.variant = get<std::string>(j, "variant", "", where);
     info.weights = get<std::string>(j, "weights", "", where);
@@ -222,12 +263,16 @@ ExportedModelInfo read_model_description(const nlohmann::json& j, const std::str
 std::vector<fs::path> write_model_files(const SeqModel& model, const ModelSpec& spec, const ModelShape& shape,
                                         const std::string& task_kind, const fs::path& dir,
                                         const std::string& input_bytes, const std::vector<std::string>& labels,
-                                        CharVocabs chars) {
+                                        TaskTokenizers tokenizers) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
-  const auto desc = model_description(spec, shape, task_kind, input_bytes, labels, chars);
+  const auto desc = model_description(spec, shape, task_kind, input_bytes, labels, tokenizers);
   std::vector<fs::path> files = {dir / "model.json", dir / "weights.pt", dir / "model.py"};
+  if (const auto* sp = sentencepiece_of(tokenizers)) {
+    files.push_back(dir / kTokenizerFile);
+    write_file_atomically(files.back(), sp->serialized());
+  }
   write_file_atomically(files[0], desc.dump(2) + "\n");
   // Saved from the CPU in fp32: what model.py and load_weights read anywhere.
   auto cpu = build_model(spec, shape);
@@ -254,6 +299,8 @@ void write_variant_description(const fs::path& best_dir, const fs::path& variant
   j["variant"] = variant;
   j["weights"] = weights_file;
   write_file_atomically(variant_dir / "model.json", j.dump(2) + "\n");
+  if (std::error_code ec; fs::exists(best_dir / kTokenizerFile, ec))
+    write_file_atomically(variant_dir / kTokenizerFile, read_file(best_dir / kTokenizerFile));
 }
 
 ExportResult train_and_export(const CellArchitecture& arch, const ExportTraining& how, const fs::path& dir,

@@ -12,13 +12,14 @@
 // and keep no weights, so an export trains the chosen architecture again.
 #include <filesystem>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "evaluator/char_vocab.h"
+#include "evaluator/tokenizer.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/task_options.h"
 #include "evaluator/torch/seq_model.h"
@@ -27,43 +28,50 @@ namespace mctsnas::torchnas {
 
 inline constexpr const char* kModelFormat = "mctsnas-model/1";
 
-// A user's char vocabularies (TextTask::source_vocab, target_vocab): seq2seq has both,
-// an lm on the user's text the target only; none: the fixed byte ids.
-struct CharVocabs {
-  const CharVocab* source = nullptr;
-  const CharVocab* target = nullptr;
+// A user's tokenizers (TextTask::source_vocab, target_vocab): seq2seq has both, an lm
+// on the user's text the target only, classify with sentencepiece the source only;
+// none: the fixed byte ids.
+struct TaskTokenizers {
+  const Tokenizer* source = nullptr;
+  const Tokenizer* target = nullptr;
 };
+// Where an export keeps its sentencepiece model, next to model.json.
+inline constexpr const char* kTokenizerFile = "tokenizer.model";
 
 // The task's token ids, as text_tasks.cpp assigns them. The built-in data and classify
 // read bytes ("input": "bytes": byte b is id b + 1, 0 is padding; g2p's decoder: 1 BOS,
 // 2 EOS, 3 + i phone i; classify: output k is labels[k], TextTask::labels, at least 2).
 // With char vocabularies ("input": "chars", char_vocab.h): pad, bos, eos, unk, first,
-// and "source_bytes" / "target_bytes", the byte of id first + k at k.
+// and "source_bytes" / "target_bytes", the byte of id first + k at k. With sentencepiece
+// ("input": "sentencepiece"): pad, bos, eos, unk, first, "model" (kTokenizerFile, one
+// model for both sides) and "offset" (sentencepiece_tokenizer.h: piece k is id offset + k).
 nlohmann::json task_vocabulary(const std::string& task_kind, const std::vector<std::string>& labels = {},
-                               CharVocabs chars = {});
+                               TaskTokenizers tokenizers = {});
 
 // model.json's content. input_bytes: the bytes the training inputs use (TextTask::
 // input_bytes), kept as "input_bytes" when not empty so `predict` can warn about others.
 // labels: a classify model's label names (one per output).
 nlohmann::json model_description(const ModelSpec& spec, const ModelShape& shape, const std::string& task_kind,
                                  const std::string& input_bytes = {}, const std::vector<std::string>& labels = {},
-                                 CharVocabs chars = {});
+                                 TaskTokenizers tokenizers = {});
 
 struct ExportedModelInfo {
   ModelSpec spec;
   ModelShape shape;
   std::string task;           // lm | g2p | classify | seq2seq
   nlohmann::json vocab;
-  std::optional<CharVocab> source_chars, target_chars;   // "input": "chars" (task_vocabulary)
+  // "input": "chars" or "sentencepiece" (task_vocabulary); sentencepiece's is loaded
+  // from the export's kTokenizerFile by read_exported_model_info.
+  std::shared_ptr<const Tokenizer> source_tokenizer, target_tokenizer;
   std::string input_bytes;    // sorted; empty: not recorded (any byte)
   std::string variant = "fp32";        // fp32 | int8 (compress.h)
   std::string weights = "weights.pt";  // the weights file, next to model.json
-  CharVocabs chars() const {
-    return {source_chars ? &*source_chars : nullptr, target_chars ? &*target_chars : nullptr};
-  }
+  TaskTokenizers tokenizers() const { return {source_tokenizer.get(), target_tokenizer.get()}; }
 };
-// Reads model.json's content back; Error naming `where` and the key at fault.
-ExportedModelInfo read_model_description(const nlohmann::json& j, const std::string& where);
+// Reads model.json's content back; Error naming `where` and the key at fault. `dir`:
+// the folder it was read from, where a sentencepiece model's kTokenizerFile is.
+ExportedModelInfo read_model_description(const nlohmann::json& j, const std::string& where,
+                                         const std::filesystem::path& dir = {});
 
 // Writes model.json, weights.pt and model.py into `dir` (created); returns their paths.
 std::vector<std::filesystem::path> write_model_files(const SeqModel& model, const ModelSpec& spec,
@@ -71,10 +79,10 @@ std::vector<std::filesystem::path> write_model_files(const SeqModel& model, cons
                                                      const std::filesystem::path& dir,
                                                      const std::string& input_bytes = {},
                                                      const std::vector<std::string>& labels = {},
-                                                     CharVocabs chars = {});
+                                                     TaskTokenizers tokenizers = {});
 
 // A compressed variant's model.json in `variant_dir`: the export's (in `best_dir`)
-// with "variant" and "weights" (its weights file) added.
+// with "variant" and "weights" (its weights file) added; and its tokenizer file, if any.
 void write_variant_description(const std::filesystem::path& best_dir, const std::filesystem::path& variant_dir,
                                const std::string& variant, const std::string& weights_file);
 

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "common/error.h"
@@ -17,11 +18,14 @@ namespace mctsnas::torchnas {
 namespace fs = std::filesystem;
 namespace {
 
-// The ids of the first `max` bytes of text: by the char vocabulary where the model has
-// one (a user's data), else byte b is b + byte_offset.
-std::vector<int64_t> text_ids(const LoadedModel& m, const std::optional<CharVocab>& chars, const std::string& text,
-                              size_t max) {
-  if (chars) return chars->ids(std::string_view(text).substr(0, max));
+// The first `max` ids of text: by the tokenizer where the model has one (a user's
+// data), else byte b is b + byte_offset.
+std::vector<int64_t> text_ids(const LoadedModel& m, const Tokenizer* tokenizer, const std::string& text, size_t max) {
+  if (tokenizer) {
+    auto ids = m.info.task == "lm" ? tokenizer->stream_ids(text) : tokenizer->ids(text);
+    ids.resize(std::min(ids.size(), max));
+    return ids;
+  }
   const int64_t offset = m.info.vocab.at("byte_offset").get<int64_t>();
   std::vector<int64_t> ids;
   for (size_t i = 0; i < text.size() && i < max; ++i) ids.push_back(static_cast<unsigned char>(text[i]) + offset);
@@ -56,14 +60,6 @@ std::vector<int64_t> greedy_tokens(LoadedModel& m, const std::vector<int64_t>& s
   return {ys.begin() + 1, ys.end()};
 }
 
-// The bytes of char-vocabulary tokens; special tokens (BOS, EOS, UNK) add none.
-std::string token_bytes(const CharVocab& chars, const std::vector<int64_t>& ids) {
-  std::string out;
-  for (int64_t id : ids)
-    if (id >= CharVocab::kFirst) out.push_back(chars.bytes().at(static_cast<size_t>(id - CharVocab::kFirst)));
-  return out;
-}
-
 }  // namespace
 
 ExportedModelInfo read_exported_model_info(const fs::path& dir) {
@@ -76,7 +72,7 @@ ExportedModelInfo read_exported_model_info(const fs::path& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(json_path.string() + ": not valid JSON (" + e.what() + ")");
   }
-  return read_model_description(j, json_path.string());
+  return read_model_description(j, json_path.string(), dir);
 }
 
 LoadedModel load_exported_model(const fs::path& dir) {
@@ -97,19 +93,23 @@ std::string generate_text(LoadedModel& m, const std::string& prompt, const Gener
   if (o.tokens < 0) throw Error("--tokens must be >= 0");
   if (o.temperature < 0) throw Error("--temperature must be >= 0");
   torch::NoGradGuard no_grad;
-  const auto& chars = m.info.target_chars;
-  auto ids = text_ids(m, chars, prompt, prompt.size());
-  if (ids.empty()) ids = text_ids(m, chars, "\n", 1);
-  // Never a next byte: padding, and a char vocabulary's BOS, EOS and UNK.
-  const int64_t not_bytes = chars ? CharVocab::kFirst : m.info.vocab.at("pad").get<int64_t>() + 1;
+  const Tokenizer* tok = m.info.target_tokenizer.get();
+  auto ids = text_ids(m, tok, prompt, prompt.size());
+  if (ids.empty()) ids = text_ids(m, tok, "\n", 1);
+  // Never a next token: padding, and a tokenizer's BOS and UNK, and EOS unless it is
+  // sentencepiece's line break.
+  const int64_t not_text = tok ? Tokenizer::kFirst : m.info.vocab.at("pad").get<int64_t>() + 1;
+  const bool eos_is_newline = tok && tok->kind() == "sentencepiece";
   const size_t window = static_cast<size_t>(m.info.shape.max_len);
   Rng rng(o.seed);
-  std::string out = prompt;
+  const size_t prompt_ids = ids.size();
   for (int64_t i = 0; i < o.tokens; ++i) {
     std::vector<int64_t> ctx(ids.end() - static_cast<std::ptrdiff_t>(std::min(window, ids.size())), ids.end());
     auto x = row(ctx);
     auto logits = m.model->decode(x, torch::zeros_like(x, torch::kBool)).select(1, x.size(1) - 1)[0].to(torch::kFloat);
-    logits.slice(0, 0, not_bytes).fill_(-std::numeric_limits<float>::infinity());
+    const float eos_logit = logits[Tokenizer::kEos].item<float>();
+    logits.slice(0, 0, not_text).fill_(-std::numeric_limits<float>::infinity());
+    if (eos_is_newline) logits[Tokenizer::kEos] = eos_logit;
     int64_t next = 0;
     if (o.temperature == 0) {
       next = logits.argmax().item<int64_t>();
@@ -128,9 +128,15 @@ std::string generate_text(LoadedModel& m, const std::string& prompt, const Gener
       }
     }
     ids.push_back(next);
-    out += chars ? token_bytes(*chars, {next})
-                 : std::string(1, static_cast<char>(next - m.info.vocab.at("byte_offset").get<int64_t>()));
   }
+  const std::span<const int64_t> all(ids), generated = all.subspan(prompt_ids);
+  if (tok) {
+    // Decoded with the prompt: a sentencepiece piece's leading space depends on what precedes it.
+    const std::string text = tok->text(all), head = tok->text(all.first(prompt_ids));
+    return prompt + (text.compare(0, head.size(), head) == 0 ? text.substr(head.size()) : tok->text(generated));
+  }
+  std::string out = prompt;
+  for (int64_t id : generated) out.push_back(static_cast<char>(id - m.info.vocab.at("byte_offset").get<int64_t>()));
   return out;
 }
 
@@ -145,7 +151,7 @@ std::vector<std::string> predict_phonemes(LoadedModel& m, const std::string& wor
   const auto& v = m.info.vocab;
   const int64_t first = v.at("first_phone").get<int64_t>();
   const auto phones = v.at("phones").get<std::vector<std::string>>();
-  const auto ys = greedy_tokens(m, text_ids(m, std::nullopt, lower, lower.size()));
+  const auto ys = greedy_tokens(m, text_ids(m, nullptr, lower, lower.size()));
   std::vector<std::string> out;
   for (int64_t id : ys) {
     const int64_t k = id - first;
@@ -158,8 +164,9 @@ ClassPrediction predict_class(LoadedModel& m, const std::string& text) {
   require_task(m, "classify", "predict");
   torch::NoGradGuard no_grad;
   const auto& v = m.info.vocab;
-  auto ids = text_ids(m, std::nullopt, text, static_cast<size_t>(m.info.shape.max_len));
-  if (ids.empty()) ids.push_back('\n' + v.at("byte_offset").get<int64_t>());   // as ClassifyTask does
+  const Tokenizer* tok = m.info.source_tokenizer.get();
+  auto ids = text_ids(m, tok, text, static_cast<size_t>(m.info.shape.max_len));
+  if (ids.empty()) ids.push_back(tok ? Tokenizer::kUnk : '\n' + v.at("byte_offset").get<int64_t>());   // as ClassifyTask does
   auto src = row(ids);
   auto probs = torch::softmax(m.model->classify(src, src.eq(v.at("pad").get<int64_t>())).to(torch::kFloat), -1)[0];
   const int64_t k = probs.argmax().item<int64_t>();
@@ -171,10 +178,11 @@ std::string predict_sequence(LoadedModel& m, const std::string& source) {
   require_task(m, "seq2seq", "predict");
   torch::NoGradGuard no_grad;
   if (source.empty()) throw Error("predict: an empty source text");
-  if (static_cast<int64_t>(source.size()) > m.info.shape.max_len)
-    throw Error("predict: '" + source + "' is " + std::to_string(source.size()) +
-                " bytes, longer than the model's max_len " + std::to_string(m.info.shape.max_len));
-  return token_bytes(*m.info.target_chars, greedy_tokens(m, text_ids(m, m.info.source_chars, source, source.size())));
+  const auto ids = m.info.source_tokenizer->ids(source);
+  if (static_cast<int64_t>(ids.size()) > m.info.shape.max_len)
+    throw Error("predict: '" + source + "' is " + std::to_string(ids.size()) +
+                " tokens, longer than the model's max_len " + std::to_string(m.info.shape.max_len));
+  return m.info.target_tokenizer->text(greedy_tokens(m, ids));
 }
 
 }  // namespace mctsnas::torchnas

@@ -29,7 +29,8 @@ struct GenerateOptions {
   double temperature = 1.0;   // 0: greedy
   uint64_t seed = 0;
 };
-// The prompt followed by `tokens` sampled bytes (lm models only).
+// The prompt followed by `tokens` sampled tokens (lm models only): bytes, or
+// sentencepiece pieces, an EOS piece being a line break.
 std::string generate_text(LoadedModel& m, const std::string& prompt, const GenerateOptions& o);
 
 // Greedy phonemes of one word (g2p models only).

@@ -17,9 +17,9 @@ ServeRequest make_serve_request(const ExportedModelInfo& info, int64_t batch) {
   ServeRequest r;
   r.task = info.task;
   const int64_t len = info.shape.max_len;
-  // Any byte will do for timing; 'a' keeps G2P's input inside its training alphabet,
-  // and a char vocabulary's first byte is in its own.
-  const int64_t id = v.value("input", "") == "chars" ? v.value("first", int64_t{4}) : 'a' + v.value("byte_offset", int64_t{1});
+  // Any token will do for timing; 'a' keeps G2P's input inside its training alphabet,
+  // and a tokenizer's first id (a byte, a piece) is in its own.
+  const int64_t id = v.contains("first") ? v.at("first").get<int64_t>() : 'a' + v.value("byte_offset", int64_t{1});
   r.ids = torch::full({batch, len}, id, torch::kLong);
   r.pad = torch::zeros({batch, len}, torch::kBool);
   if (info.task == "g2p" || info.task == "seq2seq") {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "evaluator/char_vocab.h"
 #include "evaluator/task_dims.h"
 #include "evaluator/user_text_data.h"
 #include "evaluator/torch/classify_data.h"
@@ -40,6 +41,9 @@ torch::Tensor ce_loss(const torch::Tensor& logits, const torch::Tensor& target) 
 }
 
 // ---------------------------------------------------------------- lm
+// A stream of token ids per split, read in windows of max_len inputs and their next
+// tokens. bpc is bits per byte of text: bits per token times the split's tokens per
+// byte (the same figure for a byte tokenizer, comparable across tokenizers).
 class LmTask : public TextTask {
  public:
   explicit LmTask(const TaskOptions& o) : len_(o.max_len) {
@@ -47,21 +51,22 @@ class LmTask : public TextTask {
     if (!o.train.empty()) {
       auto data = read_lm_data(o);
       summary_ = describe_lm_data(data);
-      for (int k = 0; k < 3; ++k) text_[k] = std::move(data.text[k]);
-      for (int b = 0; b < 256; ++b) id_[static_cast<size_t>(b)] = data.vocab.id(static_cast<char>(b));
-      dims_ = lm_dims(o, data.vocab.size());
-      vocab_ = std::move(data.vocab);
+      for (int k = 0; k < 3; ++k) {
+        tokens_[k] = std::move(data.tokens[k]);
+        bytes_[k] = data.bytes[k];
+      }
+      dims_ = lm_dims(o, data.tokenizer->size());
+      tokenizer_ = std::move(data.tokenizer);
       return;
     }
     const auto verses = read_kjv(dataset_path(o.data, "kjv.txt"));
     for (size_t i = 0; i < verses.size(); ++i) {
-      auto& text = text_[static_cast<int>(split_of(i))];
-      text += verses[i];
-      text += '\n';
+      const int k = static_cast<int>(split_of(i));
+      for (unsigned char b : verses[i] + "\n") tokens_[k].push_back(b + 1);
+      bytes_[k] = tokens_[k].size();
     }
-    for (auto& t : text_)
+    for (auto& t : tokens_)
       if (t.size() < static_cast<size_t>(len_ + 2)) throw Error("lm: a split holds less text than task.max_len");
-    for (int b = 0; b < 256; ++b) id_[static_cast<size_t>(b)] = b + 1;
     dims_ = *task_model_dims(o);
   }
   std::string kind() const override { return "lm"; }
@@ -69,17 +74,17 @@ class LmTask : public TextTask {
   ModelShape shape() const override { return shape_of(dims_); }
   std::string metric() const override { return "bpc"; }
   bool minimize() const override { return true; }
-  size_t size(Split s) const override { return text_[static_cast<int>(s)].size() / static_cast<size_t>(len_); }
+  size_t size(Split s) const override { return tokens_[static_cast<int>(s)].size() / static_cast<size_t>(len_); }
   std::string data_summary() const override { return summary_.empty() ? TextTask::data_summary() : summary_; }
-  const CharVocab* target_vocab() const override { return vocab_ ? &*vocab_ : nullptr; }
+  const Tokenizer* target_vocab() const override { return tokenizer_.get(); }
 
-  Batch window_batch(const std::string& text, const std::vector<size_t>& starts) const {
+  Batch window_batch(const std::vector<int32_t>& tokens, const std::vector<size_t>& starts) const {
     const int64_t b = static_cast<int64_t>(starts.size());
     std::vector<int64_t> in(static_cast<size_t>(b * len_)), out(in.size());
     for (int64_t r = 0; r < b; ++r)
       for (int64_t c = 0; c < len_; ++c) {
-        in[static_cast<size_t>(r * len_ + c)] = id_[static_cast<unsigned char>(text[starts[r] + c])];
-        out[static_cast<size_t>(r * len_ + c)] = id_[static_cast<unsigned char>(text[starts[r] + c + 1])];
+        in[static_cast<size_t>(r * len_ + c)] = tokens[starts[r] + c];
+        out[static_cast<size_t>(r * len_ + c)] = tokens[starts[r] + c + 1];
       }
     Batch bt;
     bt.tgt_in = long_tensor(in, b, len_);
@@ -88,7 +93,7 @@ class LmTask : public TextTask {
     return bt;
   }
   Batch sample_train(int64_t batch, Rng& rng) const override {
-    const auto& t = text_[0];
+    const auto& t = tokens_[0];
     std::vector<size_t> starts;
     for (int64_t i = 0; i < batch; ++i) starts.push_back(rng.below(t.size() - static_cast<size_t>(len_) - 1));
     return window_batch(t, starts);
@@ -97,7 +102,7 @@ class LmTask : public TextTask {
     return ce_loss(m->decode(b.tgt_in, b.tgt_pad), b.tgt_out);
   }
   Metrics evaluate(SeqModel& m, Split s, int64_t batch, int64_t max_examples, const torch::Device& dev) const override {
-    const auto& t = text_[static_cast<int>(s)];
+    const auto& t = tokens_[static_cast<int>(s)];
     int64_t n = static_cast<int64_t>((t.size() - 1) / static_cast<size_t>(len_));
     if (max_examples > 0) n = std::min(n, max_examples);
     double nll = 0;
@@ -112,21 +117,24 @@ class LmTask : public TextTask {
       nll += l.item<double>();
       count += b.tgt_out.numel();
     }
-    return {{std::string(to_string(s)) + "_bpc", nll / static_cast<double>(count) / std::log(2.0)}};
+    const double bpt = nll / static_cast<double>(count) / std::log(2.0);
+    const double tokens_per_byte = static_cast<double>(t.size()) / static_cast<double>(bytes_[static_cast<int>(s)]);
+    const std::string p = to_string(s);
+    return {{p + "_bpc", bpt * tokens_per_byte}, {p + "_bpt", bpt}};
   }
   Batch example_batch(int64_t batch) const override {
     std::vector<size_t> starts;
-    for (int64_t i = 0; i < batch; ++i) starts.push_back(static_cast<size_t>(i * len_));
-    return window_batch(text_[0], starts);
+    for (int64_t i = 0; i < batch; ++i) starts.push_back(static_cast<size_t>(i * len_) % (tokens_[0].size() - len_ - 1));
+    return window_batch(tokens_[0], starts);
   }
   std::pair<int64_t, int64_t> flop_lengths() const override { return {dims_.flop_src_len, dims_.flop_tgt_len}; }
 
  private:
   int64_t len_;
   ModelDims dims_;
-  std::string text_[3];
-  std::array<int64_t, 256> id_{};   // byte -> token id: b + 1 on the built-in data, else vocab_'s
-  std::optional<CharVocab> vocab_;  // a user's text: the training split's bytes
+  std::vector<int32_t> tokens_[3];   // by Split: b + 1 for byte b of KJV, else the tokenizer's ids
+  size_t bytes_[3] = {0, 0, 0};      // the text each split's tokens stand for
+  std::shared_ptr<const Tokenizer> tokenizer_;   // a user's text; null for KJV
   std::string summary_;             // a user's text: describe_lm_data
 };
 
@@ -271,30 +279,29 @@ class G2pTask : public PairTask {
   std::string kind() const override { return "g2p"; }
 };
 
-// A user's pairs (user_text_data.h), one token per byte on either side.
+// A user's pairs (user_text_data.h), tokenized as task.tokenizer says.
 class Seq2seqTask : public PairTask {
  public:
   explicit Seq2seqTask(const TaskOptions& o)
-      : PairTask(o, {"ter", "exact_match"}, {{CharVocab::kFirst}, {CharVocab::kFirst}}) {
+      : PairTask(o, {"ter", "exact_match"}, {{Tokenizer::kFirst}, {Tokenizer::kFirst}}) {
     auto data = read_seq2seq_data(o);
-    MCTSNAS_CHECK(CharVocab::kBos == kBos && CharVocab::kEos == kEos && CharVocab::kPad == kPad,
-                  "CharVocab's special ids differ from the decoder's");
+    static_assert(Tokenizer::kBos == kBos && Tokenizer::kEos == kEos && Tokenizer::kPad == kPad,
+                  "the tokenizers' special ids differ from the decoder's");
     for (int k = 0; k < 3; ++k)
-      for (const auto& p : data.splits[k])
-        data_[k].push_back({data.source_vocab.ids(p.source), data.target_vocab.ids(p.target)});
-    dims_ = seq2seq_dims(o, data.source_vocab.size(), data.target_vocab.size());
+      for (auto& p : data.splits[k]) data_[k].push_back({std::move(p.source), std::move(p.target)});
+    dims_ = seq2seq_dims(o, data.source->size(), data.target->size());
     summary_ = describe_seq2seq_data(data, o.max_len);
-    input_bytes_ = data.source_vocab.bytes();
-    source_ = std::move(data.source_vocab);
-    target_ = std::move(data.target_vocab);
+    if (const auto* chars = dynamic_cast<const CharVocab*>(data.source.get())) input_bytes_ = chars->bytes();
+    source_ = std::move(data.source);
+    target_ = std::move(data.target);
   }
   std::string kind() const override { return "seq2seq"; }
   std::string data_summary() const override { return summary_; }
-  const CharVocab* source_vocab() const override { return &source_; }
-  const CharVocab* target_vocab() const override { return &target_; }
+  const Tokenizer* source_vocab() const override { return source_.get(); }
+  const Tokenizer* target_vocab() const override { return target_.get(); }
 
  private:
-  CharVocab source_, target_;
+  std::shared_ptr<const Tokenizer> source_, target_;
   std::string summary_;
 };
 
@@ -304,18 +311,21 @@ class ClassifyTask : public TextTask {
   explicit ClassifyTask(const TaskOptions& o) : len_(o.max_len) {
     if (len_ < 1) throw Error("task.max_len must be >= 1 for classify");
     auto data = read_classify_data(o);
+    tokenizer_ = data.tokenizer;
     for (int k = 0; k < 3; ++k)
       for (const auto& t : data.splits[k]) {
-        Example e{bytes_to_ids(t.text, static_cast<size_t>(len_)), t.label};
-        if (k == static_cast<int>(Split::train)) add_bytes(input_bytes_, t.text, static_cast<size_t>(len_));
-        if (e.ids.empty()) e.ids.push_back('\n' + 1);
+        Example e{tokenizer_ ? tokenizer_->ids(t.text) : bytes_to_ids(t.text, static_cast<size_t>(len_)), t.label};
+        e.ids.resize(std::min(e.ids.size(), static_cast<size_t>(len_)));
+        if (!tokenizer_ && k == static_cast<int>(Split::train)) add_bytes(input_bytes_, t.text, static_cast<size_t>(len_));
+        if (e.ids.empty()) e.ids.push_back(tokenizer_ ? Tokenizer::kUnk : '\n' + 1);
         data_[k].push_back(std::move(e));
       }
     for (auto& d : data_)
       if (d.empty()) throw Error("classify: a split is empty");
     summary_ = describe_classify_data(data);
     if (o.class_weights == "balanced") class_weights_ = torch::tensor(balanced_class_weights(data)).to(torch::kFloat);
-    dims_ = classify_dims(o, static_cast<int64_t>(data.labels.size()));   // one output per label
+    // One output per label; the input: 1 + byte, or the tokenizer's ids.
+    dims_ = classify_dims(o, static_cast<int64_t>(data.labels.size()), tokenizer_ ? tokenizer_->size() : Tokenizer::kByteVocab);
     labels_ = std::move(data.labels);
     keys_ = label_metric_keys(labels_);
   }
@@ -326,6 +336,7 @@ class ClassifyTask : public TextTask {
   std::vector<std::string> labels() const override { return labels_; }
   std::string data_summary() const override { return summary_; }
   std::string input_bytes() const override { return input_bytes_; }
+  const Tokenizer* source_vocab() const override { return tokenizer_.get(); }
   bool minimize() const override { return false; }
   size_t size(Split s) const override { return data_[static_cast<int>(s)].size(); }
 
@@ -406,7 +417,7 @@ class ClassifyTask : public TextTask {
     return out;
   }
   Batch example_batch(int64_t batch) const override {
-    Example e{std::vector<int64_t>(static_cast<size_t>(len_), 'a' + 1), 0};
+    Example e{std::vector<int64_t>(static_cast<size_t>(len_), tokenizer_ ? Tokenizer::kFirst : 'a' + 1), 0};
     std::vector<const Example*> ex(static_cast<size_t>(batch), &e);
     return make_batch(ex);
   }
@@ -420,6 +431,7 @@ class ClassifyTask : public TextTask {
   std::vector<std::string> labels_, keys_;
   std::string summary_;
   torch::Tensor class_weights_;   // [classes]; undefined: unweighted
+  std::shared_ptr<const Tokenizer> tokenizer_;   // null: bytes
 };
 
 }  // namespace

@@ -1,19 +1,21 @@
 #pragma once
 // The text tasks: batches, loss and the task metric of a model.
-//   lm        next-byte model of a user's text (char tokens, evaluator/char_vocab.h) or
-//             the KJV Bible (byte b is id b + 1); metric bits per character (byte)
+//   lm        next-token model of a user's text (task.tokenizer: char or sentencepiece,
+//             evaluator/tokenizer.h) or the KJV Bible (byte b is id b + 1); metrics bits
+//             per character (byte of text) and bits per token
 //   g2p       CMU dict, grapheme -> phoneme; phoneme error rate, word accuracy (greedy)
 //   classify  labelled texts (the user's files, or SpamAssassin spam vs ham from subject
-//             + body) from their bytes; accuracy, macro-F1 and each class's F1
-//   seq2seq   a user's source -> target pairs, char tokens on either side; token error
-//             rate and exact match (greedy decoding, as g2p)
+//             + body) from their bytes or sentencepiece tokens; accuracy, macro-F1 and
+//             each class's F1
+//   seq2seq   a user's source -> target pairs, tokenized as task.tokenizer says; token
+//             error rate and exact match (greedy decoding, as g2p)
 #include <torch/torch.h>
 
 #include <memory>
 #include <string>
 
 #include "common/rng.h"
-#include "evaluator/char_vocab.h"
+#include "evaluator/tokenizer.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/task_options.h"
 #include "evaluator/torch/seq_model.h"
@@ -42,10 +44,11 @@ class TextTask {
   virtual size_t size(Split s) const = 0;
   // classify: the label of each output, in order; empty for the other tasks.
   virtual std::vector<std::string> labels() const { return {}; }
-  // The char vocabularies of a user's seq2seq pairs (both) or lm text (target only);
-  // null where the ids are fixed (the built-in data, classify's bytes).
-  virtual const CharVocab* source_vocab() const { return nullptr; }
-  virtual const CharVocab* target_vocab() const { return nullptr; }
+  // The tokenizers of a user's seq2seq pairs (both), lm text (target only) or classify
+  // texts with sentencepiece (source only); null where the ids are fixed (the built-in
+  // data, classify's bytes).
+  virtual const Tokenizer* source_vocab() const { return nullptr; }
+  virtual const Tokenizer* target_vocab() const { return nullptr; }
   // What `validate` prints about the data: split sizes (classify: each label's count).
   virtual std::string data_summary() const;
 

@@ -9,7 +9,9 @@
 
 #include "common/error.h"
 #include "common/stopwatch.h"
+#include "evaluator/sentencepiece_tokenizer.h"
 #include "evaluator/task_metrics.h"
+#include "evaluator/torch/export_model.h"
 #include "evaluator/torch/baseline_model.h"
 #include "evaluator/torch/compat.h"
 #include "evaluator/torch/trainer.h"
@@ -217,6 +219,14 @@ TrialResult TorchEvaluator::evaluate_spec(const ModelSpec& spec, uint64_t trial_
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.metrics["host_peak_rss_bytes"] = static_cast<double>(host_peak_rss_bytes());
   return r;
+}
+
+std::map<std::string, std::string> TorchEvaluator::run_files() const {
+  // A model the run trained; a user's own .model stays where the config names it.
+  if (!task_opts_.sentencepiece.model.empty()) return {};
+  for (const Tokenizer* t : {task_->source_vocab(), task_->target_vocab()})
+    if (const auto* sp = dynamic_cast<const SentencePieceTokenizer*>(t)) return {{kTokenizerFile, sp->serialized()}};
+  return {};
 }
 
 }  // namespace torchnas

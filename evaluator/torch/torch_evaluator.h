@@ -46,6 +46,7 @@ class TorchEvaluator : public Evaluator {
                             const StopToken& stop, ProgressSink* progress);
 
   std::string data_summary() const override { return task_->data_summary(); }
+  std::map<std::string, std::string> run_files() const override;
   const TextTask& task() const { return *task_; }
   // The objective metric's name, e.g. "val_per".
   const std::string& metric() const { return metric_; }
