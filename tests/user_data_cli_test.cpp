@@ -76,6 +76,9 @@ TEST_CASE("seq2seq on a user's files: validate, search, resume, export, predict 
   }
   const Out py = test::run_shell("cd " + run + "/best && /usr/bin/python3 model.py hello world");
   CHECK(py.out == p.out);
+  const Out too_long = test::run_shell("cd " + run + "/best && /usr/bin/python3 model.py " + std::string(40, 'a'));
+  CHECK(too_long.code != 0);
+  CHECK_THAT(too_long.out, Catch::Contains("longer than the model's max_len"));
 }
 
 TEST_CASE("lm on a user's text: validate, search, export, generate and model.py", "[cli][user_data]") {
@@ -151,6 +154,16 @@ TEST_CASE("sentencepiece: the run trains its tokenizer once and resume, export a
   REQUIRE(g.code == 0);
   CHECK(g.out.rfind("The jury", 0) == 0);
   CHECK(g.out.size() > 8 + 1);
+
+  // The compressed variants ship the model too, and serve-plan serves one.
+  const Out c = cli("compress " + run + " --variants int8,prune --prune-steps 2 --threads 1");
+  INFO(c.out);
+  REQUIRE(c.code == 0);
+  for (const char* v : {"int8", "prune"}) CHECK(file_bytes(d / "run" / "best" / "compressed" / v / "tokenizer.model") == model);
+  CHECK(cli("generate " + run + " --variant int8 --prompt 'The jury' --tokens 4").code == 0);
+  const Out p = cli("serve-plan " + run + " --variant int8 --batches 1,2 --seconds 0.1");
+  INFO(p.out);
+  CHECK(p.code == 0);
   if (!python_has_sentencepiece()) {
     WARN("skipping model.py: /usr/bin/python3 lacks torch or sentencepiece (apt-get install python3-sentencepiece)");
     return;

@@ -265,8 +265,11 @@ def g2p(m, word):
 
 
 def seq2seq(m, text):
-    """The greedy target text of one source text (seq2seq)."""
-    ids = text_ids(text, m.max_len)
+    """The greedy target text of one source text (seq2seq); ValueError when it is
+    longer than the model's max_len tokens (as `mctsnas predict` refuses it)."""
+    ids = text_ids(text, 1 << 30)
+    if len(ids) > m.max_len:
+        raise ValueError("%r is %d tokens, longer than the model's max_len %d" % (text, len(ids), m.max_len))
     return token_text(greedy(m, ids)) if ids else ""
 
 
