@@ -1,6 +1,9 @@
 #include "evaluator/text_tokenizer.h"
 
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -32,6 +35,21 @@ std::vector<std::string> lines_of(const std::vector<std::string_view>& texts) {
   return lines;
 }
 
+// A model trained on these texts with these options, trained once per process: the
+// evaluator, the cost model (task_dims.h) and `validate` each read the data and ask
+// for it, and on a large corpus one training takes minutes.
+std::string trained_model(const std::vector<std::string_view>& texts, const SentencePieceOptions& o) {
+  size_t key = std::hash<std::string>{}(o.model_type + " " + std::to_string(o.vocab_size) + " " +
+                                        std::to_string(o.character_coverage));
+  for (auto t : texts) key = key * 1000003 ^ std::hash<std::string_view>{}(t);
+  static std::mutex mutex;
+  static std::map<size_t, std::string> trained;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto at = trained.find(key);
+  if (at == trained.end()) at = trained.emplace(key, SentencePieceTokenizer::train(lines_of(texts), o)).first;
+  return at->second;
+}
+
 }  // namespace
 
 std::shared_ptr<const Tokenizer> make_tokenizer(const TaskOptions& o, const std::vector<std::string_view>& texts) {
@@ -44,8 +62,7 @@ std::shared_ptr<const Tokenizer> make_tokenizer(const TaskOptions& o, const std:
   std::error_code ec;
   if (!o.tokenizer_cache.empty() && std::filesystem::exists(o.tokenizer_cache, ec))
     return load_model(o.tokenizer_cache, "the run's tokenizer");
-  return std::make_shared<SentencePieceTokenizer>(SentencePieceTokenizer::train(lines_of(texts), o.sentencepiece),
-                                                  "the trained tokenizer");
+  return std::make_shared<SentencePieceTokenizer>(trained_model(texts, o.sentencepiece), "the trained tokenizer");
 }
 
 }  // namespace mctsnas
