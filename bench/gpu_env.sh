@@ -1,8 +1,8 @@
 # Sourced (not run) by the bench/*_gpu.sh scripts on the GPU machine, from the source
 # tree to build (shared/gpu/README.md recipe): unpacks the Debian packages the build
 # needs (.offline/debs, or $MCTSNAS_OFFLINE/debs: those of shared/gpu/README.md plus
-# libfmt, libcli11, libhwloc, nlohmann-json and libsentencepiece-dev + libsentencepiece0), finds the LibTorch of the machine's
-# PyTorch wheel, and defines
+# libfmt, libcli11, libhwloc, nlohmann-json, libsentencepiece-dev and libsentencepiece0),
+# finds the LibTorch of the machine's PyTorch wheel, and defines
 #   gpu_build TARGET...   configure (once) and build those targets in $GPU_BUILD
 #                         (default /tmp/b), log in $out/build.log; returns the build's rc
 #   gpu_machine           GPU model, driver, CPU, torch/CUDA versions, date, commit
