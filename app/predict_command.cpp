@@ -52,10 +52,13 @@ void warn_unseen(const torchnas::LoadedModel& model, const std::string& input, s
 }  // namespace
 
 void run_predict(const std::filesystem::path& run_dir, const std::vector<std::string>& inputs, std::ostream& out,
-                 std::ostream& err, const std::string& variant) {
+                 std::ostream& err, const std::string& variant, int beam) {
   [[maybe_unused]] const auto dir = exported_model_dir(run_dir, variant);
 #ifdef MCTSNAS_HAVE_TORCH
   auto model = torchnas::load_exported_model(dir);
+  if (beam > 1 && model.info.task != "g2p" && model.info.task != "seq2seq")
+    throw Error("--beam " + std::to_string(beam) + ": beam search decodes g2p and seq2seq models; this one is for task " +
+                model.info.task);
   if (model.info.task == "lm")
     throw Error(run_dir.string() + ": predict runs g2p, classify and seq2seq models; for a language model use "
                 "`mctsnas generate " + run_dir.string() + " --prompt TEXT`");
@@ -63,11 +66,11 @@ void run_predict(const std::filesystem::path& run_dir, const std::vector<std::st
     warn_unseen(model, in, err);
     if (model.info.task == "g2p") {
       std::string line = in + "\t";
-      const auto phones = torchnas::predict_phonemes(model, in);
+      const auto phones = torchnas::predict_phonemes(model, in, beam);
       for (size_t i = 0; i < phones.size(); ++i) line += (i ? " " : "") + phones[i];
       out << line << "\n";
     } else if (model.info.task == "seq2seq") {
-      out << in << "\t" << torchnas::predict_sequence(model, in) << "\n";
+      out << in << "\t" << torchnas::predict_sequence(model, in, beam) << "\n";
     } else {
       const auto p = torchnas::predict_class(model, in);
       char prob[32];
@@ -79,6 +82,7 @@ void run_predict(const std::filesystem::path& run_dir, const std::vector<std::st
   (void)inputs;
   (void)out;
   (void)err;
+  (void)beam;
   throw Error("predict runs LibTorch models, and this mctsnas was built without it (rebuild with -DMCTSNAS_WITH_TORCH=ON)");
 #endif
 }
@@ -88,14 +92,18 @@ void add_predict_command(CLI::App& app, int& code) {
   auto dir = std::make_shared<std::string>();
   auto inputs = std::make_shared<std::vector<std::string>>();
   auto variant = std::make_shared<std::string>("fp32");
+  auto beam = std::make_shared<int>(1);
   cmd->add_option("RUN_DIR", *dir, "Run directory of a g2p, classify or seq2seq run, exported with `mctsnas export`")
       ->required();
   cmd->add_option("INPUT", *inputs, "Words (g2p) or texts (classify; seq2seq: source texts)")->required();
   cmd->add_option("--variant", *variant, "fp32 (the export) or a compressed variant (mctsnas compress): int8, distill, prune")
       ->default_val("fp32");
+  cmd->add_option("--beam", *beam, "g2p and seq2seq: keep this many hypotheses (beam search); 1: greedy decoding")
+      ->default_val(1)
+      ->check(CLI::Range(1, 64));
   cmd->callback([=, &code] {
     code = guarded("predict", [&] {
-      run_predict(*dir, *inputs, std::cout, std::cerr, *variant);
+      run_predict(*dir, *inputs, std::cout, std::cerr, *variant, *beam);
       return 0;
     });
   });

@@ -18,7 +18,7 @@ namespace mctsnas {
 // line, and a warning on `err` naming them.
 // `variant`: fp32 (the export) or a compressed one (mctsnas compress).
 void run_predict(const std::filesystem::path& run_dir, const std::vector<std::string>& inputs, std::ostream& out,
-                 std::ostream& err, const std::string& variant = "fp32");
+                 std::ostream& err, const std::string& variant = "fp32", int beam = 1);
 
 // The characters of `text` (whole UTF-8 sequences) with a byte outside `known`
 // (sorted bytes), each once, in order of appearance. Exposed for tests.

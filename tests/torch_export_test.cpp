@@ -269,6 +269,10 @@ TEST_CASE("train_and_export trains on the samples; generate and predict use what
     for (const auto& p : phones)
       CHECK(std::find(arpabet_phones().begin(), arpabet_phones().end(), p) != arpabet_phones().end());
     CHECK(predict_phonemes(m, "hello") == phones);       // lower-cased as the data is
+    CHECK(predict_phonemes(m, "hello", 1) == phones);    // beam 1 is greedy
+    const auto beamed = predict_phonemes(m, "hello", 4);
+    CHECK(beamed.size() <= 15);
+    CHECK(predict_phonemes(m, "hello", 4) == beamed);
     REQUIRE_THROWS_WITH(predict_phonemes(m, "abcdefghijklmnopqrstuvwxyz"), Catch::Contains("max_len"));
   }
   SECTION("classify: predict, and the export reproduces the trial's training") {

@@ -69,6 +69,8 @@ TEST_CASE("seq2seq on a user's files: validate, search, resume, export, predict 
   CHECK(p.out.rfind("hello\t", 0) == 0);
   CHECK_THAT(p.out, Catch::Contains("\nworld\t"));
   CHECK_THAT(cli("generate " + run + " --prompt x").out, Catch::Contains("needs an exported lm model"));
+  CHECK(cli("predict " + run + " --beam 1 hello world").out == p.out);   // beam 1 is greedy
+  CHECK_THAT(cli("predict " + run + " --beam 0 hello").out, Catch::Contains("--beam: Value 0 not in range 1 to 64"));
   CHECK_THAT(cli("predict " + run + " " + std::string(40, 'a')).out, Catch::Contains("longer than the model's max_len"));
   if (!python_has_torch()) {
     WARN("skipping model.py: /usr/bin/python3 has no torch (apt-get install python3-torch)");
@@ -76,6 +78,11 @@ TEST_CASE("seq2seq on a user's files: validate, search, resume, export, predict 
   }
   const Out py = test::run_shell("cd " + run + "/best && /usr/bin/python3 model.py hello world");
   CHECK(py.out == p.out);
+  // Beam search: model.py's is the same search.
+  const Out b = cli("predict " + run + " --beam 4 hello world pronunciation");
+  INFO(b.out);
+  REQUIRE(b.code == 0);
+  CHECK(test::run_shell("cd " + run + "/best && /usr/bin/python3 model.py --beam 4 hello world pronunciation").out == b.out);
   const Out too_long = test::run_shell("cd " + run + "/best && /usr/bin/python3 model.py " + std::string(40, 'a'));
   CHECK(too_long.code != 0);
   CHECK_THAT(too_long.out, Catch::Contains("longer than the model's max_len"));
@@ -100,6 +107,7 @@ TEST_CASE("lm on a user's text: validate, search, export, generate and model.py"
   REQUIRE(g.code == 0);
   CHECK(g.out.rfind("The jury", 0) == 0);
   CHECK(g.out.size() == 8 + 12 + 1);   // the vocabulary is ASCII: 12 bytes, and the newline
+  CHECK_THAT(cli("predict " + run + " --beam 2 x").out, Catch::Contains("--beam 2: beam search decodes g2p and seq2seq"));
   if (!python_has_torch()) return;
   const Out py = test::run_shell("cd " + run + "/best && /usr/bin/python3 -c 'import model; m = model.load(); "
                     "print(model.generate(m, \"The jury\", tokens=12, temperature=0))'");

@@ -60,6 +60,75 @@ std::vector<int64_t> greedy_tokens(LoadedModel& m, const std::vector<int64_t>& s
   return {ys.begin() + 1, ys.end()};
 }
 
+struct Hypothesis {
+  std::vector<int64_t> ys;   // BOS first
+  double logp = 0;
+};
+
+// One step of beam search: the `beam` best continuations of the live hypotheses; those
+// that emit EOS go to `done` with their log-probability per token (EOS counted).
+std::vector<Hypothesis> beam_step(LoadedModel& m, const torch::Tensor& memory, const torch::Tensor& src_pad,
+                                  const std::vector<Hypothesis>& live, int beam, int64_t eos,
+                                  std::vector<std::pair<std::vector<int64_t>, double>>& done) {
+  const auto h = static_cast<int64_t>(live.size());
+  std::vector<int64_t> flat;
+  for (const auto& x : live) flat.insert(flat.end(), x.ys.begin(), x.ys.end());
+  const auto tgt = torch::tensor(flat, torch::kLong).view({h, -1});
+  const auto logits = m.model->decode(tgt, torch::zeros_like(tgt, torch::kBool), memory.expand({h, -1, -1}),
+                                      src_pad.expand({h, -1}));
+  const auto logp = torch::log_softmax(logits.select(1, tgt.size(1) - 1).to(torch::kFloat), -1);
+  struct Candidate {
+    double logp;
+    size_t from;
+    int64_t token;
+  };
+  std::vector<Candidate> candidates;
+  for (int64_t k = 0; k < h; ++k) {
+    const auto [values, indices] = logp[k].topk(beam);
+    for (int64_t j = 0; j < beam; ++j)
+      candidates.push_back({live[static_cast<size_t>(k)].logp + values[j].item<double>(), static_cast<size_t>(k),
+                            indices[j].item<int64_t>()});
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.logp > b.logp; });
+  std::vector<Hypothesis> next;
+  for (const auto& c : candidates) {
+    const auto& ys = live[c.from].ys;
+    if (c.token == eos) {
+      done.push_back({{ys.begin() + 1, ys.end()}, c.logp / static_cast<double>(ys.size())});
+    } else {
+      next.push_back({ys, c.logp});
+      next.back().ys.push_back(c.token);
+    }
+    if (static_cast<int>(next.size()) == beam) break;
+  }
+  return next;
+}
+
+// Beam search from BOS for at most max_len - 1 steps, keeping `beam` hypotheses; it
+// ends once `beam` have emitted EOS. The answer is the finished hypothesis of the
+// highest log-probability per token (so long outputs are not penalised for their
+// length), the first of equals; beam 1 is greedy_tokens. model.py's beam() is the same.
+std::vector<int64_t> decode_tokens(LoadedModel& m, const std::vector<int64_t>& src_ids, int beam) {
+  if (beam <= 1) return greedy_tokens(m, src_ids);
+  const auto& v = m.info.vocab;
+  const int64_t pad = v.at("pad").get<int64_t>(), bos = v.at("bos").get<int64_t>(), eos = v.at("eos").get<int64_t>();
+  const auto src = row(src_ids);
+  const auto src_pad = src.eq(pad);
+  const auto memory = m.model->encode(src, src_pad);
+  std::vector<Hypothesis> live = {{{bos}, 0.0}};
+  std::vector<std::pair<std::vector<int64_t>, double>> done;
+  for (int64_t step = 0; step < m.info.shape.max_len - 1 && !live.empty(); ++step) {
+    live = beam_step(m, memory, src_pad, live, beam, eos, done);
+    if (static_cast<int>(done.size()) >= beam) break;
+  }
+  if (done.empty())
+    for (const auto& x : live) done.push_back({{x.ys.begin() + 1, x.ys.end()}, x.logp / static_cast<double>(x.ys.size() - 1)});
+  size_t best = 0;
+  for (size_t i = 1; i < done.size(); ++i)
+    if (done[i].second > done[best].second) best = i;
+  return done[best].first;
+}
+
 }  // namespace
 
 ExportedModelInfo read_exported_model_info(const fs::path& dir) {
@@ -140,7 +209,7 @@ std::string generate_text(LoadedModel& m, const std::string& prompt, const Gener
   return out;
 }
 
-std::vector<std::string> predict_phonemes(LoadedModel& m, const std::string& word) {
+std::vector<std::string> predict_phonemes(LoadedModel& m, const std::string& word, int beam) {
   require_task(m, "g2p", "predict");
   torch::NoGradGuard no_grad;
   std::string lower = word;
@@ -151,7 +220,7 @@ std::vector<std::string> predict_phonemes(LoadedModel& m, const std::string& wor
   const auto& v = m.info.vocab;
   const int64_t first = v.at("first_phone").get<int64_t>();
   const auto phones = v.at("phones").get<std::vector<std::string>>();
-  const auto ys = greedy_tokens(m, text_ids(m, nullptr, lower, lower.size()));
+  const auto ys = decode_tokens(m, text_ids(m, nullptr, lower, lower.size()), beam);
   std::vector<std::string> out;
   for (int64_t id : ys) {
     const int64_t k = id - first;
@@ -174,7 +243,7 @@ ClassPrediction predict_class(LoadedModel& m, const std::string& text) {
   return {labels.at(static_cast<size_t>(k)), probs[k].item<double>()};
 }
 
-std::string predict_sequence(LoadedModel& m, const std::string& source) {
+std::string predict_sequence(LoadedModel& m, const std::string& source, int beam) {
   require_task(m, "seq2seq", "predict");
   torch::NoGradGuard no_grad;
   if (source.empty()) throw Error("predict: an empty source text");
@@ -182,7 +251,7 @@ std::string predict_sequence(LoadedModel& m, const std::string& source) {
   if (static_cast<int64_t>(ids.size()) > m.info.shape.max_len)
     throw Error("predict: '" + source + "' is " + std::to_string(ids.size()) +
                 " tokens, longer than the model's max_len " + std::to_string(m.info.shape.max_len));
-  return m.info.target_tokenizer->text(greedy_tokens(m, ids));
+  return m.info.target_tokenizer->text(decode_tokens(m, ids, beam));
 }
 
 }  // namespace mctsnas::torchnas

@@ -33,8 +33,9 @@ struct GenerateOptions {
 // sentencepiece pieces, an EOS piece being a line break.
 std::string generate_text(LoadedModel& m, const std::string& prompt, const GenerateOptions& o);
 
-// Greedy phonemes of one word (g2p models only).
-std::vector<std::string> predict_phonemes(LoadedModel& m, const std::string& word);
+// The phonemes of one word (g2p models only): greedy, or with beam > 1 a beam search
+// (export_use.cpp decode_tokens; model.py's beam() is the same).
+std::vector<std::string> predict_phonemes(LoadedModel& m, const std::string& word, int beam = 1);
 
 struct ClassPrediction {
   std::string label;
@@ -42,8 +43,8 @@ struct ClassPrediction {
 };
 ClassPrediction predict_class(LoadedModel& m, const std::string& text);
 
-// The greedy target text of one source text (seq2seq models only; the bytes the model
+// The target text of one source text, greedy or by beam search (seq2seq models only; the bytes the model
 // decodes, so not necessarily UTF-8). Error when longer than the model's max_len.
-std::string predict_sequence(LoadedModel& m, const std::string& source);
+std::string predict_sequence(LoadedModel& m, const std::string& source, int beam = 1);
 
 }  // namespace mctsnas::torchnas
