@@ -191,6 +191,9 @@ TEST_CASE("sentencepiece seq2seq and classify: predict and model.py agree", "[cl
                         Case{"intent_example.yaml", "'the jury said' 'a new model of the atom'"}}) {
     DYNAMIC_SECTION(c.config) {
       const std::string run = (d / c.config).string();
+      const Out v = cli("validate " + example_config(c.config) + kTiny + kPieces);
+      INFO(v.out);
+      CHECK_THAT(v.out, Catch::Contains("vocabulary: 300 sentencepiece ids") && Catch::Contains("read as UNK: validation"));
       const Out s = cli("search " + example_config(c.config) + " --run-dir " + run + kTiny + kPieces +
                         " --set task.baseline_seeds=0");
       INFO(s.out);
