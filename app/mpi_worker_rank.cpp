@@ -54,7 +54,13 @@ int run_worker_rank(MpiSession& session) {
   sa.sa_flags = SA_RESTART;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  std::optional<MpiWorkerSetup> setup = receive_mpi_setup();
+  std::optional<MpiWorkerSetup> setup;
+  try {
+    setup = receive_mpi_setup();
+  } catch (const std::exception& e) {   // rank 0 waits for this rank's hello or error
+    report_mpi_setup_error(session, e.what());
+    return 2;
+  }
   if (!setup) return 0;
   RankLines lines(session.rank());   // outlives the pool, which logs to it
   std::ostream log(&lines);
@@ -67,14 +73,13 @@ int run_worker_rank(MpiSession& session) {
     const fs::path dir = fs::path(setup->run_dir) / "workers" / ("rank-" + std::to_string(session.rank()));
     fs::create_directories(dir);
     write_file_atomically(dir / "config.resolved.yaml", setup->config_yaml);
+    // Rank 0's tokenizer, so this host trains none of its own.
+    for (const auto& [name, bytes] : setup->run_files) write_file_atomically(dir / name, bytes);
     RunOptions cfg = load_resolved_config(dir / "config.resolved.yaml");
     // Beats often enough that a healthy worker never looks silent to rank 0.
     wo.heartbeat_seconds = std::min(wo.heartbeat_seconds, cfg.resources.heartbeat_timeout / 4);
     space = make_space(cfg.space);
     evaluator = make_evaluator(cfg, *space);
-    // A tokenizer trained on this host (the same model as rank 0's: training is
-    // deterministic), for this rank's trial processes to read.
-    write_run_files(*evaluator, dir);
     PoolSetup ps;
     ps.run_dir = dir;
     ps.log = &log;

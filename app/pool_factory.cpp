@@ -66,6 +66,7 @@ std::unique_ptr<TrialPool> make_trial_pool(const RunOptions& cfg, Evaluator& eva
     MpiPoolOptions mo;
     mo.config_yaml = resolved_yaml(cfg);
     mo.run_dir = fs::absolute(setup.run_dir).string();
+    mo.run_files = evaluator.run_files();
     mo.log = setup.log;
     mo.heartbeat_timeout = cfg.resources.heartbeat_timeout;
     return std::make_unique<MpiPool>(*mpi, mo);

@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,11 @@ std::string closest_match(std::string_view word, std::span<const std::string> ca
 
 // Control characters escaped as \xNN: user text quoted in a message keeps it on one line.
 std::string one_line(std::string_view text);
+
+// Bytes as lower-case hex digits (binary data inside a JSON message), and back;
+// nullopt for text that is not an even count of hex digits.
+std::string to_hex(std::string_view bytes);
+std::optional<std::string> from_hex(std::string_view hex);
 
 // "1h02m", "3m05s", "4.2s".
 std::string format_duration(double seconds);

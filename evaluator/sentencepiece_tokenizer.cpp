@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "common/strings.h"
 #include "evaluator/sentencepiece_backend.h"
 
 namespace mctsnas {
@@ -15,7 +16,8 @@ constexpr int kTrainThreads = 4;
 // enough for a subword vocabulary, and bounded memory on a large file.
 constexpr int kMaxTrainLines = 1000000;
 
-std::string one_line(std::string s) {
+// SentencePiece reads one sentence at a time: a line break inside is a space.
+std::string newlines_as_spaces(std::string s) {
   std::replace(s.begin(), s.end(), '\n', ' ');
   return s;
 }
@@ -36,7 +38,7 @@ SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 std::string SentencePieceTokenizer::train(const std::vector<std::string>& lines, const SentencePieceOptions& o) {
   std::vector<std::string> text;
   for (const auto& l : lines)
-    if (l.find_first_not_of(" \t\r") != std::string::npos) text.push_back(one_line(l));
+    if (l.find_first_not_of(" \t\r") != std::string::npos) text.push_back(newlines_as_spaces(l));
   if (text.empty()) throw Error("task.sentencepiece: the training split holds no text to train a tokenizer on");
   std::string model;
   const auto why = make_sentencepiece_backend()->train(
@@ -63,7 +65,7 @@ std::string SentencePieceTokenizer::train(const std::vector<std::string>& lines,
 int64_t SentencePieceTokenizer::size() const { return sp_->pieces() + offset_; }
 
 std::vector<int64_t> SentencePieceTokenizer::ids(std::string_view text) const {
-  const auto pieces = sp_->encode(one_line(std::string(text)));
+  const auto pieces = sp_->encode(newlines_as_spaces(std::string(text)));
   std::vector<int64_t> out;
   out.reserve(pieces.size());
   for (int p : pieces) out.push_back(p == unk_piece_ ? kUnk : p + offset_);

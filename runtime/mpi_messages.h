@@ -5,7 +5,7 @@
 // trials.jsonl and the worker-process pipe (evaluator/trial_json.h).
 //
 //   rank 0                         worker rank
-//     ── setup {config_yaml, run_dir} ──►
+//     ── setup {config_yaml, run_dir, run_files} ──►
 //     ◄── hello {host, capacity}  (or error {host, error: "one line"})
 //     ◄── want {free}             when its local pool has free slots
 //     ── trial {id, choices, baseline, seed} ──►    (one per wanted slot)

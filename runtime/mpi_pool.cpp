@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "common/error.h"
+#include "common/strings.h"
 #include "runtime/inline_pool.h"
 #include "runtime/mpi_messages.h"
 
@@ -35,7 +36,9 @@ MpiPool::MpiPool(MpiSession& session, MpiPoolOptions options)
 MpiPool::~MpiPool() { session_.shutdown_workers(); }
 
 void MpiPool::greet_workers() {
-  const nlohmann::json setup = {{"config_yaml", options_.config_yaml}, {"run_dir", options_.run_dir}};
+  nlohmann::json files = nlohmann::json::object();
+  for (const auto& [name, bytes] : options_.run_files) files[name] = to_hex(bytes);
+  const nlohmann::json setup = {{"config_yaml", options_.config_yaml}, {"run_dir", options_.run_dir}, {"run_files", files}};
   for (int r = 1; r < session_.size(); ++r) mpi_send(r, MpiTag::setup, setup);
   int greeted = 0;
   while (greeted < session_.size() - 1) {

@@ -29,6 +29,9 @@ struct MpiMessage;
 struct MpiPoolOptions {
   std::string config_yaml;        // the resolved config the workers run
   std::string run_dir;            // workers keep their files in run_dir/workers/rank-N
+  // Evaluator::run_files (a trained tokenizer): each worker writes them beside its
+  // copy of the config, so every host reads rank 0's, whatever its file system.
+  std::map<std::string, std::string> run_files;
   double heartbeat_timeout = 60;  // resources.heartbeat_timeout: silence before a busy worker is logged
   std::ostream* log = nullptr;    // silent workers, and which rank runs what at start
 };

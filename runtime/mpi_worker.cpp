@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/strings.h"
 #include "runtime/inline_pool.h"
 #include "runtime/mpi_messages.h"
 
@@ -109,6 +110,14 @@ std::optional<MpiWorkerSetup> receive_mpi_setup() {
   MpiWorkerSetup s;
   s.config_yaml = j.at("config_yaml").get<std::string>();
   s.run_dir = j.at("run_dir").get<std::string>();
+  const nlohmann::json files = j.value("run_files", nlohmann::json::object());
+  for (const auto& [name, hex] : files.items()) {
+    auto bytes = hex.is_string() ? from_hex(hex.get<std::string>()) : std::nullopt;
+    // A plain file name: the worker writes it into its own folder, nowhere else.
+    if (!bytes || name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+      throw Error("MPI: setup from rank 0: run file '" + one_line(name) + "' is not a plain name with hex content");
+    s.run_files[name] = std::move(*bytes);
+  }
   return s;
 }
 

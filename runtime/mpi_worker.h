@@ -4,6 +4,7 @@
 // MpiPool: asks for as many trials as the pool has free slots, runs them, sends each
 // result back with its host and rank, and beats a heartbeat. See runtime/mpi_messages.h
 // for the exchange.
+#include <map>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,7 @@ namespace mctsnas {
 struct MpiWorkerSetup {
   std::string config_yaml;   // the resolved config of the run
   std::string run_dir;       // rank 0's run directory (shared or not)
+  std::map<std::string, std::string> run_files;   // MpiPoolOptions::run_files: plain names
 };
 
 // Waits for rank 0's setup; nullopt when rank 0 sends shutdown instead (its own

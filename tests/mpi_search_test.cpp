@@ -159,6 +159,22 @@ TEST_CASE("mpirun: kill a worker, rank 0 or mpirun, resume: nothing lost or doub
   }
 }
 
+TEST_CASE("mpirun -np 3: a sentencepiece run's workers read rank 0's tokenizer", "[mpi][sentencepiece]") {
+  test::TempDir tmp("mpi-spm");
+  const fs::path dir = tmp / "run";
+  REQUIRE(run_to_end(mpirun(3, {"search", (test::source_dir() / "configs" / "lm_example.yaml").string(), "--run-dir",
+                                dir.string(), "--set", "task.tokenizer=sentencepiece", "--set",
+                                "task.sentencepiece.vocab_size=300", "--set", "search.trials=2", "--set",
+                                "search.parallel=2", "--set", "train.steps=4", "--set", "train.eval_every=2",
+                                "--set", "task.baseline=false", "--set", "task.baseline_seeds=0"}),
+                     tmp / "mpi.log") == 0);
+  const std::string model = read_file(dir / "tokenizer.model");
+  REQUIRE(model.size() > 1000);
+  for (const char* rank : {"rank-1", "rank-2"}) CHECK(read_file(dir / "workers" / rank / "tokenizer.model") == model);
+  for (const auto& line : test::trial_lines_without_times(dir / "trials.jsonl"))
+    CHECK(nlohmann::json::parse(line).at("status") == "ok");
+}
+
 TEST_CASE("mpirun -np 3 doctor --json: every rank's host, cores, NUMA nodes and GPUs", "[mpi]") {
   test::TempDir tmp;
   REQUIRE(run_to_end(mpirun(3, {"doctor", "--json"}), tmp / "doctor.log") == 0);
