@@ -3,6 +3,7 @@
 #include "app/config_loader.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "evaluator/text_tokenizer.h"
 
 namespace mctsnas {
 namespace fs = std::filesystem;
@@ -19,7 +20,7 @@ RunOptions load_resolved_config(const fs::path& file) {
   return o;
 }
 
-fs::path run_tokenizer_path(const fs::path& dir) { return dir / "tokenizer.model"; }
+fs::path run_tokenizer_path(const fs::path& dir) { return dir / kTokenizerFile; }
 
 void write_run_files(const Evaluator& evaluator, const fs::path& dir) {
   for (const auto& [name, bytes] : evaluator.run_files()) {

@@ -9,6 +9,10 @@
 
 namespace mctsnas {
 
+// The file a trained sentencepiece model is kept in: beside a run's config (its
+// Evaluator::run_files) and beside an export's model.json.
+inline constexpr const char* kTokenizerFile = "tokenizer.model";
+
 // char: a vocabulary of the bytes of `train_texts`. sentencepiece: the user's
 // task.sentencepiece.model, else the run's task.tokenizer_cache when it exists, else
 // a model trained on the lines of `train_texts` (Evaluator::run_files hands it to the

@@ -19,7 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "evaluator/tokenizer.h"
+#include "evaluator/text_tokenizer.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/task_options.h"
 #include "evaluator/torch/seq_model.h"
@@ -35,8 +35,6 @@ struct TaskTokenizers {
   const Tokenizer* source = nullptr;
   const Tokenizer* target = nullptr;
 };
-// Where an export keeps its sentencepiece model, next to model.json.
-inline constexpr const char* kTokenizerFile = "tokenizer.model";
 
 // The task's token ids, as text_tasks.cpp assigns them. The built-in data and classify
 // read bytes ("input": "bytes": byte b is id b + 1, 0 is padding; g2p's decoder: 1 BOS,
