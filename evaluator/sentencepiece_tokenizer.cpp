@@ -74,13 +74,11 @@ std::vector<int64_t> SentencePieceTokenizer::ids(std::string_view text) const {
 
 std::vector<int64_t> SentencePieceTokenizer::stream_ids(std::string_view text) const {
   std::vector<int64_t> out;
-  while (!text.empty()) {
-    const auto nl = text.find('\n');
-    const auto line = ids(text.substr(0, nl));
+  const auto lines = split(text, '\n');
+  for (size_t k = 0; k < lines.size(); ++k) {
+    if (k > 0) out.push_back(kEos);   // the line break before line k
+    const auto line = ids(lines[k]);
     out.insert(out.end(), line.begin(), line.end());
-    if (nl == std::string_view::npos) break;
-    out.push_back(kEos);
-    text.remove_prefix(nl + 1);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/strings.h"
 #include "evaluator/char_vocab.h"
 #include "evaluator/sentencepiece_tokenizer.h"
 
@@ -26,12 +27,7 @@ std::shared_ptr<const Tokenizer> load_model(const std::string& path, const char*
 std::vector<std::string> lines_of(const std::vector<std::string_view>& texts) {
   std::vector<std::string> lines;
   for (auto t : texts)
-    while (!t.empty()) {
-      const auto nl = t.find('\n');
-      lines.emplace_back(t.substr(0, nl));
-      if (nl == std::string_view::npos) break;
-      t.remove_prefix(nl + 1);
-    }
+    for (auto& line : split(t, '\n')) lines.push_back(std::move(line));   // blank ones: the trainer skips them
   return lines;
 }
 
