@@ -5,7 +5,9 @@
 // their own for them:
 //   0 padding, 1 BOS, 2 EOS, 3 UNK, first() and up: text.
 // No LibTorch here.
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,8 +31,12 @@ class Tokenizer {
   // The text of ids: padding, BOS and UNK add nothing; EOS is a line break for
   // sentencepiece (stream_ids' inverse) and nothing for char.
   virtual std::string text(std::span<const int64_t> ids) const = 0;
-  // How many UNK tokens ids(text) holds.
-  size_t unknown(std::string_view text) const;
 };
+
+// How many of `ids` (any container of ids) are UNK.
+template <class Ids>
+size_t count_unknown(const Ids& ids) {
+  return static_cast<size_t>(std::count(std::begin(ids), std::end(ids), Tokenizer::kUnk));
+}
 
 }  // namespace mctsnas

@@ -20,24 +20,16 @@ std::array<SplitFile, 3> split_files(const TaskOptions& o) {
   return {SplitFile{&o.train, "task.train"}, {&o.validation, "task.validation"}, {&o.test, "task.test"}};
 }
 
-size_t unknown_ids(const std::vector<int64_t>& ids) {
-  return static_cast<size_t>(std::count(ids.begin(), ids.end(), Tokenizer::kUnk));
-}
-
 // "N source / M target" tokens of a split read as UNK.
 std::string unknown_tokens(const Seq2seqData& d, Split s) {
   size_t src = 0, tgt = 0;
   for (const auto& p : d.splits[static_cast<int>(s)]) {
-    src += unknown_ids(p.source);
-    tgt += unknown_ids(p.target);
+    src += count_unknown(p.source);
+    tgt += count_unknown(p.target);
   }
   return std::to_string(src) + " source / " + std::to_string(tgt) + " target";
 }
 
-std::string vocabulary_line(const Tokenizer& t) {
-  return t.kind() == "char" ? std::to_string(t.size() - Tokenizer::kFirst) + " bytes of train"
-                            : std::to_string(t.size()) + " sentencepiece ids";
-}
 
 // The ids of `text` as int32 (an lm's stream: 4 bytes a token, not 8), encoded a block
 // of whole lines at a time so a large file never has all its 64-bit ids at once.
@@ -54,6 +46,11 @@ std::vector<int32_t> stream_tokens(const Tokenizer& tok, std::string_view text) 
 }
 
 }  // namespace
+
+std::string vocabulary_line(const Tokenizer& t) {
+  return t.kind() == "char" ? std::to_string(t.size() - Tokenizer::kFirst) + " bytes of train"
+                            : std::to_string(t.size()) + " sentencepiece ids";
+}
 
 std::vector<RecordField> classify_fields(const TaskOptions& o) {
   return {{o.text_field, "task.text_field", "text", false}, {o.label_field, "task.label_field", "label", true}};
@@ -164,12 +161,12 @@ LmData read_lm_data(const TaskOptions& o) {
 }
 
 std::string describe_lm_data(const LmData& d) {
-  auto unk = [&](int k) { return std::count(d.tokens[k].begin(), d.tokens[k].end(), Tokenizer::kUnk); };
   std::ostringstream out;
   out << "  data: train " << d.bytes[0] << ", validation " << d.bytes[1] << ", test " << d.bytes[2]
       << " bytes; " << d.tokens[0].size() << " / " << d.tokens[1].size() << " / " << d.tokens[2].size()
       << " tokens; vocabulary: " << vocabulary_line(*d.tokenizer) << "\n"
-      << "  tokens read as UNK: validation " << unk(1) << ", test " << unk(2) << "\n";
+      << "  tokens read as UNK: validation " << count_unknown(d.tokens[1]) << ", test " << count_unknown(d.tokens[2])
+      << "\n";
   return out.str();
 }
 

@@ -30,6 +30,9 @@ ClassifySizes classify_sizes(const TaskOptions& task);
 // else the sentencepiece model of the training texts.
 std::shared_ptr<const Tokenizer> classify_tokenizer(const TaskOptions& task, const std::vector<TextRecord>& train);
 
+// "N bytes of train" (char) or "N sentencepiece ids": `validate`'s vocabulary size.
+std::string vocabulary_line(const Tokenizer& tokenizer);
+
 struct TokenPair {
   std::vector<int64_t> source, target;
 };

@@ -47,8 +47,8 @@ TEST_CASE("a trained sentencepiece model: our special ids, the same model every 
       CHECK(ids.size() < text.size() / 2);   // subwords, not bytes
       CHECK(std::all_of(ids.begin(), ids.end(), [](int64_t id) { return id >= Tokenizer::kFirst && id < 300; }));
       CHECK(t.text(ids) == text);
-      CHECK(t.unknown(text) == 0);
-      CHECK(t.unknown("\xe2\x82\xac") == 1);   // a character the training text never had
+      CHECK(count_unknown(ids) == 0);
+      CHECK(count_unknown(t.ids("\xe2\x82\xac")) == 1);   // a character the training text never had
       // Running text: each line break an EOS, and back.
       const std::string running = "The jury said.\nIt was conducted.\n";
       const auto stream = t.stream_ids(running);

@@ -98,13 +98,6 @@ std::string describe_classify_data(const ClassifyData& d) {
     out << "; macro-F1 (objective.metric: val_f1) weighs every class alike, and task.class_weights: balanced"
            " weighs the training loss by inverse class frequency";
   out << "\n";
-  if (d.tokenizer) {
-    size_t unknown[3] = {0, 0, 0};
-    for (int k = 1; k < 3; ++k)
-      for (const auto& t : d.splits[k]) unknown[k] += d.tokenizer->unknown(t.text);
-    out << "  vocabulary: " << d.tokenizer->size() << " " << d.tokenizer->kind() << " ids; tokens read as UNK: validation "
-        << unknown[1] << ", test " << unknown[2] << "\n";
-  }
   return out.str();
 }
 

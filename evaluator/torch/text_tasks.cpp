@@ -312,9 +312,11 @@ class ClassifyTask : public TextTask {
     if (len_ < 1) throw Error("task.max_len must be >= 1 for classify");
     auto data = read_classify_data(o);
     tokenizer_ = data.tokenizer;
+    size_t unknown[3] = {0, 0, 0};   // UNK tokens of each split's whole texts
     for (int k = 0; k < 3; ++k)
       for (const auto& t : data.splits[k]) {
         Example e{tokenizer_ ? tokenizer_->ids(t.text) : bytes_to_ids(t.text, static_cast<size_t>(len_)), t.label};
+        unknown[k] += count_unknown(e.ids);
         e.ids.resize(std::min(e.ids.size(), static_cast<size_t>(len_)));
         if (!tokenizer_ && k == static_cast<int>(Split::train)) add_bytes(input_bytes_, t.text, static_cast<size_t>(len_));
         if (e.ids.empty()) e.ids.push_back(tokenizer_ ? Tokenizer::kUnk : '\n' + 1);
@@ -323,7 +325,9 @@ class ClassifyTask : public TextTask {
     for (auto& d : data_)
       if (d.empty()) throw Error("classify: a split is empty");
     summary_ = describe_classify_data(data);
-    if (o.class_weights == "balanced") class_weights_ = torch::tensor(balanced_class_weights(data)).to(torch::kFloat);
+    if (tokenizer_)
+      summary_ += "  vocabulary: " + vocabulary_line(*tokenizer_) + "; tokens read as UNK: validation " +
+                  std::to_string(unknown[1]) + ", test " + std::to_string(unknown[2]) + "\n";    if (o.class_weights == "balanced") class_weights_ = torch::tensor(balanced_class_weights(data)).to(torch::kFloat);
     // One output per label; the input: 1 + byte, or the tokenizer's ids.
     dims_ = classify_dims(o, static_cast<int64_t>(data.labels.size()), tokenizer_ ? tokenizer_->size() : Tokenizer::kByteVocab);
     labels_ = std::move(data.labels);
